@@ -1,0 +1,69 @@
+"""The API function's real dependencies, built once per execution environment (lazily)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import boto3
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from pydantic import BaseModel
+
+from baton.api_models import HandoffCreate, HandoffOut
+from baton.logic import handoffs
+from baton.models import User
+from baton.repositories.handoffs import HandoffRepository
+from baton.repositories.users import UserRepository
+from baton.settings import Settings
+
+IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+
+
+class HandoffRequest(BaseModel):
+    """What makes two handoff creations "the same request" for an Idempotency-Key."""
+
+    idempotency_key: str
+    caller: User
+    session_id: str
+    body: HandoffCreate
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    users: UserRepository
+    handoffs: HandoffRepository
+    idempotency: IdempotencyConfig
+    create_handoff_once: Callable[..., HandoffOut]
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = Settings.from_env()
+    client = boto3.client("dynamodb")
+    store = HandoffRepository(settings.data_table_name, client)
+    config = IdempotencyConfig(
+        # Keys are scoped to the caller: two users (or accounts) may pick the same key.
+        event_key_jmespath="[caller.account_id, caller.id, session_id, idempotency_key]",
+        payload_validation_jmespath="body",
+        expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
+    )
+    persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=client)
+
+    @idempotent_function(
+        data_keyword_argument="request",
+        config=config,
+        persistence_store=persistence,
+        output_serializer=PydanticSerializer(model=HandoffOut),
+    )
+    def create_handoff_once(request: HandoffRequest) -> HandoffOut:
+        created = handoffs.create_handoff(request.caller, request.session_id, request.body, store)
+        return HandoffOut.model_validate(created.model_dump())
+
+    return Dependencies(
+        users=UserRepository(settings.data_table_name, client),
+        handoffs=store,
+        idempotency=config,
+        create_handoff_once=create_handoff_once,
+    )

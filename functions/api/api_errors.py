@@ -1,0 +1,58 @@
+"""Every error of the HTTP API becomes `{"detail": "<sentence>"}` here, in one place."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from baton.errors import BatonError
+
+
+def error_response(status: int, detail: str, **extra: Any) -> Response[str]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps({"detail": detail, **extra}))
+
+
+def register(app: APIGatewayHttpResolver, logger: Logger) -> None:
+    @app.exception_handler(BatonError)
+    def domain_error(error: BatonError) -> Response[str]:
+        return error_response(error.status_code, error.detail, **error.extra)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response[str]:
+        problems = error.errors()
+        if any(problem.get("type") == "json_invalid" for problem in problems):
+            return error_response(400, "The request body is not valid JSON.")
+        errors = [{"loc": [str(part) for part in problem.get("loc", ())], "msg": str(problem.get("msg", ""))} for problem in problems]
+        return error_response(422, _summary(errors), errors=errors)
+
+    @app.exception_handler(IdempotencyValidationError)
+    def key_reused(_: IdempotencyValidationError) -> Response[str]:
+        return error_response(422, "This Idempotency-Key was already used with a different request body.")
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def key_in_flight(_: IdempotencyAlreadyInProgressError) -> Response[str]:
+        return error_response(409, "A request with this Idempotency-Key is still in progress; retry shortly.")
+
+    @app.not_found
+    def no_route(_: Exception) -> Response[str]:
+        return error_response(404, "No such endpoint.")
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return error_response(500, "Internal error; it has been logged.")
+
+
+def _summary(errors: list[dict[str, Any]]) -> str:
+    first = errors[0] if errors else {"loc": [], "msg": "invalid input"}
+    where = ".".join(first["loc"]) or "request"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"Invalid {where}: {first['msg']}{more}."

@@ -1,0 +1,195 @@
+"""HTTP API v1: thin routes that adapt a request to one use case and back."""
+
+from __future__ import annotations
+
+import base64
+import warnings
+from datetime import timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+import api_errors
+from api_dependencies import HandoffRequest, dependencies
+from baton.api_models import (
+    HandoffContext,
+    HandoffCreate,
+    HandoffOut,
+    HandoffResolve,
+    SessionCreate,
+    SessionOut,
+    UserOut,
+    UserPatch,
+)
+from baton.clock import parse_iso
+from baton.errors import Conflict, PayloadTooLarge
+from baton.logic import access, handoffs, sessions, users
+from baton.models import Handoff, Intent, User
+
+MAX_BODY_BYTES = 64 * 1024
+
+# Reads (GET) publish no metric; that is expected, not worth a warning per request.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+app = APIGatewayHttpResolver(enable_validation=True)
+api_errors.register(app, logger)
+
+
+def _limit_body(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    event = app.current_event
+    body = event.body or ""
+    size = len(base64.b64decode(body)) if event.is_base64_encoded else len(body.encode())
+    if size > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The request body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (64 KiB).")
+    return next_middleware(app)
+
+
+app.use(middlewares=[_limit_body])
+
+
+def _caller() -> User:
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    user = access.caller_from_subject(claims.get("sub"), dependencies().users)
+    logger.append_keys(account_id=user.account_id, user_id=user.id)
+    return user
+
+
+def _json(status: int, model: BaseModel | list[Any], headers: dict[str, str] | None = None) -> Response[str]:
+    if isinstance(model, list):
+        body = "[" + ",".join(item.model_dump_json() for item in model) + "]"
+    else:
+        body = model.model_dump_json()
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def _out(handoff: Handoff) -> HandoffOut:
+    return HandoffOut.model_validate(handoff.model_dump())
+
+
+# --- users ----------------------------------------------------------------------------------
+@app.get("/api/v1/me", summary="The signed-in user", responses={200: {"model": UserOut}})
+def get_me() -> Response[str]:
+    return _json(200, UserOut.model_validate(_caller().model_dump()))
+
+
+@app.get("/api/v1/account/users", summary="Users of the caller's account")
+def list_account_users() -> Response[str]:
+    return _json(200, [UserOut.model_validate(u.model_dump()) for u in users.list_users(_caller(), dependencies().users)])
+
+
+@app.patch("/api/v1/account/users/<user_id>", summary="Change a user's role or email notifications (owner, admin)")
+def patch_account_user(user_id: str, patch: Annotated[UserPatch, Body()]) -> Response[str]:
+    changed = users.change_user(_caller(), user_id, patch, dependencies().users)
+    return _json(200, UserOut.model_validate(changed.model_dump()))
+
+
+# --- sessions -------------------------------------------------------------------------------
+@app.post("/api/v1/ai-sessions", summary="Start an AI troubleshooting session (engineer or above)")
+def create_session(body: Annotated[SessionCreate, Body()]) -> Response[str]:
+    session = sessions.create_session(_caller(), body, dependencies().handoffs)
+    return _json(201, SessionOut.model_validate(session.model_dump()))
+
+
+@app.get("/api/v1/ai-sessions/queue", summary="Open handoffs of the caller's account, oldest first")
+def get_queue(
+    intent: Annotated[Intent | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=handoffs.QUEUE_LIMIT_MAX)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[str]:
+    page = handoffs.open_queue(_caller(), intent, limit, cursor, dependencies().handoffs)
+    headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else None
+    return _json(200, [_out(h) for h in page.items], headers)
+
+
+@app.get("/api/v1/ai-sessions/<session_id>", summary="One session")
+def get_session(session_id: UUID) -> Response[str]:
+    session = sessions.get_session(_caller(), str(session_id), dependencies().handoffs)
+    return _json(200, SessionOut.model_validate(session.model_dump()))
+
+
+# --- handoffs -------------------------------------------------------------------------------
+@app.post("/api/v1/ai-sessions/<session_id>/handoff", summary="Park or escalate a session")
+def create_handoff(
+    session_id: UUID,
+    body: Annotated[HandoffCreate, Body()],
+    idempotency_key: Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=255)] = None,
+) -> Response[str]:
+    caller = _caller()
+    deps = dependencies()
+    if idempotency_key:
+        request = HandoffRequest(idempotency_key=idempotency_key, caller=caller, session_id=str(session_id), body=body)
+        created = deps.create_handoff_once(request=request)
+    else:
+        created = _out(handoffs.create_handoff(caller, str(session_id), body, deps.handoffs))
+    with single_metric(name="HandoffsCreated", unit=MetricUnit.Count, value=1) as metric:
+        metric.add_dimension(name="intent", value=created.intent)
+    return _json(201, created)
+
+
+@app.get("/api/v1/ai-sessions/<session_id>/handoffs", summary="A session's handoffs, newest first")
+def list_session_handoffs(session_id: UUID) -> Response[str]:
+    found = handoffs.session_handoffs(_caller(), str(session_id), dependencies().handoffs)
+    return _json(200, [_out(h) for h in found])
+
+
+@app.get("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>", summary="A handoff with its whole session")
+def get_handoff_context(session_id: UUID, handoff_id: UUID) -> Response[str]:
+    handoff, session = handoffs.handoff_context(_caller(), str(session_id), str(handoff_id), dependencies().handoffs)
+    return _json(200, HandoffContext(handoff=_out(handoff), session=SessionOut.model_validate(session.model_dump())))
+
+
+@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/claim", summary="Pick up a handoff (exactly one winner)")
+def claim_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
+    try:
+        claimed = handoffs.claim(_caller(), str(session_id), str(handoff_id), dependencies().handoffs)
+    except Conflict:
+        metrics.add_metric(name="ClaimConflicts", unit=MetricUnit.Count, value=1)
+        raise
+    metrics.add_metric(name="Claims", unit=MetricUnit.Count, value=1)
+    waited: timedelta = parse_iso(claimed.claimed_at or claimed.updated_at) - parse_iso(claimed.created_at)
+    metrics.add_metric(name="TimeToPickup", unit=MetricUnit.Seconds, value=waited.total_seconds())
+    return _json(200, _out(claimed))
+
+
+@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/release", summary="Put a picked-up handoff back")
+def release_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
+    released = handoffs.release(_caller(), str(session_id), str(handoff_id), dependencies().handoffs)
+    return _json(200, _out(released))
+
+
+@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/resolve", summary="Close a handoff")
+def resolve_handoff(
+    session_id: UUID, handoff_id: UUID, body: Annotated[HandoffResolve | None, Body()] = None
+) -> Response[str]:
+    notes = body.resolution_notes if body else ""
+    resolved = handoffs.resolve(_caller(), str(session_id), str(handoff_id), notes, dependencies().handoffs)
+    return _json(200, _out(resolved))
+
+
+# --- public ---------------------------------------------------------------------------------
+@app.get("/api/v1/openapi.json", summary="This document")
+def openapi() -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=app.get_openapi_json_schema(title="baton HTTP API", version="1.0.0"),
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    dependencies().idempotency.register_lambda_context(context)
+    return app.resolve(event, context)

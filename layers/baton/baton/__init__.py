@@ -1,0 +1,1 @@
+"""baton: the shared first-party package of the baton functions (domain, models, repositories)."""

@@ -1,0 +1,46 @@
+"""One error hierarchy for the whole domain; each handler maps it to its protocol in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BatonError(Exception):
+    """Base of every expected failure. `detail` is a sentence safe to show a client."""
+
+    status_code = 400
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Invalid(BatonError):
+    status_code = 422
+
+
+class Unauthorized(BatonError):
+    status_code = 401
+
+
+class Forbidden(BatonError):
+    status_code = 403
+
+
+class NotFound(BatonError):
+    status_code = 404
+
+
+class Conflict(BatonError):
+    status_code = 409
+
+
+class PayloadTooLarge(BatonError):
+    status_code = 413
+
+
+class Transient(BatonError):
+    """A dependency failed in a way a retry may fix (throttling, a timeout)."""
+
+    status_code = 503

@@ -1,0 +1,1 @@
+"""Use cases: one function each, taking their repositories as arguments."""

@@ -1,0 +1,25 @@
+"""Opaque pagination cursors: the queue index position, base64url-encoded JSON."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from baton.errors import Invalid
+
+
+def encode(position: dict[str, str]) -> str:
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str, required: tuple[str, ...]) -> dict[str, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        position = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise Invalid("The cursor is not valid; use the X-Next-Cursor value of the previous page.") from error
+    if not isinstance(position, dict) or set(position) != set(required) or not all(isinstance(v, str) for v in position.values()):
+        raise Invalid("The cursor is not valid; use the X-Next-Cursor value of the previous page.")
+    return position

@@ -1,0 +1,56 @@
+"""Key shapes of the data table (single-table design) and its indexes.
+
+- user:     pk USER#<sub>                          sk USER        gsi1 ACCOUNT#<acct> / USER#<email>
+- account:  pk ACCOUNT#<acct>                      sk ACCOUNT     (owner_count)
+- session:  pk ACCOUNT#<acct>#SESSION#<session>    sk SESSION
+- handoff:  pk ACCOUNT#<acct>#SESSION#<session>    sk HANDOFF#<handoff>
+            queue_sk <created_at>#<handoff>, queue_home_pk ACCOUNT#<acct>,
+            queue_home_intent_pk ACCOUNT#<acct>#<intent>; while open only (sparse): queue_pk and
+            queue_intent_pk, copied from their *_home twins (so a release needs no read)
+
+The account is part of every session/handoff key, so a caller can only ever address
+items of their own account: another account's id simply does not exist for them.
+"""
+
+from __future__ import annotations
+
+USERS_BY_ACCOUNT_INDEX = "users_by_account"
+OPEN_QUEUE_INDEX = "open_queue"
+OPEN_QUEUE_BY_INTENT_INDEX = "open_queue_by_intent"
+
+SESSION_SK = "SESSION"
+USER_SK = "USER"
+ACCOUNT_SK = "ACCOUNT"
+HANDOFF_PREFIX = "HANDOFF#"
+
+
+def user_key(user_id: str) -> dict[str, str]:
+    return {"pk": f"USER#{user_id}", "sk": USER_SK}
+
+
+def account_key(account_id: str) -> dict[str, str]:
+    return {"pk": account_pk(account_id), "sk": ACCOUNT_SK}
+
+
+def account_pk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def session_pk(account_id: str, session_id: str) -> str:
+    return f"ACCOUNT#{account_id}#SESSION#{session_id}"
+
+
+def session_key(account_id: str, session_id: str) -> dict[str, str]:
+    return {"pk": session_pk(account_id, session_id), "sk": SESSION_SK}
+
+
+def handoff_key(account_id: str, session_id: str, handoff_id: str) -> dict[str, str]:
+    return {"pk": session_pk(account_id, session_id), "sk": f"{HANDOFF_PREFIX}{handoff_id}"}
+
+
+def queue_intent_pk(account_id: str, intent: str) -> str:
+    return f"ACCOUNT#{account_id}#{intent}"
+
+
+def queue_sk(created_at: str, handoff_id: str) -> str:
+    return f"{created_at}#{handoff_id}"

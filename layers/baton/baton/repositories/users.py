@@ -1,0 +1,127 @@
+"""Users and accounts in the data table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from baton.errors import Conflict, NotFound
+from baton.models import Role, User
+from baton.repositories import keys
+from baton.repositories.codec import from_attrs, to_attrs
+from baton.repositories.dynamo_errors import error_code, failed_codes, raise_if_transient
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+_USER_FIELDS = tuple(User.model_fields)
+
+
+class UserRepository:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self._table = table_name
+        self._client = client
+
+    def get(self, user_id: str) -> User | None:
+        try:
+            found = self._client.get_item(TableName=self._table, Key=to_attrs(keys.user_key(user_id)))
+        except ClientError as error:
+            raise_if_transient(error)
+            raise
+        item = found.get("Item")
+        return _to_user(from_attrs(item)) if item else None
+
+    def list_by_account(self, account_id: str) -> list[User]:
+        users: list[User] = []
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": keys.USERS_BY_ACCOUNT_INDEX,
+            "KeyConditionExpression": "gsi1pk = :pk",
+            "ExpressionAttributeValues": to_attrs({":pk": keys.account_pk(account_id)}),
+        }
+        while True:
+            page = self._client.query(**query)
+            users.extend(_to_user(from_attrs(item)) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return users
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def put_account(self, account_id: str, owner_count: int) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_attrs({**keys.account_key(account_id), "entity": "account", "account_id": account_id, "owner_count": owner_count}),
+        )
+
+    def put(self, user: User) -> None:
+        self._client.put_item(TableName=self._table, Item=to_attrs(_to_item(user)))
+
+    def update(self, current: User, role: Role | None, notify_email: bool | None) -> User:
+        """Change role and/or notification setting; the account's owner count stays consistent.
+
+        Conditions: the user still has the role we read (no lost update) and an account
+        never loses its last owner.
+        """
+        new_role = role or current.role
+        sets = ["#role = :role"]
+        values: dict[str, Any] = {":role": new_role.value, ":expected": current.role.value}
+        if notify_email is not None:
+            sets.append("notify_email = :notify")
+            values[":notify"] = notify_email
+        actions: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_attrs(keys.user_key(current.id)),
+                    "UpdateExpression": "SET " + ", ".join(sets),
+                    "ConditionExpression": "#role = :expected",
+                    "ExpressionAttributeNames": {"#role": "role"},
+                    "ExpressionAttributeValues": to_attrs(values),
+                }
+            }
+        ]
+        owner_delta = int(new_role == Role.OWNER) - int(current.role == Role.OWNER)
+        if owner_delta:
+            actions.append(self._owner_count_change(current.account_id, owner_delta))
+        try:
+            self._client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+        except ClientError as error:
+            raise_if_transient(error)
+            if error_code(error) != "TransactionCanceledException":
+                raise
+            codes = failed_codes(error)
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise Conflict("The account's last owner cannot be demoted; make someone else an owner first.") from error
+            raise Conflict("The user was changed by someone else at the same time; reload and retry.") from error
+        updated = self.get(current.id)
+        if updated is None:  # deleted between the write and the read
+            raise NotFound("No such user in your account.")
+        return updated
+
+    def _owner_count_change(self, account_id: str, delta: int) -> dict[str, Any]:
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": to_attrs(keys.account_key(account_id)),
+            "UpdateExpression": "ADD owner_count :delta",
+            "ExpressionAttributeValues": to_attrs({":delta": delta}),
+        }
+        if delta < 0:
+            update["ConditionExpression"] = "owner_count > :one"
+            update["ExpressionAttributeValues"] = to_attrs({":delta": delta, ":one": 1})
+        return {"Update": update}
+
+
+def _to_item(user: User) -> dict[str, Any]:
+    return {
+        **keys.user_key(user.id),
+        "entity": "user",
+        "gsi1pk": keys.account_pk(user.account_id),
+        "gsi1sk": f"USER#{user.email}",
+        **user.model_dump(mode="json"),
+    }
+
+
+def _to_user(item: dict[str, Any]) -> User:
+    return User.model_validate({field: item.get(field) for field in _USER_FIELDS if field in item})
+
+

@@ -1,0 +1,42 @@
+"""The embedded AWS endpoint: moto's server, with every request applied atomically.
+
+moto's backends are not thread-safe: two concurrent conditional UpdateItems could both
+pass their condition. Real DynamoDB applies writes to an item one at a time, so the
+endpoint serialises requests behind one lock (moto requests take well under a millisecond).
+
+Run: python -m local.aws_endpoint --port N
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import run_simple
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class Serialized:
+    def __init__(self, app: WsgiApp) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self._lock:
+            return list(self._app(environ, start_response))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    app = Serialized(DomainDispatcherApplication(create_backend_app))
+    run_simple("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    main()

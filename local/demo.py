@@ -1,0 +1,47 @@
+"""Demo data of the local runtime: two MSP accounts with one user of every role."""
+
+from __future__ import annotations
+
+import uuid
+
+from baton.models import Role, User
+from baton.repositories.users import UserRepository
+
+ACCOUNTS = ("acme", "globex")
+_PEOPLE = (
+    ("owner", "Olive Owner", Role.OWNER),
+    ("admin", "Adam Admin", Role.ADMIN),
+    ("junior", "Jules Junior", Role.ENGINEER),
+    ("senior", "Sam Senior", Role.ENGINEER),
+    ("senior2", "Sasha Senior", Role.ENGINEER),
+    ("viewer", "Vic Viewer", Role.VIEWER),
+)
+
+
+def demo_user_id(email: str) -> str:
+    """Stable across restarts, so tokens and bookmarks keep working."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"baton-demo:{email}"))
+
+
+def demo_users() -> list[User]:
+    return [
+        User(
+            id=demo_user_id(f"{login}@{account}.test"),
+            account_id=account,
+            email=f"{login}@{account}.test",
+            display_name=f"{name} ({account.capitalize()})",
+            role=role,
+            notify_email=role != Role.VIEWER,
+        )
+        for account in ACCOUNTS
+        for login, name, role in _PEOPLE
+    ]
+
+
+def seed(users: UserRepository) -> list[User]:
+    people = demo_users()
+    for account in ACCOUNTS:
+        users.put_account(account, owner_count=sum(1 for u in people if u.account_id == account and u.role == Role.OWNER))
+    for user in people:
+        users.put(user)
+    return people

@@ -1,0 +1,130 @@
+"""The local gateway: API Gateway's HTTP API plus the local-only endpoints, on one port."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from local.http_api import Router, build_event, to_response
+from local.lambda_pool import FunctionError, FunctionPool
+from local.oidc import JwtAuthorizer, LocalIssuer, TokenRejected
+from local.template import HttpRoute
+
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the HTTP API payload limit
+
+
+def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(payload, status=status, headers=headers)
+
+
+class Gateway:
+    def __init__(
+        self,
+        routes: list[HttpRoute],
+        pools: dict[str, FunctionPool],
+        authorizer: JwtAuthorizer,
+        issuer: LocalIssuer,
+        cors: dict[str, Any] | None,
+        users: Callable[[], list[dict[str, Any]]],
+    ) -> None:
+        self._router = Router(routes)
+        self._pools = pools
+        self._authorizer = authorizer
+        self._issuer = issuer
+        self._cors = cors or {}
+        self._users = users
+        self.ready = False
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app.router.add_get("/local/health", self.health)
+        app.router.add_get("/local/users", self.list_users)
+        app.router.add_post("/local/token", self.token)
+        app.router.add_get("/local/oidc/.well-known/openid-configuration", self.discovery)
+        app.router.add_get("/local/oidc/.well-known/jwks.json", self.jwks)
+        app.router.add_route("*", "/api/{tail:.*}", self.http_api)
+        return app
+
+    # --- local-only endpoints -------------------------------------------------------------
+    async def health(self, _: web.Request) -> web.Response:
+        return _json(200, {"status": "ok"}) if self.ready else _json(503, {"status": "starting"})
+
+    async def list_users(self, _: web.Request) -> web.Response:
+        return _json(200, self._users())
+
+    async def token(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _json(400, {"detail": "The request body is not valid JSON; send {\"email\": \"...\"}."})
+        email = body.get("email") if isinstance(body, dict) else None
+        if not isinstance(email, str):
+            return _json(422, {"detail": "Send {\"email\": \"<a demo user's email>\"}; see GET /local/users."})
+        user = next((u for u in self._users() if u["email"].lower() == email.strip().lower()), None)
+        if user is None:
+            return _json(404, {"detail": f"No demo user has the email {email!r}; see GET /local/users."})
+        token = self._issuer.token_for(user["id"], user["email"])
+        return _json(200, {"access_token": token, "token_type": "Bearer", "user": user})
+
+    async def discovery(self, _: web.Request) -> web.Response:
+        return _json(200, self._issuer.discovery())
+
+    async def jwks(self, _: web.Request) -> web.Response:
+        return _json(200, self._issuer.jwks())
+
+    # --- the HTTP API -----------------------------------------------------------------------
+    async def http_api(self, request: web.Request) -> web.Response:
+        cors = self._cors_headers(request)
+        if request.method == "OPTIONS" and cors and "access-control-request-method" in request.headers:
+            return web.Response(status=204, headers=cors | self._preflight_headers())
+        match = self._router.match(request.method, request.path)
+        if match is None:
+            return _json(404, {"message": "Not Found", "detail": f"No route matches {request.method} {request.path}."}, cors)
+        claims = None
+        if match.route.authorized:
+            try:
+                claims = self._authorizer.claims(request.headers.get("Authorization"))
+            except TokenRejected as rejection:
+                challenge = f'Bearer error="invalid_token" error_description="{rejection}"'
+                return _json(401, {"message": "Unauthorized", "detail": str(rejection)}, cors | {"WWW-Authenticate": challenge})
+        event = build_event(
+            match,
+            request.method,
+            request.path,
+            request.query_string,
+            list(request.query.items()),
+            list(request.headers.items()),
+            await request.read(),
+            request.remote or "127.0.0.1",
+            claims,
+        )
+        try:
+            result = await self._pools[match.route.function].invoke(event)
+        except FunctionError:
+            return _json(500, {"message": "Internal Server Error", "detail": "The function failed; see the runtime log."}, cors)
+        response = to_response(result)
+        headers = {**response.headers, **cors}
+        reply = web.Response(status=response.status, body=response.body, headers=headers)
+        for cookie in response.cookies:
+            reply.headers.add("Set-Cookie", cookie)
+        return reply
+
+    def _cors_headers(self, request: web.Request) -> dict[str, str]:
+        origin = request.headers.get("Origin")
+        allowed = self._cors.get("AllowOrigins", [])
+        if not origin or not ("*" in allowed or origin in allowed):
+            return {}
+        headers = {"Access-Control-Allow-Origin": origin if "*" not in allowed else "*", "Vary": "Origin"}
+        if self._cors.get("ExposeHeaders"):
+            headers["Access-Control-Expose-Headers"] = ",".join(self._cors["ExposeHeaders"])
+        return headers
+
+    def _preflight_headers(self) -> dict[str, str]:
+        return {
+            "Access-Control-Allow-Methods": ",".join(self._cors.get("AllowMethods", [])),
+            "Access-Control-Allow-Headers": ",".join(self._cors.get("AllowHeaders", [])),
+            "Access-Control-Max-Age": str(self._cors.get("MaxAge", 0)),
+        }

@@ -1,0 +1,62 @@
+"""One warm Lambda execution environment: imports a handler once, then runs events one at a time.
+
+Protocol: one JSON request per line on stdin ({"event", "request_id", "deadline_ms"}), one
+JSON reply per line on the original stdout ({"result"} or {"error", "type"}). Anything the
+handler prints (logs, EMF metrics) goes to stderr, as CloudWatch would collect it.
+
+Run by the runtime as: python -m local.lambda_worker <handler> <code_dir> [<layer_dir> ...]
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from typing import Any
+
+
+class LambdaContext:
+    """The attributes Lambda's context object carries."""
+
+    def __init__(self, request_id: str, deadline_ms: int) -> None:
+        name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:{os.environ.get('AWS_REGION', 'us-east-1')}:123456789012:function:{name}"
+        self.memory_limit_in_mb = int(os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = "local"
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+def main() -> None:
+    handler_path, code_dir, *layer_dirs = sys.argv[1:]
+    # Lambda puts the function code (/var/task) first, then the layers (/opt/python).
+    sys.path[:0] = [code_dir, *layer_dirs]
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    module_name, function_name = handler_path.rsplit(".", 1)
+    handler = getattr(importlib.import_module(module_name), function_name)
+    replies.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        request = json.loads(line)
+        context = LambdaContext(request["request_id"], request["deadline_ms"])
+        reply: dict[str, Any]
+        try:
+            reply = {"result": handler(request["event"], context)}
+        except Exception as error:  # the function failed: report it as Lambda would
+            traceback.print_exc()
+            reply = {"error": str(error), "type": type(error).__name__}
+        replies.write(json.dumps(reply, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()

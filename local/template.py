@@ -1,0 +1,189 @@
+"""Read template.yaml as the local runtime needs it: intrinsics resolved to local names.
+
+Everything the runtime creates or runs (tables, functions, routes, environments) comes
+from here, so the template is the single source of truth for local and cloud alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cfnlint.decode.cfn_yaml import loads
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+_SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    method: str
+    path: str
+    function: str
+    authorized: bool
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    code_dir: Path
+    handler: str
+    timeout: int
+    memory: int
+    environment: dict[str, str]
+    layer_dirs: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class JwtAuthorizerSpec:
+    issuer: str
+    audience: list[str]
+
+
+class Template:
+    def __init__(self, path: Path, parameters: dict[str, str] | None = None) -> None:
+        self.path = path
+        self.root = path.parent
+        self.doc: dict[str, Any] = loads(path.read_text())
+        self.parameters = {
+            name: str(spec.get("Default", "")) for name, spec in self.doc.get("Parameters", {}).items()
+        } | (parameters or {})
+        self.resources: dict[str, Any] = self.doc["Resources"]
+
+    # --- intrinsic functions ----------------------------------------------------------
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (fn, arg), = value.items()
+            if fn == "Ref":
+                return self.ref(arg)
+            if fn == "Fn::GetAtt":
+                resource, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+                return self.get_att(resource, attribute)
+            if fn == "Fn::Sub":
+                return self._sub(arg)
+            if fn == "Fn::If":
+                condition, when_true, when_false = arg
+                return self.resolve(when_true if self.condition(condition) else when_false)
+            if fn == "Fn::Join":
+                separator, parts = arg
+                return separator.join(str(self.resolve(part)) for part in parts)
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def ref(self, name: str) -> str:
+        pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": "baton-local", "AWS::URLSuffix": "amazonaws.com"}
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in self.resources:
+            return self.physical_name(name)
+        raise KeyError(f"template.yaml: unknown reference {name!r}")
+
+    def physical_name(self, logical_id: str) -> str:
+        """Locally every resource is named after its logical id (CloudFormation would add a suffix)."""
+        return logical_id
+
+    def get_att(self, resource: str, attribute: str) -> str:
+        kind = self.resources[resource]["Type"]
+        name = self.physical_name(resource)
+        if kind == "AWS::DynamoDB::Table":
+            table_arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+            return {"Arn": table_arn, "StreamArn": f"{table_arn}/stream/local"}[attribute]
+        if kind == "AWS::SQS::Queue":
+            return {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}", "QueueName": name}[attribute]
+        return f"arn:aws:local:{REGION}:{ACCOUNT}:{name}"
+
+    def condition(self, name: str) -> bool:
+        spec = self.doc.get("Conditions", {})[name]
+        return bool(self._evaluate(spec))
+
+    def _evaluate(self, spec: Any) -> Any:
+        if isinstance(spec, dict) and len(spec) == 1:
+            (fn, arg), = spec.items()
+            if fn == "Fn::Equals":
+                left, right = (self._evaluate(part) for part in arg)
+                return str(left) == str(right)
+            if fn == "Fn::Not":
+                return not self._evaluate(arg[0])
+            if fn == "Fn::And":
+                return all(self._evaluate(part) for part in arg)
+            if fn == "Fn::Or":
+                return any(self._evaluate(part) for part in arg)
+            if fn == "Condition":
+                return self.condition(arg)
+        return self.resolve(spec)
+
+    def _sub(self, arg: Any) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                resource, attribute = name.split(".", 1)
+                return self.get_att(resource, attribute)
+            return self.ref(name)
+
+        return _SUB_VARIABLE.sub(replace, text)
+
+    # --- what the runtime needs -------------------------------------------------------
+    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {name: spec for name, spec in self.resources.items() if spec["Type"] == kind and self._present(spec)}
+
+    def _present(self, spec: dict[str, Any]) -> bool:
+        return "Condition" not in spec or self.condition(spec["Condition"])
+
+    def tables(self) -> dict[str, dict[str, Any]]:
+        return {self.physical_name(name): self.resolve(spec["Properties"]) for name, spec in self.of_type("AWS::DynamoDB::Table").items()}
+
+    def functions(self) -> dict[str, FunctionSpec]:
+        defaults = self.doc.get("Globals", {}).get("Function", {})
+        specs = {}
+        for name, spec in self.of_type("AWS::Serverless::Function").items():
+            props = {**defaults, **spec["Properties"]}
+            environment = {
+                **defaults.get("Environment", {}).get("Variables", {}),
+                **spec["Properties"].get("Environment", {}).get("Variables", {}),
+            }
+            specs[name] = FunctionSpec(
+                name=name,
+                code_dir=(self.root / props["CodeUri"]).resolve(),
+                handler=props["Handler"],
+                timeout=int(props.get("Timeout", 3)),
+                memory=int(props.get("MemorySize", 128)),
+                environment={key: str(self.resolve(value)) for key, value in environment.items()},
+                layer_dirs=[self._layer_dir(layer) for layer in props.get("Layers", [])],
+            )
+        return specs
+
+    def _layer_dir(self, layer: Any) -> Path:
+        logical_id = layer["Ref"] if isinstance(layer, dict) else layer
+        return (self.root / self.resources[logical_id]["Properties"]["ContentUri"]).resolve()
+
+    def http_routes(self) -> list[HttpRoute]:
+        routes = []
+        for name, spec in self.of_type("AWS::Serverless::Function").items():
+            for event in spec["Properties"].get("Events", {}).values():
+                if event["Type"] != "HttpApi":
+                    continue
+                props = event["Properties"]
+                authorizer = props.get("Auth", {}).get("Authorizer")
+                routes.append(HttpRoute(props["Method"].upper(), props["Path"], name, authorized=authorizer != "NONE"))
+        return routes
+
+    def http_api(self) -> dict[str, Any]:
+        (spec,) = self.of_type("AWS::Serverless::HttpApi").values()
+        return dict(self.resolve(spec["Properties"]))
+
+    def jwt_authorizer(self) -> JwtAuthorizerSpec:
+        auth = self.http_api()["Auth"]
+        config = auth["Authorizers"][auth["DefaultAuthorizer"]]["JwtConfiguration"]
+        return JwtAuthorizerSpec(issuer=config["issuer"], audience=list(config["audience"]))
