@@ -59,10 +59,10 @@ class Gateway:
         try:
             body = await request.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return _json(400, {"detail": "The request body is not valid JSON; send {\"email\": \"...\"}."})
+            return _json(400, {"detail": 'The request body is not valid JSON; send {"email": "..."}.'})
         email = body.get("email") if isinstance(body, dict) else None
         if not isinstance(email, str):
-            return _json(422, {"detail": "Send {\"email\": \"<a demo user's email>\"}; see GET /local/users."})
+            return _json(422, {"detail": 'Send {"email": "<a demo user\'s email>"}; see GET /local/users.'})
         user = next((u for u in self._users() if u["email"].lower() == email.strip().lower()), None)
         if user is None:
             return _json(404, {"detail": f"No demo user has the email {email!r}; see GET /local/users."})

@@ -69,8 +69,8 @@ def build_event(
     """A payload format 2.0 event, as the HTTP API's Lambda proxy integration sends it."""
     joined_headers: dict[str, str] = {}
     cookies: list[str] = []
-    for name, value in headers:
-        name = name.lower()
+    for raw_name, value in headers:
+        name = raw_name.lower()
         if name == "cookie":
             cookies.extend(part.strip() for part in value.split(";") if part.strip())
             continue
@@ -140,10 +140,10 @@ def to_response(result: Any) -> HttpResponse:
     """Interpret a function's result as API Gateway does for payload format 2.0."""
     if not isinstance(result, dict) or "statusCode" not in result:
         # No statusCode: API Gateway assumes 200 and JSON-encodes the whole result.
-        body = result if isinstance(result, str) else json.dumps(result)
-        return HttpResponse(200, {"content-type": "application/json"}, [], body.encode())
-    raw_body = result.get("body") or ""
-    body = base64.b64decode(raw_body) if result.get("isBase64Encoded") else str(raw_body).encode()
+        text = result if isinstance(result, str) else json.dumps(result)
+        return HttpResponse(200, {"content-type": "application/json"}, [], text.encode())
+    raw_body = str(result.get("body") or "")
+    body = base64.b64decode(raw_body) if result.get("isBase64Encoded") else raw_body.encode()
     headers = {str(k).lower(): str(v) for k, v in (result.get("headers") or {}).items()}
     for name, values in (result.get("multiValueHeaders") or {}).items():
         headers[str(name).lower()] = ",".join(str(v) for v in values)

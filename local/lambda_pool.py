@@ -28,13 +28,15 @@ class _Environment:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
 
-    async def invoke(self, event: dict[str, Any], timeout: float) -> Any:
+    async def invoke(self, event: dict[str, Any], limit_seconds: float) -> Any:
         assert self.process.stdin and self.process.stdout
         request_id = str(uuid.uuid4())
-        deadline_ms = int((time.time() + timeout) * 1000)
-        self.process.stdin.write((json.dumps({"event": event, "request_id": request_id, "deadline_ms": deadline_ms}) + "\n").encode())
+        deadline_ms = int((time.time() + limit_seconds) * 1000)
+        self.process.stdin.write(
+            (json.dumps({"event": event, "request_id": request_id, "deadline_ms": deadline_ms}) + "\n").encode()
+        )
         await self.process.stdin.drain()
-        line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+        line = await asyncio.wait_for(self.process.stdout.readline(), limit_seconds)
         if not line:
             raise FunctionError("the execution environment exited")
         reply = json.loads(line)

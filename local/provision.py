@@ -12,14 +12,17 @@ from local.template import REGION, Template
 _NOT_CREATE_TABLE_PROPS = {"PointInTimeRecoverySpecification", "TimeToLiveSpecification", "Tags", "DeletionProtectionEnabled"}
 
 
-def local_client(service: str, endpoint_url: str) -> Any:
-    """A boto3 client for the embedded endpoint (any credentials do; moto does not check them)."""
-    return boto3.client(
+def local_client(service: str, endpoint_url: str | None) -> Any:
+    """A boto3 client for the embedded endpoint (any credentials do; moto does not check them).
+
+    `endpoint_url=None` talks to the default endpoint, which an in-process `mock_aws` intercepts.
+    """
+    return boto3.client(  # type: ignore[call-overload]
         service, endpoint_url=endpoint_url, region_name=REGION, aws_access_key_id="local", aws_secret_access_key="local"
     )
 
 
-def create_tables(template: Template, endpoint_url: str) -> None:
+def create_tables(template: Template, endpoint_url: str | None) -> None:
     client = local_client("dynamodb", endpoint_url)
     for name, props in template.tables().items():
         create: dict[str, Any] = {key: value for key, value in props.items() if key not in _NOT_CREATE_TABLE_PROPS}

@@ -72,16 +72,18 @@ class Runtime:
         users = [user.model_dump(mode="json") for user in demo.seed(UserRepository(data_table, client))]
 
         for name, spec in template.functions().items():
-            pool = FunctionPool(spec, self._lambda_environment(spec.name, spec.memory, spec.timeout, spec.environment), self.options.pool_size)
+            pool = FunctionPool(
+                spec, self._lambda_environment(spec.name, spec.memory, spec.timeout, spec.environment), self.options.pool_size
+            )
             self._pools[name] = pool
         await asyncio.gather(*(pool.start() for pool in self._pools.values()))
 
         issuer = LocalIssuer.from_key_file(issuer_url, LOCAL_AUDIENCE, self.options.signing_key)
-        spec = template.jwt_authorizer()
+        authorizer = template.jwt_authorizer()
         gateway = Gateway(
             routes=template.http_routes(),
             pools=self._pools,
-            authorizer=JwtAuthorizer(spec.issuer, spec.audience, issuer.jwks()),
+            authorizer=JwtAuthorizer(authorizer.issuer, authorizer.audience, issuer.jwks()),
             issuer=issuer,
             cors=template.http_api().get("CorsConfiguration"),
             users=lambda: users,
@@ -125,7 +127,7 @@ class Runtime:
                 "baton is running locally (Ctrl-C to stop)",
                 f"  HTTP API        {url}/api/v1   (OpenAPI: {url}/api/v1/openapi.json)",
                 f"  demo users      {url}/local/users   ({logins}; and the same @globex.test)",
-                f"  get a token     curl -s -X POST {url}/local/token -d '{{\"email\":\"senior@acme.test\"}}'",
+                f'  get a token     curl -s -X POST {url}/local/token -d \'{{"email":"senior@acme.test"}}\'',
                 f"  health          {url}/local/health",
                 f"  AWS endpoint    {self.endpoint_url}   (moto; tables from template.yaml)",
                 "",
@@ -137,7 +139,7 @@ def _wait_for(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=1):
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (our own http://127.0.0.1 URL)
                 return
         except OSError:
             if time.monotonic() > deadline:

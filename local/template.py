@@ -48,9 +48,9 @@ class Template:
         self.path = path
         self.root = path.parent
         self.doc: dict[str, Any] = loads(path.read_text())
-        self.parameters = {
-            name: str(spec.get("Default", "")) for name, spec in self.doc.get("Parameters", {}).items()
-        } | (parameters or {})
+        self.parameters = {name: str(spec.get("Default", "")) for name, spec in self.doc.get("Parameters", {}).items()} | (
+            parameters or {}
+        )
         self.resources: dict[str, Any] = self.doc["Resources"]
 
     # --- intrinsic functions ----------------------------------------------------------
@@ -60,7 +60,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (fn, arg), = value.items()
+            ((fn, arg),) = value.items()
             if fn == "Ref":
                 return self.ref(arg)
             if fn == "Fn::GetAtt":
@@ -77,7 +77,12 @@ class Template:
         return {key: self.resolve(item) for key, item in value.items()}
 
     def ref(self, name: str) -> str:
-        pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": "baton-local", "AWS::URLSuffix": "amazonaws.com"}
+        pseudo = {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::StackName": "baton-local",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
         if name in pseudo:
             return pseudo[name]
         if name in self.parameters:
@@ -106,7 +111,7 @@ class Template:
 
     def _evaluate(self, spec: Any) -> Any:
         if isinstance(spec, dict) and len(spec) == 1:
-            (fn, arg), = spec.items()
+            ((fn, arg),) = spec.items()
             if fn == "Fn::Equals":
                 left, right = (self._evaluate(part) for part in arg)
                 return str(left) == str(right)
@@ -142,7 +147,10 @@ class Template:
         return "Condition" not in spec or self.condition(spec["Condition"])
 
     def tables(self) -> dict[str, dict[str, Any]]:
-        return {self.physical_name(name): self.resolve(spec["Properties"]) for name, spec in self.of_type("AWS::DynamoDB::Table").items()}
+        return {
+            self.physical_name(name): self.resolve(spec["Properties"])
+            for name, spec in self.of_type("AWS::DynamoDB::Table").items()
+        }
 
     def functions(self) -> dict[str, FunctionSpec]:
         defaults = self.doc.get("Globals", {}).get("Function", {})

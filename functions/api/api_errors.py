@@ -16,22 +16,25 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from baton.errors import BatonError
 
 
-def error_response(status: int, detail: str, **extra: Any) -> Response[str]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps({"detail": detail, **extra}))
+def error_response(status: int, detail: str, extra: dict[str, Any] | None = None) -> Response[str]:
+    body = {**(extra or {}), "detail": detail}
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
 
 def register(app: APIGatewayHttpResolver, logger: Logger) -> None:
     @app.exception_handler(BatonError)
     def domain_error(error: BatonError) -> Response[str]:
-        return error_response(error.status_code, error.detail, **error.extra)
+        return error_response(error.status_code, error.detail, error.extra)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[str]:
         problems = error.errors()
         if any(problem.get("type") == "json_invalid" for problem in problems):
             return error_response(400, "The request body is not valid JSON.")
-        errors = [{"loc": [str(part) for part in problem.get("loc", ())], "msg": str(problem.get("msg", ""))} for problem in problems]
-        return error_response(422, _summary(errors), errors=errors)
+        errors = [
+            {"loc": [str(part) for part in problem.get("loc", ())], "msg": str(problem.get("msg", ""))} for problem in problems
+        ]
+        return error_response(422, _summary(errors), {"errors": errors})
 
     @app.exception_handler(IdempotencyValidationError)
     def key_reused(_: IdempotencyValidationError) -> Response[str]:

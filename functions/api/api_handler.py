@@ -78,7 +78,7 @@ def _out(handoff: Handoff) -> HandoffOut:
 
 
 # --- users ----------------------------------------------------------------------------------
-@app.get("/api/v1/me", summary="The signed-in user", responses={200: {"model": UserOut}})
+@app.get("/api/v1/me", summary="The signed-in user")
 def get_me() -> Response[str]:
     return _json(200, UserOut.model_validate(_caller().model_dump()))
 
@@ -169,9 +169,7 @@ def release_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
 
 
 @app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/resolve", summary="Close a handoff")
-def resolve_handoff(
-    session_id: UUID, handoff_id: UUID, body: Annotated[HandoffResolve | None, Body()] = None
-) -> Response[str]:
+def resolve_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffResolve | None, Body()] = None) -> Response[str]:
     notes = body.resolution_notes if body else ""
     resolved = handoffs.resolve(_caller(), str(session_id), str(handoff_id), notes, dependencies().handoffs)
     return _json(200, _out(resolved))

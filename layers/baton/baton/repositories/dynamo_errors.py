@@ -30,13 +30,13 @@ def raise_if_transient(error: ClientError) -> None:
 
 def cancellation_items(error: ClientError) -> list[dict[str, Any] | None]:
     """For a cancelled transaction: the ALL_OLD item of each action whose condition failed."""
-    reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+    reasons = error.response.get("CancellationReasons", [])
     return [
-        reason.get("Item") if reason.get("Code") == "ConditionalCheckFailed" else None
+        dict(reason["Item"]) if reason.get("Code") == "ConditionalCheckFailed" and "Item" in reason else None
         for reason in reasons
     ]
 
 
 def failed_codes(error: ClientError) -> list[str]:
-    reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+    reasons = error.response.get("CancellationReasons", [])
     return [str(reason.get("Code", "None")) for reason in reasons]

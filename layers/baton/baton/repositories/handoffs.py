@@ -179,7 +179,14 @@ class HandoffRepository:
     ) -> Handoff:
         """Resolve the handoff and free its session for a new one, atomically."""
         condition = "attribute_exists(pk) AND #status IN (:open, :claimed)"
-        values: dict[str, Any] = {":open": "open", ":claimed": "claimed", ":resolved": "resolved", ":now": now, ":one": 1, ":notes": notes}
+        values: dict[str, Any] = {
+            ":open": "open",
+            ":claimed": "claimed",
+            ":resolved": "resolved",
+            ":now": now,
+            ":one": 1,
+            ":notes": notes,
+        }
         if not supervisor:
             condition += " AND claimed_by = :user"
             values[":user"] = actor.id
@@ -237,7 +244,11 @@ class HandoffRepository:
         if intent is None:
             index, partition_attr, partition = keys.OPEN_QUEUE_INDEX, "queue_pk", keys.account_pk(account_id)
         else:
-            index, partition_attr, partition = keys.OPEN_QUEUE_BY_INTENT_INDEX, "queue_intent_pk", keys.queue_intent_pk(account_id, intent)
+            index, partition_attr, partition = (
+                keys.OPEN_QUEUE_BY_INTENT_INDEX,
+                "queue_intent_pk",
+                keys.queue_intent_pk(account_id, intent),
+            )
         query: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": index,
@@ -267,8 +278,8 @@ class HandoffRepository:
         raise_if_transient(error)
         if error_code(error) != "ConditionalCheckFailedException":
             raise error
-        old = error.response.get("Item")  # type: ignore[typeddict-item]
-        return _to_handoff(from_attrs(old)) if old else None
+        old = error.response.get("Item")
+        return _to_handoff(from_attrs(dict(old))) if isinstance(old, dict) else None
 
     @staticmethod
     def _explain_refusal(old: Handoff | None, actor: User, action: str, needs: str, error: ClientError) -> None:

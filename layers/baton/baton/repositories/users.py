@@ -50,7 +50,9 @@ class UserRepository:
     def put_account(self, account_id: str, owner_count: int) -> None:
         self._client.put_item(
             TableName=self._table,
-            Item=to_attrs({**keys.account_key(account_id), "entity": "account", "account_id": account_id, "owner_count": owner_count}),
+            Item=to_attrs(
+                {**keys.account_key(account_id), "entity": "account", "account_id": account_id, "owner_count": owner_count}
+            ),
         )
 
     def put(self, user: User) -> None:
@@ -123,5 +125,3 @@ def _to_item(user: User) -> dict[str, Any]:
 
 def _to_user(item: dict[str, Any]) -> User:
     return User.model_validate({field: item.get(field) for field in _USER_FIELDS if field in item})
-
-

@@ -1,0 +1,197 @@
+"""Handoffs through the API handler on moto: create, queue, claim, release, resolve."""
+
+from __future__ import annotations
+
+import pytest
+
+from baton.models import User
+from tests.integration.builders import handoff_path, new_handoff, new_session
+from tests.integration.conftest import ApiClient
+
+
+@pytest.mark.parametrize("intent", ["park", "escalate"])
+def test_create_handoff_returns_201_with_all_fields(api: ApiClient, users: dict[str, User], intent: str) -> None:
+    # Given a junior's session
+    junior = users["junior@acme.test"]
+    session_id = new_session(api, junior)
+    # When the junior hands it off
+    reply = api.call("POST", f"/api/v1/ai-sessions/{session_id}/handoff", junior, {"intent": intent, "engineer_notes": "logs?"})
+    # Then the handoff is open, version 1, attributed to the junior
+    assert reply.status == 201
+    handoff = reply.body
+    assert handoff["intent"] == intent and handoff["status"] == "open" and handoff["version"] == 1
+    assert handoff["session_id"] == session_id and handoff["account_id"] == "acme"
+    assert handoff["created_by"] == junior.id and handoff["engineer_notes"] == "logs?"
+    assert handoff["claimed_by"] is None and handoff["claimed_at"] is None
+    # And the session shows it was handed off
+    session = api.call("GET", f"/api/v1/ai-sessions/{session_id}", junior).body
+    assert session["status"] == {"park": "parked", "escalate": "escalated"}[intent]
+
+
+def test_second_open_handoff_for_a_session_is_409_naming_the_first(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a session with an open handoff
+    junior = users["junior@acme.test"]
+    session_id, first = new_handoff(api, junior)
+    # When another handoff is created for it
+    reply = api.call("POST", f"/api/v1/ai-sessions/{session_id}/handoff", junior, {"intent": "park"})
+    # Then it is refused with a body naming the open one
+    assert reply.status == 409
+    assert reply.body["handoff_id"] == first and first in reply.body["detail"]
+
+
+def test_a_resolved_handoff_frees_the_session_for_a_new_one(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a handoff that a senior claimed and resolved
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    session_id, handoff_id = new_handoff(api, junior)
+    assert api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior).status == 200
+    resolved = api.call("POST", handoff_path(session_id, handoff_id, "resolve"), senior, {"resolution_notes": "DNS fixed"})
+    assert resolved.status == 200 and resolved.body["status"] == "resolved" and resolved.body["version"] == 3
+    # When the junior hands the session off again
+    again = api.call("POST", f"/api/v1/ai-sessions/{session_id}/handoff", junior, {"intent": "park"})
+    # Then that works, and the session lists both handoffs, newest first
+    assert again.status == 201
+    listed = api.call("GET", f"/api/v1/ai-sessions/{session_id}/handoffs", senior).body
+    assert [h["id"] for h in listed] == [again.body["id"], handoff_id]
+
+
+def test_queue_lists_only_open_handoffs_of_the_callers_account_oldest_first(api: ApiClient, users: dict[str, User]) -> None:
+    # Given three acme handoffs (one of them claimed) and one globex handoff
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    first = new_handoff(api, junior, "escalate")
+    second = new_handoff(api, junior, "park")
+    claimed = new_handoff(api, junior, "escalate")
+    api.call("POST", handoff_path(*claimed, "claim"), senior)
+    new_handoff(api, users["junior@globex.test"], "escalate")
+    # When an acme senior reads the queue
+    reply = api.call("GET", "/api/v1/ai-sessions/queue", senior)
+    # Then it holds acme's open handoffs only, oldest first
+    assert reply.status == 200
+    assert [h["id"] for h in reply.body] == [first[1], second[1]]
+    assert "x-next-cursor" not in reply.headers
+    # And the intent filter narrows it
+    parks = api.call("GET", "/api/v1/ai-sessions/queue", senior, query={"intent": "park"}).body
+    assert [h["id"] for h in parks] == [second[1]]
+
+
+def test_queue_pages_with_x_next_cursor(api: ApiClient, users: dict[str, User]) -> None:
+    # Given five open handoffs
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    created = [new_handoff(api, junior)[1] for _ in range(5)]
+    # When the queue is read two at a time, following X-Next-Cursor
+    seen: list[str] = []
+    query: dict[str, str] = {"limit": "2"}
+    pages = 0
+    while True:
+        reply = api.call("GET", "/api/v1/ai-sessions/queue", senior, query=query)
+        assert reply.status == 200 and len(reply.body) <= 2
+        seen += [h["id"] for h in reply.body]
+        pages += 1
+        if "x-next-cursor" not in reply.headers:
+            break
+        query = {"limit": "2", "cursor": reply.headers["x-next-cursor"]}
+    # Then every handoff is seen once, in order, over three pages
+    assert seen == created and pages == 3
+
+
+def test_a_cursor_cannot_read_another_accounts_queue(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a cursor from acme's queue
+    for _ in range(3):
+        new_handoff(api, users["junior@acme.test"])
+    page = api.call("GET", "/api/v1/ai-sessions/queue", users["senior@acme.test"], query={"limit": "1"})
+    cursor = page.headers["x-next-cursor"]
+    # When a globex senior presents it
+    reply = api.call("GET", "/api/v1/ai-sessions/queue", users["senior@globex.test"], query={"cursor": cursor})
+    # Then it is refused as invalid, and nothing of acme leaks
+    assert reply.status == 422 and "cursor" in reply.body["detail"]
+
+
+def test_claim_sets_claimed_by_and_a_second_claim_names_the_winner(api: ApiClient, users: dict[str, User]) -> None:
+    # Given an open escalation
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    senior, senior2 = users["senior@acme.test"], users["senior2@acme.test"]
+    # When a senior claims it
+    won = api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior)
+    # Then they own it
+    assert won.status == 200
+    assert won.body["claimed_by"] == senior.id and won.body["claimed_at"] and won.body["status"] == "claimed"
+    assert won.body["version"] == 2
+    # And the next claimer learns who and when
+    lost = api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior2)
+    assert lost.status == 409
+    assert lost.body["claimed_by"] == senior.id and lost.body["claimed_at"] == won.body["claimed_at"]
+    assert senior.display_name in lost.body["detail"] and won.body["claimed_at"] in lost.body["detail"]
+    # And it left the queue
+    assert api.call("GET", "/api/v1/ai-sessions/queue", senior2).body == []
+
+
+def test_owner_can_claim(api: ApiClient, users: dict[str, User]) -> None:
+    # Given an open handoff, When the account owner claims it, Then it is theirs
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    owner = users["owner@acme.test"]
+    reply = api.call("POST", handoff_path(session_id, handoff_id, "claim"), owner)
+    assert reply.status == 200 and reply.body["claimed_by"] == owner.id
+
+
+def test_release_puts_it_back_in_the_queue_and_only_the_claimer_or_an_admin_may(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a handoff claimed by senior
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    senior, senior2, admin = users["senior@acme.test"], users["senior2@acme.test"], users["admin@acme.test"]
+    api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior)
+    # When another engineer tries to release it, Then that is forbidden
+    refused = api.call("POST", handoff_path(session_id, handoff_id, "release"), senior2)
+    assert refused.status == 403 and senior.display_name in refused.body["detail"]
+    # When an admin releases it, Then it is open and queued again with its original position
+    released = api.call("POST", handoff_path(session_id, handoff_id, "release"), admin)
+    assert released.status == 200 and released.body["status"] == "open" and released.body["claimed_by"] is None
+    assert [h["id"] for h in api.call("GET", "/api/v1/ai-sessions/queue", senior2).body] == [handoff_id]
+    # And releasing an open handoff is a conflict
+    assert api.call("POST", handoff_path(session_id, handoff_id, "release"), admin).status == 409
+
+
+def test_resolve_needs_the_claimer_or_a_supervisor(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a claimed handoff
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"])
+    # When someone else (an engineer) resolves it, Then 403
+    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["senior2@acme.test"]).status == 403
+    # When the owner resolves it, Then it is resolved; a second resolve is a conflict
+    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["owner@acme.test"]).status == 200
+    again = api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["owner@acme.test"])
+    assert again.status == 409 and "resolved" in again.body["detail"]
+
+
+def test_claiming_a_resolved_handoff_is_409(api: ApiClient, users: dict[str, User]) -> None:
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["admin@acme.test"])
+    reply = api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"])
+    assert reply.status == 409 and "resolved" in reply.body["detail"]
+
+
+def test_handoff_context_has_everything_a_senior_needs(api: ApiClient, users: dict[str, User]) -> None:
+    # Given an escalation of a session with intake and conversation
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"], notes="Tried flushdns")
+    # When a senior opens it
+    reply = api.call("GET", handoff_path(session_id, handoff_id), users["senior@acme.test"])
+    # Then the handoff and its whole session come back
+    assert reply.status == 200
+    assert reply.body["handoff"]["engineer_notes"] == "Tried flushdns"
+    session = reply.body["session"]
+    assert session["intake_content"]["ticket"] == "T-1001" and session["confidence_tier"] == "low"
+    assert len(session["conversation_messages"]) == 2
+
+
+def test_idempotent_retry_creates_exactly_one_handoff(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a session
+    junior = users["junior@acme.test"]
+    session_id = new_session(api, junior)
+    path, body, key = f"/api/v1/ai-sessions/{session_id}/handoff", {"intent": "escalate", "engineer_notes": "x"}, {"Idempotency-Key": "k-1"}
+    # When the same request is sent three times with one Idempotency-Key
+    replies = [api.call("POST", path, junior, body, headers=key) for _ in range(3)]
+    # Then every reply is the first one, and only one handoff exists
+    assert {r.status for r in replies} == {201}
+    assert len({r.body["id"] for r in replies}) == 1
+    assert len(api.call("GET", f"/api/v1/ai-sessions/{session_id}/handoffs", junior).body) == 1
+    # And reusing the key with another body is refused, creating nothing
+    other = api.call("POST", path, junior, {"intent": "park"}, headers=key)
+    assert other.status == 422 and "Idempotency-Key" in other.body["detail"]
+    assert len(api.call("GET", "/api/v1/ai-sessions/queue", users["senior@acme.test"]).body) == 1
