@@ -79,7 +79,7 @@ def build_event(
     for name, value in query:
         joined_query[name] = f"{joined_query[name]},{value}" if name in joined_query else value
     content_type = joined_headers.get("content-type", "")
-    is_text = not body or content_type.startswith(TEXT_TYPES)
+    is_text = not body or (content_type.startswith(TEXT_TYPES) and _is_utf8(body))
     now = datetime.now(UTC)
     request_context: dict[str, Any] = {
         "accountId": ACCOUNT,
@@ -120,6 +120,14 @@ def build_event(
     if body:
         event["body"] = body.decode() if is_text else base64.b64encode(body).decode()
     return event
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _claim_text(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import warnings
 from datetime import timedelta
 from typing import Annotated, Any
@@ -10,7 +11,6 @@ from uuid import UUID
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -30,7 +30,7 @@ from baton.api_models import (
     UserPatch,
 )
 from baton.clock import parse_iso
-from baton.errors import Conflict, PayloadTooLarge
+from baton.errors import Conflict
 from baton.logic import access, handoffs, sessions, users
 from baton.models import Handoff, Intent, User
 
@@ -46,16 +46,9 @@ app = APIGatewayHttpResolver(enable_validation=True)
 api_errors.register(app, logger)
 
 
-def _limit_body(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    event = app.current_event
-    body = event.body or ""
-    size = len(base64.b64decode(body)) if event.is_base64_encoded else len(body.encode())
-    if size > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"The request body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (64 KiB).")
-    return next_middleware(app)
-
-
-app.use(middlewares=[_limit_body])
+def _body_size(event: dict[str, Any]) -> int:
+    body = event.get("body") or ""
+    return len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
 
 
 def _caller() -> User:
@@ -189,5 +182,9 @@ def openapi() -> Response[str]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    size = _body_size(event)
+    if size > MAX_BODY_BYTES:  # before validation, which would otherwise report the field limits
+        detail = f"The request body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (64 KiB)."
+        return {"statusCode": 413, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"detail": detail})}
     dependencies().idempotency.register_lambda_context(context)
     return app.resolve(event, context)

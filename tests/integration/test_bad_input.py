@@ -1,0 +1,106 @@
+"""Every bad input of DESIGN.md section 3 gets its documented 4xx with a `detail`, never a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from baton.models import User
+from tests.integration.builders import handoff_path, new_handoff, new_session
+from tests.integration.conftest import ApiClient
+
+
+@pytest.fixture
+def session_path(api: ApiClient, users: dict[str, User]) -> str:
+    return f"/api/v1/ai-sessions/{new_session(api, users['junior@acme.test'])}/handoff"
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"intent": "park", "priority": "high"}, "priority"),
+        ({"intent": "panic"}, "intent"),
+        ({"intent": "escalate", "engineer_notes": "x" * 4001}, "engineer_notes"),
+        ({}, "intent"),
+        ([1, 2], "body"),
+        ({"intent": "park", "engineer_notes": 42}, "engineer_notes"),
+    ],
+    ids=["unknown-field", "bad-intent", "notes-4001", "missing-intent", "not-an-object", "notes-not-text"],
+)
+def test_invalid_handoff_bodies_are_422_with_errors(
+    api: ApiClient, users: dict[str, User], session_path: str, body: object, where: str
+) -> None:
+    # When a junior sends an invalid handoff body
+    reply = api.call("POST", session_path, users["junior@acme.test"], body)
+    # Then 422 with a sentence and the list of problems, and nothing was created
+    assert reply.status == 422
+    assert isinstance(reply.body["detail"], str) and reply.body["detail"].endswith(".")
+    assert any(where in ".".join(error["loc"]) for error in reply.body["errors"])
+    assert api.call("GET", "/api/v1/ai-sessions/queue", users["senior@acme.test"]).body == []
+
+
+def test_notes_of_exactly_4000_characters_are_fine(api: ApiClient, users: dict[str, User], session_path: str) -> None:
+    reply = api.call("POST", session_path, users["junior@acme.test"], {"intent": "park", "engineer_notes": "x" * 4000})
+    assert reply.status == 201
+
+
+def test_a_body_over_64_kib_is_413(api: ApiClient, users: dict[str, User], session_path: str) -> None:
+    big = json.dumps({"intent": "park", "engineer_notes": "x" * (65 * 1024)}).encode()
+    reply = api.call("POST", session_path, users["junior@acme.test"], raw_body=big)
+    assert reply.status == 413 and "64 KiB" in reply.body["detail"]
+
+
+@pytest.mark.parametrize("raw", [b'{"intent": "park"', b"intent=park", b"\xff\xfe"])
+def test_unparseable_json_is_400(api: ApiClient, users: dict[str, User], session_path: str, raw: bytes) -> None:
+    reply = api.call("POST", session_path, users["junior@acme.test"], raw_body=raw)
+    assert reply.status == 400 and "JSON" in reply.body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/ai-sessions/not-a-uuid"),
+        ("POST", "/api/v1/ai-sessions/12345/handoff"),
+        ("GET", "/api/v1/ai-sessions/zzz/handoffs"),
+        ("GET", "/api/v1/ai-sessions/zzz/handoffs/yyy"),
+        ("POST", "/api/v1/ai-sessions/zzz/handoffs/yyy/claim"),
+        ("POST", "/api/v1/ai-sessions/zzz/handoffs/yyy/release"),
+        ("POST", "/api/v1/ai-sessions/zzz/handoffs/yyy/resolve"),
+        ("PATCH", "/api/v1/account/users/nobody-like-this"),
+    ],
+)
+def test_ids_that_are_not_uuids_are_404_or_422(api: ApiClient, users: dict[str, User], method: str, path: str) -> None:
+    body = {"intent": "park"} if path.endswith("handoff") else ({"role": "viewer"} if method == "PATCH" else None)
+    reply = api.call(method, path, users["owner@acme.test"], body)
+    assert reply.status in (404, 422) and reply.body["detail"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"limit": "0"}, {"limit": "201"}, {"limit": "ten"}, {"intent": "urgent"}, {"cursor": "!!!"}, {"cursor": "e30"}],
+    ids=["limit-0", "limit-201", "limit-text", "bad-intent", "cursor-garbage", "cursor-empty-object"],
+)
+def test_bad_queue_parameters_are_422(api: ApiClient, users: dict[str, User], query: dict[str, str]) -> None:
+    reply = api.call("GET", "/api/v1/ai-sessions/queue", users["senior@acme.test"], query=query)
+    assert reply.status == 422 and reply.body["detail"]
+
+
+def test_a_missing_session_is_404_for_handoff_creation(api: ApiClient, users: dict[str, User]) -> None:
+    reply = api.call(
+        "POST", "/api/v1/ai-sessions/7d4f6f3e-0000-4000-8000-000000000000/handoff", users["junior@acme.test"], {"intent": "park"}
+    )
+    assert reply.status == 404 and "session" in reply.body["detail"]
+
+
+def test_a_missing_handoff_is_404_for_claim(api: ApiClient, users: dict[str, User]) -> None:
+    session_id, _ = new_handoff(api, users["junior@acme.test"])
+    reply = api.call("POST", handoff_path(session_id, "7d4f6f3e-0000-4000-8000-000000000000", "claim"), users["senior@acme.test"])
+    assert reply.status == 404
+
+
+def test_openapi_document_lists_every_route(api: ApiClient) -> None:
+    reply = api.call("GET", "/api/v1/openapi.json", None)
+    assert reply.status == 200
+    assert "/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/claim" in reply.body["paths"]
+    assert len(reply.body["paths"]) == 13

@@ -1,0 +1,121 @@
+"""Roles and tenant isolation for every endpoint of the API handler."""
+
+from __future__ import annotations
+
+import pytest
+
+from baton.models import User
+from tests.integration.builders import SESSION_BODY, handoff_path, new_handoff
+from tests.integration.conftest import ApiClient
+
+ENGINEER_ONLY = [
+    ("POST", "/api/v1/ai-sessions", SESSION_BODY),
+    ("GET", "/api/v1/ai-sessions/queue", None),
+    ("POST", "{session}/handoff", {"intent": "park"}),
+    ("GET", "{session}/handoffs", None),
+    ("GET", "{handoff}", None),
+    ("POST", "{handoff}/claim", None),
+    ("POST", "{handoff}/release", None),
+    ("POST", "{handoff}/resolve", {"resolution_notes": "done"}),
+]
+
+
+def _fill(path: str, session_id: str, handoff_id: str) -> str:
+    return path.format(session=f"/api/v1/ai-sessions/{session_id}", handoff=handoff_path(session_id, handoff_id))
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENGINEER_ONLY)
+def test_a_viewer_is_refused_with_a_detail_naming_the_engineer_role(
+    api: ApiClient, users: dict[str, User], method: str, path: str, body: object
+) -> None:
+    # Given an open handoff of the viewer's own account
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    # When the viewer calls an engineer-only endpoint
+    reply = api.call(method, _fill(path, session_id, handoff_id), users["viewer@acme.test"], body)
+    # Then 403, and the detail says the engineer role is needed
+    assert reply.status == 403
+    assert "engineer" in reply.body["detail"]
+
+
+def test_a_viewer_may_read_sessions_users_and_themselves(api: ApiClient, users: dict[str, User]) -> None:
+    session_id, _ = new_handoff(api, users["junior@acme.test"])
+    viewer = users["viewer@acme.test"]
+    assert api.call("GET", f"/api/v1/ai-sessions/{session_id}", viewer).status == 200
+    assert api.call("GET", "/api/v1/me", viewer).body["role"] == "viewer"
+    listed = api.call("GET", "/api/v1/account/users", viewer).body
+    assert {u["account_id"] for u in listed} == {"acme"} and len(listed) == 6
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "{session}", None),
+        ("POST", "{session}/handoff", {"intent": "park"}),
+        ("GET", "{session}/handoffs", None),
+        ("GET", "{handoff}", None),
+        ("POST", "{handoff}/claim", None),
+        ("POST", "{handoff}/release", None),
+        ("POST", "{handoff}/resolve", {"resolution_notes": "done"}),
+    ],
+)
+def test_another_accounts_ids_answer_404_like_missing_ones(
+    api: ApiClient, users: dict[str, User], method: str, path: str, body: object
+) -> None:
+    # Given an acme handoff that an acme senior has claimed (so release/resolve would be possible)
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"])
+    # When globex's admin (allowed everything in globex) uses acme's ids
+    reply = api.call(method, _fill(path, session_id, handoff_id), users["admin@globex.test"], body)
+    # Then 404, and nothing changed for acme
+    assert reply.status == 404, reply.body
+    assert "detail" in reply.body
+    handoff = api.call("GET", handoff_path(session_id, handoff_id), users["senior@acme.test"]).body["handoff"]
+    assert handoff["status"] == "claimed" and handoff["claimed_by"] == users["senior@acme.test"].id
+
+
+def test_another_accounts_user_answers_404(api: ApiClient, users: dict[str, User]) -> None:
+    reply = api.call("PATCH", f"/api/v1/account/users/{users['senior@acme.test'].id}", users["owner@globex.test"], {"role": "viewer"})
+    assert reply.status == 404
+    assert api.call("GET", "/api/v1/me", users["senior@acme.test"]).body["role"] == "engineer"
+
+
+def test_a_role_downgrade_takes_effect_on_the_very_next_request(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a senior who can read the queue
+    senior = users["senior@acme.test"]
+    assert api.call("GET", "/api/v1/ai-sessions/queue", senior).status == 200
+    # When an admin makes them a viewer
+    changed = api.call("PATCH", f"/api/v1/account/users/{senior.id}", users["admin@acme.test"], {"role": "viewer"})
+    assert changed.status == 200 and changed.body["role"] == "viewer"
+    # Then their next request is refused, though their token is unchanged
+    assert api.call("GET", "/api/v1/ai-sessions/queue", senior).status == 403
+
+
+def test_a_signed_in_stranger_is_refused(api: ApiClient, users: dict[str, User]) -> None:
+    stranger = User(id="not-a-member", account_id="nowhere", email="x@y.test", display_name="X", role="owner")
+    reply = api.call("GET", "/api/v1/me", stranger)
+    assert reply.status == 403 and "member" in reply.body["detail"]
+
+
+def test_users_endpoints_enforce_owner_and_admin_rules(api: ApiClient, users: dict[str, User]) -> None:
+    admin, owner, senior = users["admin@acme.test"], users["owner@acme.test"], users["senior@acme.test"]
+    path = "/api/v1/account/users/{}".format
+    # An engineer cannot change users
+    assert api.call("PATCH", path(users["junior@acme.test"].id), senior, {"notify_email": False}).status == 403
+    # An admin cannot touch an owner, nor make one
+    assert api.call("PATCH", path(owner.id), admin, {"notify_email": False}).status == 403
+    assert api.call("PATCH", path(senior.id), admin, {"role": "owner"}).status == 403
+    # The last owner cannot be demoted
+    last = api.call("PATCH", path(owner.id), owner, {"role": "admin"})
+    assert last.status == 409 and "owner" in last.body["detail"]
+    # With a second owner, the first can step down
+    assert api.call("PATCH", path(admin.id), owner, {"role": "owner"}).status == 200
+    stepped = api.call("PATCH", path(owner.id), owner, {"role": "admin"})
+    assert stepped.status == 200 and stepped.body["role"] == "admin"
+    # An admin may switch off an engineer's email
+    quiet = api.call("PATCH", path(senior.id), users["admin@acme.test"], {"notify_email": False})
+    assert quiet.status == 200 and quiet.body["notify_email"] is False
+
+
+def test_an_empty_user_patch_is_422(api: ApiClient, users: dict[str, User]) -> None:
+    reply = api.call("PATCH", f"/api/v1/account/users/{users['senior@acme.test'].id}", users["owner@acme.test"], {})
+    assert reply.status == 422 and reply.body["detail"]
