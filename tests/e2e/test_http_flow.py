@@ -15,7 +15,9 @@ SESSION = {"intake_type": "alert", "intake_content": {"alert": "Disk 95% on FS01
 def _escalation(junior: httpx.Client, intent: str = "escalate") -> tuple[str, str]:
     session = junior.post("/api/v1/ai-sessions", json=SESSION)
     assert session.status_code == 201, session.text
-    handoff = junior.post(f"/api/v1/ai-sessions/{session.json()['id']}/handoff", json={"intent": intent, "engineer_notes": "help"})
+    handoff = junior.post(
+        f"/api/v1/ai-sessions/{session.json()['id']}/handoff", json={"intent": intent, "engineer_notes": "help"}
+    )
     assert handoff.status_code == 201, handoff.text
     return session.json()["id"], handoff.json()["id"]
 
@@ -97,7 +99,11 @@ def test_oversized_and_broken_bodies_through_the_gateway(stack: Stack) -> None:
     with stack.client("junior@acme.test") as junior:
         session_id = junior.post("/api/v1/ai-sessions", json=SESSION).json()["id"]
         path = f"/api/v1/ai-sessions/{session_id}/handoff"
-        big = junior.post(path, content=b'{"intent":"park","engineer_notes":"' + b"x" * 66_560 + b'"}', headers={"content-type": "application/json"})
+        big = junior.post(
+            path,
+            content=b'{"intent":"park","engineer_notes":"' + b"x" * 66_560 + b'"}',
+            headers={"content-type": "application/json"},
+        )
         assert big.status_code == 413 and big.json()["detail"]
         broken = junior.post(path, content=b'{"intent":', headers={"content-type": "application/json"})
         assert broken.status_code == 400 and "JSON" in broken.json()["detail"]

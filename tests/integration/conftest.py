@@ -55,7 +55,9 @@ class ApiClient:
         event = build_event(match, method, path, raw_query, query_pairs, list(all_headers.items()), payload, "127.0.0.1", claims)
         result = api_handler.handler(event, LambdaContext("test-request", int((time.time() + 10) * 1000)))
         text = result.get("body") or ""
-        return Reply(result["statusCode"], {k.lower(): v for k, v in result.get("headers", {}).items()}, json.loads(text) if text else None)
+        return Reply(
+            result["statusCode"], {k.lower(): v for k, v in result.get("headers", {}).items()}, json.loads(text) if text else None
+        )
 
 
 @pytest.fixture

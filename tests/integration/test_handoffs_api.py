@@ -184,7 +184,11 @@ def test_idempotent_retry_creates_exactly_one_handoff(api: ApiClient, users: dic
     # Given a session
     junior = users["junior@acme.test"]
     session_id = new_session(api, junior)
-    path, body, key = f"/api/v1/ai-sessions/{session_id}/handoff", {"intent": "escalate", "engineer_notes": "x"}, {"Idempotency-Key": "k-1"}
+    path, body, key = (
+        f"/api/v1/ai-sessions/{session_id}/handoff",
+        {"intent": "escalate", "engineer_notes": "x"},
+        {"Idempotency-Key": "k-1"},
+    )
     # When the same request is sent three times with one Idempotency-Key
     replies = [api.call("POST", path, junior, body, headers=key) for _ in range(3)]
     # Then every reply is the first one, and only one handoff exists

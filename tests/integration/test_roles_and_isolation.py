@@ -74,7 +74,9 @@ def test_another_accounts_ids_answer_404_like_missing_ones(
 
 
 def test_another_accounts_user_answers_404(api: ApiClient, users: dict[str, User]) -> None:
-    reply = api.call("PATCH", f"/api/v1/account/users/{users['senior@acme.test'].id}", users["owner@globex.test"], {"role": "viewer"})
+    reply = api.call(
+        "PATCH", f"/api/v1/account/users/{users['senior@acme.test'].id}", users["owner@globex.test"], {"role": "viewer"}
+    )
     assert reply.status == 404
     assert api.call("GET", "/api/v1/me", users["senior@acme.test"]).body["role"] == "engineer"
 

@@ -36,7 +36,6 @@ class Conflict(BatonError):
     status_code = 409
 
 
-
 class Transient(BatonError):
     """A dependency failed in a way a retry may fix (throttling, a timeout)."""
 

@@ -1,0 +1,62 @@
+"""In-memory stand-ins for the repositories, for use-case tests."""
+
+from __future__ import annotations
+
+from baton.errors import Conflict, NotFound
+from baton.models import Handoff, QueuePage, Role, Session, User
+
+
+class InMemoryUsers:
+    def __init__(self, *users: User) -> None:
+        self.by_id = {user.id: user for user in users}
+
+    def get(self, user_id: str) -> User | None:
+        return self.by_id.get(user_id)
+
+    def list_by_account(self, account_id: str) -> list[User]:
+        return [u for u in self.by_id.values() if u.account_id == account_id]
+
+    def update(self, current: User, role: Role | None, notify_email: bool | None) -> User:
+        changes = {"role": role or current.role}
+        if notify_email is not None:
+            changes["notify_email"] = notify_email
+        self.by_id[current.id] = current.model_copy(update=changes)
+        return self.by_id[current.id]
+
+
+class InMemoryHandoffs:
+    def __init__(self) -> None:
+        self.sessions: dict[tuple[str, str], Session] = {}
+        self.handoffs: dict[tuple[str, str], list[Handoff]] = {}
+        self.claims: list[tuple[str, str, str, str]] = []
+
+    def create_session(self, session: Session) -> None:
+        self.sessions[(session.account_id, session.id)] = session
+
+    def get_session(self, account_id: str, session_id: str) -> Session | None:
+        return self.sessions.get((account_id, session_id))
+
+    def get_session_with_handoffs(self, account_id: str, session_id: str) -> tuple[Session | None, list[Handoff]]:
+        return self.get_session(account_id, session_id), list(self.handoffs.get((account_id, session_id), []))
+
+    def create_handoff(self, handoff: Handoff) -> None:
+        key = (handoff.account_id, handoff.session_id)
+        if key not in self.sessions:
+            raise NotFound("No such session in your account.")
+        if any(h.status != "resolved" for h in self.handoffs.get(key, [])):
+            raise Conflict("already open")
+        self.handoffs.setdefault(key, []).append(handoff)
+
+    def claim(self, account_id: str, session_id: str, handoff_id: str, claimer: User, now: str) -> Handoff:
+        self.claims.append((account_id, session_id, handoff_id, claimer.id))
+        raise NotFound("not modelled")
+
+    def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage:
+        open_ones = [h for hs in self.handoffs.values() for h in hs if h.account_id == account_id and h.status == "open"]
+        return QueuePage(items=open_ones[:limit], next_cursor=None)
+
+
+def person(role: Role, account: str = "acme", name: str = "x") -> User:
+    return User(
+        id=f"{account}-{name}-{role.value}", account_id=account, email=f"{name}@{account}.test", display_name=name, role=role
+    )

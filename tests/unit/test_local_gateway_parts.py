@@ -1,0 +1,89 @@
+"""Pieces of the local gateway: route matching, events, responses, the JWT check, the template."""
+
+from __future__ import annotations
+
+import pytest
+
+from local.http_api import Router, build_event, to_response
+from local.oidc import JwtAuthorizer, LocalIssuer, TokenRejected
+from local.template import Template
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    return Template(ROOT / "template.yaml", {"JwtIssuer": "http://127.0.0.1:1/local/oidc", "JwtAudience": "aud"})
+
+
+def test_literal_segments_beat_path_variables(template: Template) -> None:
+    router = Router(template.http_routes())
+    queue = router.match("GET", "/api/v1/ai-sessions/queue")
+    session = router.match("GET", "/api/v1/ai-sessions/5a1b")
+    assert queue and queue.route.path == "/api/v1/ai-sessions/queue" and queue.path_parameters == {}
+    assert session and session.path_parameters == {"session_id": "5a1b"}
+    assert router.match("DELETE", "/api/v1/ai-sessions/5a1b") is None
+    assert router.match("GET", "/api/v1/ai-sessions//handoffs") is None
+
+
+def test_every_template_route_has_a_handler_route_and_back(template: Template) -> None:
+    # Given the template's HttpApi events and the API function's own OpenAPI document
+    import api_handler
+
+    declared = {(r.method, r.path) for r in template.http_routes()}
+    schema = api_handler.app.get_openapi_schema().model_dump(by_alias=True, exclude_none=True)
+    handled = {
+        (method.upper(), path) for path, item in schema["paths"].items() for method in item if method in ("get", "post", "patch")
+    }
+    # Then both name exactly the same endpoints
+    assert declared == handled
+
+
+def test_the_event_is_payload_format_2(template: Template) -> None:
+    match = Router(template.http_routes()).match("POST", "/api/v1/ai-sessions/abc/handoff")
+    assert match
+    event = build_event(
+        match,
+        "POST",
+        "/api/v1/ai-sessions/abc/handoff",
+        "a=1&a=2",
+        [("a", "1"), ("a", "2")],
+        [("Content-Type", "application/json"), ("X-Twice", "1"), ("x-twice", "2"), ("Cookie", "c=1; d=2")],
+        b'{"intent":"park"}',
+        "127.0.0.1",
+        {"sub": "u1", "groups": ["a", "b"]},
+    )
+    assert event["version"] == "2.0" and event["routeKey"] == "POST /api/v1/ai-sessions/{session_id}/handoff"
+    assert event["pathParameters"] == {"session_id": "abc"} and event["queryStringParameters"] == {"a": "1,2"}
+    assert event["headers"]["x-twice"] == "1,2" and event["cookies"] == ["c=1", "d=2"]
+    assert event["requestContext"]["authorizer"]["jwt"]["claims"] == {"sub": "u1", "groups": "[a b]"}
+    assert event["body"] == '{"intent":"park"}' and event["isBase64Encoded"] is False
+
+
+def test_results_without_status_code_are_200_json() -> None:
+    assert to_response({"a": 1}).status == 200
+    assert to_response({"statusCode": 201, "body": "{}", "headers": {"X-A": "b"}}).headers == {"x-a": "b"}
+
+
+def test_authorizer_rejects_tokens_of_an_unknown_key_and_accepts_its_own() -> None:
+    issuer, other = LocalIssuer("http://i", "aud"), LocalIssuer("http://i", "aud")
+    authorizer = JwtAuthorizer("http://i", ["aud"], issuer.jwks())
+    assert authorizer.claims(f"Bearer {issuer.token_for('u', 'u@x.test')}")["sub"] == "u"
+    with pytest.raises(TokenRejected, match="key"):
+        authorizer.claims(f"Bearer {other.token_for('u', 'u@x.test')}")
+    with pytest.raises(TokenRejected, match="expired"):
+        authorizer.claims(f"Bearer {issuer.token_for('u', 'u@x.test', lifetime=-120)}")
+
+
+def test_template_resolves_local_names_and_the_authorizer(template: Template) -> None:
+    api = template.functions()["ApiFunction"]
+    assert api.environment["DATA_TABLE_NAME"] == "DataTable" and api.environment["IDEMPOTENCY_TABLE_NAME"] == "IdempotencyTable"
+    assert api.handler == "api_handler.handler" and api.layer_dirs == [ROOT / "layers" / "baton"]
+    authorizer = template.jwt_authorizer()
+    assert authorizer.issuer == "http://127.0.0.1:1/local/oidc" and authorizer.audience == ["aud"]
+    data = template.tables()["DataTable"]
+    assert data["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert {index["IndexName"] for index in data["GlobalSecondaryIndexes"]} == {
+        "users_by_account",
+        "open_queue",
+        "open_queue_by_intent",
+    }
