@@ -14,6 +14,8 @@ from pydantic import BaseModel
 from baton.api_models import HandoffCreate, HandoffOut
 from baton.logic import handoffs
 from baton.models import User
+from baton.publishers.websocket_connections import ManagementApiSender
+from baton.repositories.connections import ConnectionRepository
 from baton.repositories.handoffs import HandoffRepository
 from baton.repositories.users import UserRepository
 from baton.settings import Settings
@@ -34,6 +36,9 @@ class HandoffRequest(BaseModel):
 class Dependencies:
     users: UserRepository
     handoffs: HandoffRepository
+    connections: ConnectionRepository
+    live: ManagementApiSender
+    websocket_url: str
     idempotency: IdempotencyConfig
     create_handoff_once: Callable[..., HandoffOut]
 
@@ -64,6 +69,9 @@ def dependencies() -> Dependencies:
     return Dependencies(
         users=UserRepository(settings.data_table_name, client),
         handoffs=store,
+        connections=ConnectionRepository(settings.connections_table_name, client),
+        live=ManagementApiSender(boto3.client("apigatewaymanagementapi", endpoint_url=settings.websocket_management_url)),
+        websocket_url=settings.websocket_url,
         idempotency=config,
         create_handoff_once=create_handoff_once,
     )

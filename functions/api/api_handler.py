@@ -31,7 +31,7 @@ from baton.api_models import (
 )
 from baton.clock import parse_iso
 from baton.errors import Conflict
-from baton.logic import access, handoffs, sessions, users
+from baton.logic import access, handoffs, push, realtime, sessions, users
 from baton.models import Handoff, Intent, User
 
 MAX_BODY_BYTES = 64 * 1024
@@ -83,7 +83,12 @@ def list_account_users() -> Response[str]:
 
 @app.patch("/api/v1/account/users/<user_id>", summary="Change a user's role or email notifications (owner, admin)")
 def patch_account_user(user_id: str, patch: Annotated[UserPatch, Body()]) -> Response[str]:
-    changed = users.change_user(_caller(), user_id, patch, dependencies().users)
+    deps = dependencies()
+
+    def revoke_live(demoted_id: str) -> int:
+        return push.close_connections_of(demoted_id, deps.connections, deps.live)
+
+    changed = users.change_user(_caller(), user_id, patch, deps.users, revoke_live)
     return _json(200, UserOut.model_validate(changed.model_dump()))
 
 
@@ -166,6 +171,13 @@ def resolve_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffR
     notes = body.resolution_notes if body else ""
     resolved = handoffs.resolve(_caller(), str(session_id), str(handoff_id), notes, dependencies().handoffs)
     return _json(200, _out(resolved))
+
+
+# --- live updates ---------------------------------------------------------------------------
+@app.post("/api/v1/ws-ticket", summary="A single-use, 60 s ticket and the WebSocket URL to open with it")
+def create_ws_ticket() -> Response[str]:
+    deps = dependencies()
+    return _json(201, realtime.issue_ticket(_caller(), deps.connections, deps.websocket_url))
 
 
 # --- public ---------------------------------------------------------------------------------

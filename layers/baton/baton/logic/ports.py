@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from baton.events import HandoffEvent
 from baton.models import Handoff, QueuePage, Role, Session, User
+from baton.realtime import Connection, Ticket
 
 
 class Users(Protocol):
@@ -33,3 +35,33 @@ class Handoffs(Protocol):
     ) -> Handoff: ...
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
+
+
+class Connections(Protocol):
+    def put_ticket(self, ticket: Ticket) -> None: ...
+
+    def consume_ticket(self, ticket: str, now: int) -> Ticket | None: ...
+
+    def put(self, connection: Connection) -> None: ...
+
+    def delete(self, connection_id: str) -> None: ...
+
+    def ids_of_account(self, account_id: str) -> list[str]: ...
+
+    def ids_of_user(self, user_id: str) -> list[str]: ...
+
+
+class Sender(Protocol):
+    """Sends bytes to one WebSocket connection; raises ConnectionGone or Throttled."""
+
+    def send(self, connection_id: str, data: bytes) -> None: ...
+
+    def close(self, connection_id: str) -> None: ...
+
+
+class ChangeLog(Protocol):
+    def changed_since(self, account_id: str, since: str, limit: int) -> list[Handoff]: ...
+
+
+class EventPublisher(Protocol):
+    def publish(self, event: HandoffEvent) -> None: ...

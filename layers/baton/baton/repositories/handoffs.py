@@ -68,6 +68,7 @@ class HandoffRepository:
             **keys.handoff_key(handoff.account_id, handoff.session_id, handoff.id),
             "entity": "handoff",
             **_queue_attrs(handoff),
+            **_changes_attrs(handoff.account_id, handoff.updated_at, handoff.id),
             **handoff.model_dump(mode="json"),
         }
         try:
@@ -116,7 +117,7 @@ class HandoffRepository:
                 Key=to_attrs(keys.handoff_key(account_id, session_id, handoff_id)),
                 UpdateExpression=(
                     "SET #status = :claimed, claimed_by = :user, claimed_by_name = :name, claimed_at = :now, "
-                    f"updated_at = :now, version = version + :one REMOVE {_QUEUE_ATTRS}"
+                    f"updated_at = :now, changes_sk = :changed, version = version + :one REMOVE {_QUEUE_ATTRS}"
                 ),
                 ConditionExpression="attribute_exists(pk) AND #status = :open",
                 ExpressionAttributeNames={"#status": "status"},
@@ -128,6 +129,7 @@ class HandoffRepository:
                         ":name": claimer.display_name,
                         ":now": now,
                         ":one": 1,
+                        ":changed": keys.changes_sk(now, handoff_id),
                     }
                 ),
                 ReturnValues="ALL_NEW",
@@ -150,7 +152,13 @@ class HandoffRepository:
     def release(self, account_id: str, session_id: str, handoff_id: str, actor: User, supervisor: bool, now: str) -> Handoff:
         """Back to the open queue: only the claimer, or an admin/owner (`supervisor`)."""
         condition = "attribute_exists(pk) AND #status = :claimed"
-        values: dict[str, Any] = {":claimed": "claimed", ":open": "open", ":now": now, ":one": 1}
+        values: dict[str, Any] = {
+            ":claimed": "claimed",
+            ":open": "open",
+            ":now": now,
+            ":one": 1,
+            ":changed": keys.changes_sk(now, handoff_id),
+        }
         if not supervisor:
             condition += " AND claimed_by = :user"
             values[":user"] = actor.id
@@ -160,7 +168,8 @@ class HandoffRepository:
                 Key=to_attrs(keys.handoff_key(account_id, session_id, handoff_id)),
                 UpdateExpression=(
                     "SET #status = :open, queue_pk = queue_home_pk, queue_intent_pk = queue_home_intent_pk, "
-                    "updated_at = :now, version = version + :one REMOVE claimed_by, claimed_by_name, claimed_at"
+                    "updated_at = :now, changes_sk = :changed, version = version + :one "
+                    "REMOVE claimed_by, claimed_by_name, claimed_at"
                 ),
                 ConditionExpression=condition,
                 ExpressionAttributeNames={"#status": "status"},
@@ -186,6 +195,7 @@ class HandoffRepository:
             ":now": now,
             ":one": 1,
             ":notes": notes,
+            ":changed": keys.changes_sk(now, handoff_id),
         }
         if not supervisor:
             condition += " AND claimed_by = :user"
@@ -199,7 +209,7 @@ class HandoffRepository:
                             "TableName": self._table,
                             "Key": to_attrs(key),
                             "UpdateExpression": (
-                                "SET #status = :resolved, resolved_at = :now, resolution_notes = :notes, updated_at = :now, "
+                                "SET #status = :resolved, resolved_at = :now, resolution_notes = :notes, updated_at = :now, changes_sk = :changed, "
                                 f"version = version + :one REMOVE {_QUEUE_ATTRS}"
                             ),
                             "ConditionExpression": condition,
@@ -272,6 +282,19 @@ class HandoffRepository:
             next_cursor = _cursor_of(from_attrs(page["LastEvaluatedKey"]))
         return QueuePage(items=[_to_handoff(item) for item in items], next_cursor=next_cursor)
 
+    def changed_since(self, account_id: str, since: str, limit: int) -> list[Handoff]:
+        """Handoffs of the account changed after `since` (ISO time), oldest change first, at most `limit`."""
+        page = self._call(
+            self._client.query,
+            TableName=self._table,
+            IndexName=keys.CHANGES_INDEX,
+            KeyConditionExpression="changes_pk = :pk AND changes_sk > :since",
+            ExpressionAttributeValues=to_attrs({":pk": keys.account_pk(account_id), ":since": since}),
+            ScanIndexForward=True,
+            Limit=limit,
+        )
+        return [_to_handoff(from_attrs(item)) for item in page.get("Items", [])]
+
     # --- helpers --------------------------------------------------------------------------
     def _condition_failure(self, error: ClientError) -> Handoff | None:
         """The item as it was when a conditional write failed; re-raises anything else."""
@@ -308,6 +331,15 @@ def _queue_attrs(handoff: Handoff) -> dict[str, str]:
     if handoff.status != "open":
         return home
     return {**home, "queue_pk": home["queue_home_pk"], "queue_intent_pk": home["queue_home_intent_pk"]}
+
+
+def _changes_attrs(account_id: str, updated_at: str, handoff_id: str) -> dict[str, str]:
+    return {"changes_pk": keys.account_pk(account_id), "changes_sk": keys.changes_sk(updated_at, handoff_id)}
+
+
+def handoff_from_item(item: dict[str, Any]) -> Handoff:
+    """A handoff from a plain (deserialised) item, e.g. a stream record's image."""
+    return _to_handoff(item)
 
 
 def _cursor_of(item: dict[str, Any]) -> str:

@@ -6,7 +6,8 @@
 - handoff:  pk ACCOUNT#<acct>#SESSION#<session>    sk HANDOFF#<handoff>
             queue_sk <created_at>#<handoff>, queue_home_pk ACCOUNT#<acct>,
             queue_home_intent_pk ACCOUNT#<acct>#<intent>; while open only (sparse): queue_pk and
-            queue_intent_pk, copied from their *_home twins (so a release needs no read)
+            queue_intent_pk, copied from their *_home twins (so a release needs no read);
+            changes_pk ACCOUNT#<acct>, changes_sk <updated_at>#<handoff> (index handoff_changes, for resume)
 
 The account is part of every session/handoff key, so a caller can only ever address
 items of their own account: another account's id simply does not exist for them.
@@ -17,6 +18,7 @@ from __future__ import annotations
 USERS_BY_ACCOUNT_INDEX = "users_by_account"
 OPEN_QUEUE_INDEX = "open_queue"
 OPEN_QUEUE_BY_INTENT_INDEX = "open_queue_by_intent"
+CHANGES_INDEX = "handoff_changes"
 
 SESSION_SK = "SESSION"
 USER_SK = "USER"
@@ -54,3 +56,7 @@ def queue_intent_pk(account_id: str, intent: str) -> str:
 
 def queue_sk(created_at: str, handoff_id: str) -> str:
     return f"{created_at}#{handoff_id}"
+
+
+def changes_sk(updated_at: str, handoff_id: str) -> str:
+    return f"{updated_at}#{handoff_id}"

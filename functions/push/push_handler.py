@@ -1,0 +1,71 @@
+"""Push queue (SQS) → every WebSocket connection of the event's account."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+
+from baton.errors import Transient
+from baton.events import HandoffEvent
+from baton.logic import push
+from baton.publishers.websocket_connections import ManagementApiSender
+from baton.repositories.connections import ConnectionRepository
+from baton.settings import Settings
+
+POST_CONCURRENCY = 16
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    connections: ConnectionRepository
+    sender: ManagementApiSender
+    pool: ThreadPoolExecutor
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = Settings.from_env()
+    # One client shared by every thread (boto3 clients are thread-safe), with a pool to match.
+    management = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=settings.websocket_management_url,
+        config=Config(max_pool_connections=POST_CONCURRENCY, retries={"mode": "standard", "max_attempts": 2}),
+    )
+    return Dependencies(
+        connections=ConnectionRepository(settings.connections_table_name, boto3.client("dynamodb")),
+        sender=ManagementApiSender(management),
+        pool=ThreadPoolExecutor(max_workers=POST_CONCURRENCY),
+    )
+
+
+def record_handler(record: SQSRecord) -> None:
+    event = HandoffEvent.model_validate_json(record.body)
+    deps = dependencies()
+    report = push.push_event(event, deps.connections, deps.sender, deps.pool)
+    logger.info("pushed", extra={"event_id": event.event_id, "event_type": event.type, **report.__dict__})
+    metrics.add_metric(name="PushDelivered", unit=MetricUnit.Count, value=report.delivered)
+    metrics.add_metric(name="PushGone", unit=MetricUnit.Count, value=report.gone)
+    if report.retry_worthy:
+        raise Transient(f"{report.throttled} connections stayed throttled; the event will be redelivered.")
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,48 @@
+"""DynamoDB stream → one handoff event per change → the events topic (SNS)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from baton.logic.routing import image, route_change
+from baton.publishers.sns_events import SnsEventPublisher
+from baton.repositories.codec import from_attrs
+from baton.repositories.handoffs import handoff_from_item
+from baton.settings import Settings
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+@cache
+def publisher() -> SnsEventPublisher:
+    return SnsEventPublisher(Settings.from_env().events_topic_arn, boto3.client("sns"))
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    change: dict[str, Any] = record.raw_event.get("dynamodb", {})
+    new, old = image(change, "NewImage"), image(change, "OldImage")
+    after = handoff_from_item(from_attrs(new)) if new else None
+    before = handoff_from_item(from_attrs(old)) if old else None
+    # eventID is the same on every retry of this record: consumers dedupe on it.
+    event = route_change(before, after, str(record.event_id), publisher())
+    if event is not None:
+        logger.info("published", extra={"event_type": event.type, "event_id": event.event_id, "handoff_id": event.handoff.id})
+        metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

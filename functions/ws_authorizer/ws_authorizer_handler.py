@@ -1,0 +1,60 @@
+"""WebSocket `$connect` REQUEST authorizer: consumes the single-use ticket, denies viewers.
+
+API Gateway answers 401 when the authorizer raises "Unauthorized" and 403 for a Deny policy.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from baton.errors import Forbidden, Unauthorized
+from baton.logic import realtime
+from baton.repositories.connections import ConnectionRepository
+from baton.repositories.users import UserRepository
+from baton.settings import Settings
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+
+@cache
+def repositories() -> tuple[ConnectionRepository, UserRepository]:
+    settings = Settings.from_env()
+    client = boto3.client("dynamodb")
+    return ConnectionRepository(settings.connections_table_name, client), UserRepository(settings.data_table_name, client)
+
+
+def _policy(principal: str, effect: str, resource: str, context: dict[str, str] | None = None) -> dict[str, Any]:
+    policy: dict[str, Any] = {
+        "principalId": principal,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
+        },
+    }
+    if context:
+        policy["context"] = context
+    return policy
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    ticket = (event.get("queryStringParameters") or {}).get("ticket")
+    connections, users = repositories()
+    try:
+        user = realtime.authorize_connect(ticket, connections, users)
+    except Unauthorized as refusal:
+        logger.info("connect refused", extra={"reason": refusal.detail})
+        raise Exception("Unauthorized") from refusal  # noqa: TRY002 (API Gateway's contract for 401)
+    except Forbidden as refusal:
+        logger.info("connect denied", extra={"reason": refusal.detail})
+        return _policy("viewer", "Deny", event["methodArn"])
+    return _policy(user.id, "Allow", event["methodArn"], {"account_id": user.account_id, "user_id": user.id, "role": user.role})

@@ -1,0 +1,79 @@
+"""The WebSocket side: tickets, connect/disconnect, and the messages clients send."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from baton.clock import iso, parse_iso, utc_now
+from baton.errors import Forbidden, Invalid, Unauthorized
+from baton.logic.access import require_engineer
+from baton.logic.ports import ChangeLog, Connections, Users
+from baton.models import Role, User
+from baton.realtime import CONNECTION_TTL_SECONDS, TICKET_TTL_SECONDS, Connection, Ticket
+
+RESUME_LIMIT = 200
+
+
+class IssuedTicket(BaseModel):
+    ticket: str
+    expires_at: str
+    url: str
+
+
+def issue_ticket(caller: User, connections: Connections, websocket_url: str) -> IssuedTicket:
+    """A single-use credential, valid 60 s: the only secret that ever goes into the WebSocket URL."""
+    require_engineer(caller)
+    expires = int(time.time()) + TICKET_TTL_SECONDS
+    ticket = Ticket(ticket=secrets.token_urlsafe(32), user_id=caller.id, expires_at=expires)
+    connections.put_ticket(ticket)
+    expires_at = iso(datetime.fromtimestamp(expires, UTC))
+    return IssuedTicket(ticket=ticket.ticket, expires_at=expires_at, url=f"{websocket_url}?ticket={ticket.ticket}")
+
+
+def authorize_connect(ticket: str | None, connections: Connections, users: Users) -> User:
+    """Consume the ticket (atomically) and re-read the user: 401 without a valid ticket, 403 for viewers."""
+    if not ticket:
+        raise Unauthorized("A ticket is required: POST /api/v1/ws-ticket first.")
+    found = connections.consume_ticket(ticket, int(time.time()))
+    if found is None:
+        raise Unauthorized("The ticket is unknown, used or expired.")
+    user = users.get(found.user_id)
+    if user is None:
+        raise Unauthorized("The ticket's user no longer exists.")
+    if not user.role.at_least(Role.ENGINEER):
+        raise Forbidden("Live updates need the engineer role.")
+    return user
+
+
+def connect(connection_id: str, account_id: str, user_id: str, connections: Connections) -> None:
+    connections.put(
+        Connection(
+            connection_id=connection_id,
+            account_id=account_id,
+            user_id=user_id,
+            connected_at=iso(utc_now()),
+            expires_at=int(time.time()) + CONNECTION_TTL_SECONDS,
+        )
+    )
+
+
+def ready(connection_id: str, account_id: str, user_id: str) -> dict[str, Any]:
+    return {"type": "ready", "account_id": account_id, "user_id": user_id, "connection_id": connection_id}
+
+
+def resume(account_id: str, since: str, changes: ChangeLog) -> list[dict[str, Any]]:
+    """One snapshot per handoff of the account changed after `since`, then `resumed`."""
+    try:
+        since_text = iso(parse_iso(since))
+    except ValueError as error:
+        raise Invalid("`since` must be an ISO-8601 time, e.g. 2026-11-25T17:00:00Z.") from error
+    as_of = iso(utc_now())
+    latest: dict[str, dict[str, Any]] = {}
+    for handoff in changes.changed_since(account_id, since_text, RESUME_LIMIT):
+        latest[handoff.id] = {"type": "handoff_snapshot", "account_id": account_id, "handoff": handoff.model_dump(mode="json")}
+    return [*latest.values(), {"type": "resumed", "as_of": as_of}]

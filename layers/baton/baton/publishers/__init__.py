@@ -1,0 +1,1 @@
+"""Adapters that send things out: SNS events, WebSocket pushes, email."""
