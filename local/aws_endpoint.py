@@ -10,6 +10,7 @@ Run: python -m local.aws_endpoint --port N
 from __future__ import annotations
 
 import argparse
+import json
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -17,7 +18,12 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
+from local.template import ACCOUNT, REGION
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+OUTBOX_PATH = "/_local/ses-outbox"
 
 
 class Serialized:
@@ -27,7 +33,30 @@ class Serialized:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with self._lock:
+            if environ.get("PATH_INFO") == OUTBOX_PATH:
+                return _outbox(start_response)
             return list(self._app(environ, start_response))
+
+
+def _outbox(start_response: Callable[..., Any]) -> list[bytes]:
+    """Every email SES accepted so far (moto keeps them in memory), oldest first."""
+    from moto.ses.models import ses_backends
+
+    mails = []
+    for region in (REGION,):
+        for message in ses_backends[ACCOUNT][region].sent_messages:
+            destinations = getattr(message, "destinations", {}) or {}
+            mails.append(
+                {
+                    "id": message.id,
+                    "from": message.source,
+                    "to": destinations.get("ToAddresses", []),
+                    "subject": getattr(message, "subject", ""),
+                    "text": getattr(message, "body", ""),
+                }
+            )
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(mails).encode()]
 
 
 def main() -> None:

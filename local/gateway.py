@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +12,7 @@ from local.http_api import Router, build_event, to_response
 from local.lambda_pool import FunctionError, FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer, TokenRejected
 from local.template import HttpRoute
+from local.websocket_api import WebSocketApi
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the HTTP API payload limit
 
@@ -29,6 +30,8 @@ class Gateway:
         issuer: LocalIssuer,
         cors: dict[str, Any] | None,
         users: Callable[[], list[dict[str, Any]]],
+        outbox: Callable[[], Awaitable[list[dict[str, Any]]]],
+        websocket: WebSocketApi,
     ) -> None:
         self._router = Router(routes)
         self._pools = pools
@@ -36,6 +39,8 @@ class Gateway:
         self._issuer = issuer
         self._cors = cors or {}
         self._users = users
+        self._outbox = outbox
+        self.websocket = websocket
         self.ready = False
 
     def app(self) -> web.Application:
@@ -45,7 +50,9 @@ class Gateway:
         app.router.add_post("/local/token", self.token)
         app.router.add_get("/local/oidc/.well-known/openid-configuration", self.discovery)
         app.router.add_get("/local/oidc/.well-known/jwks.json", self.jwks)
+        app.router.add_get("/local/outbox", self.outbox)
         app.router.add_route("*", "/api/{tail:.*}", self.http_api)
+        self.websocket.add_routes(app)
         return app
 
     # --- local-only endpoints -------------------------------------------------------------
@@ -68,6 +75,9 @@ class Gateway:
             return _json(404, {"detail": f"No demo user has the email {email!r}; see GET /local/users."})
         token = self._issuer.token_for(user["id"], user["email"])
         return _json(200, {"access_token": token, "token_type": "Bearer", "user": user})
+
+    async def outbox(self, _: web.Request) -> web.Response:
+        return _json(200, await self._outbox())
 
     async def discovery(self, _: web.Request) -> web.Response:
         return _json(200, self._issuer.discovery())

@@ -79,7 +79,7 @@ def build_event(
     for name, value in query:
         joined_query[name] = f"{joined_query[name]},{value}" if name in joined_query else value
     content_type = joined_headers.get("content-type", "")
-    is_text = not body or (content_type.startswith(TEXT_TYPES) and _is_utf8(body))
+    is_text = not body or (content_type.startswith(TEXT_TYPES) and is_utf8(body))
     now = datetime.now(UTC)
     request_context: dict[str, Any] = {
         "accountId": ACCOUNT,
@@ -122,7 +122,7 @@ def build_event(
     return event
 
 
-def _is_utf8(body: bytes) -> bool:
+def is_utf8(body: bytes) -> bool:
     try:
         body.decode()
     except UnicodeDecodeError:

@@ -53,13 +53,13 @@ class FunctionPool:
     def __init__(self, spec: FunctionSpec, environment: dict[str, str], size: int, log_prefix: str = "") -> None:
         self.spec = spec
         self._environment = environment
-        self._size = size
+        self.size = size
         self._idle: asyncio.Queue[_Environment] = asyncio.Queue()
         self._all: set[_Environment] = set()
         self._log_prefix = log_prefix or spec.name
 
     async def start(self) -> None:
-        await asyncio.gather(*(self._spawn() for _ in range(self._size)))
+        await asyncio.gather(*(self._spawn() for _ in range(self.size)))
 
     async def _spawn(self) -> None:
         process = await asyncio.create_subprocess_exec(

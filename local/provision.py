@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -34,3 +35,42 @@ def create_tables(template: Template, endpoint_url: str | None) -> None:
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
             client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def create_messaging(template: Template, endpoint_url: str | None) -> dict[str, str]:
+    """Topics, queues (redrive to their DLQs), subscriptions (raw delivery, filter policies).
+
+    Returns each queue's URL by logical id, for the pollers.
+    """
+    sqs = local_client("sqs", endpoint_url)
+    sns = local_client("sns", endpoint_url)
+    urls: dict[str, str] = {}
+    queues = template.queues()
+    for name, props in queues.items():  # first every queue, so redrive targets exist
+        attributes = {key: str(props[key]) for key in _QUEUE_ATTRIBUTES if key in props}
+        urls[name] = sqs.create_queue(QueueName=template.physical_name(name), Attributes=attributes)["QueueUrl"]
+    for name, props in queues.items():
+        if "RedrivePolicy" in props:
+            sqs.set_queue_attributes(QueueUrl=urls[name], Attributes={"RedrivePolicy": json.dumps(props["RedrivePolicy"])})
+    for topic in template.topics():
+        sns.create_topic(Name=template.physical_name(topic))
+    for subscription in template.subscriptions():
+        attributes = {"RawMessageDelivery": str(subscription.get("RawMessageDelivery", False)).lower()}
+        if "FilterPolicy" in subscription:
+            attributes["FilterPolicy"] = json.dumps(subscription["FilterPolicy"])
+            attributes["FilterPolicyScope"] = subscription.get("FilterPolicyScope", "MessageAttributes")
+        sns.subscribe(
+            TopicArn=subscription["TopicArn"],
+            Protocol=subscription["Protocol"],
+            Endpoint=subscription["Endpoint"],
+            Attributes=attributes,
+        )
+    return urls
+
+
+def verify_sender(template: Template, endpoint_url: str | None) -> None:
+    """SES only sends from verified identities; locally, the template's sender is verified at start."""
+    local_client("ses", endpoint_url).verify_email_identity(EmailAddress=template.parameters["SenderEmail"])
+
+
+_QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")

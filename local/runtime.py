@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -18,10 +19,13 @@ from aiohttp import web
 
 from baton.repositories.users import UserRepository
 from local import demo, provision
+from local.aws_endpoint import OUTBOX_PATH
 from local.gateway import Gateway
 from local.lambda_pool import FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer
-from local.template import REGION, Template
+from local.pollers import SqsPoller, StreamPoller
+from local.template import REGION, EventSourceSpec, Template
+from local.websocket_api import WebSocketApi
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_AUDIENCE = "baton-local"
@@ -46,7 +50,9 @@ class Runtime:
     options: RuntimeOptions
     endpoint_url: str = ""
     _endpoint: asyncio.subprocess.Process | None = None
+    websocket: WebSocketApi | None = None
     _pools: dict[str, FunctionPool] = field(default_factory=dict)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _site_runner: web.AppRunner | None = None
 
     @property
@@ -67,19 +73,23 @@ class Runtime:
             {"JwtIssuer": issuer_url, "JwtAudience": LOCAL_AUDIENCE, "ConsoleOrigin": self.base_url},
         )
         provision.create_tables(template, self.endpoint_url)
-        data_table = template.physical_name("DataTable")
+        queue_urls = provision.create_messaging(template, self.endpoint_url)
+        provision.verify_sender(template, self.endpoint_url)
         client = provision.local_client("dynamodb", self.endpoint_url)
-        users = [user.model_dump(mode="json") for user in demo.seed(UserRepository(data_table, client))]
+        users = [user.model_dump(mode="json") for user in demo.seed(UserRepository(template.physical_name("DataTable"), client))]
 
+        sources = template.event_sources()
         for name, spec in template.functions().items():
-            pool = FunctionPool(
-                spec, self._lambda_environment(spec.name, spec.memory, spec.timeout, spec.environment), self.options.pool_size
-            )
-            self._pools[name] = pool
+            environment = self._lambda_environment(spec.name, spec.memory, spec.timeout, spec.environment)
+            self._pools[name] = FunctionPool(spec, environment, self._pool_size(name, template, sources))
         await asyncio.gather(*(pool.start() for pool in self._pools.values()))
+        self._start_pollers(template, sources, queue_urls)
 
         issuer = LocalIssuer.from_key_file(issuer_url, LOCAL_AUDIENCE, self.options.signing_key)
         authorizer = template.jwt_authorizer()
+        self.websocket = WebSocketApi(
+            template.websocket(), self._pools, template.parameters["Stage"], f"127.0.0.1:{self.options.port}"
+        )
         gateway = Gateway(
             routes=template.http_routes(),
             pools=self._pools,
@@ -87,11 +97,50 @@ class Runtime:
             issuer=issuer,
             cors=template.http_api().get("CorsConfiguration"),
             users=lambda: users,
+            outbox=self._outbox,
+            websocket=self.websocket,
         )
         self._site_runner = web.AppRunner(gateway.app(), access_log=None)
         await self._site_runner.setup()
         await web.TCPSite(self._site_runner, "127.0.0.1", self.options.port).start()
         gateway.ready = True
+
+    def _pool_size(self, function: str, template: Template, sources: list[EventSourceSpec]) -> int:
+        """Warm environments per function: API traffic gets the configured size; a stream shard is
+        processed one batch at a time (ParallelizationFactor 1); queues get two concurrent batches."""
+        if any(route.function == function for route in template.http_routes()):
+            return self.options.pool_size
+        kinds = {source.kind for source in sources if source.function == function}
+        return 1 if kinds == {"DynamoDB"} else 2
+
+    def _start_pollers(self, template: Template, sources: list[EventSourceSpec], queue_urls: dict[str, str]) -> None:
+        endpoint = self.endpoint_url
+        sqs = provision.local_client("sqs", endpoint)
+        for source in sources:
+            pool = self._pools[source.function]
+            poller: StreamPoller | SqsPoller
+            if source.kind == "DynamoDB":
+                dlq = queue_urls.get(source.on_failure_queue) if source.on_failure_queue else None
+                poller = StreamPoller(
+                    source,
+                    pool,
+                    provision.local_client("dynamodb", endpoint),
+                    provision.local_client("dynamodbstreams", endpoint),
+                    sqs,
+                    dlq,
+                )
+                poller.start_at_latest(template.physical_name(source.source))
+            else:
+                arn = template.get_att(source.source, "Arn")
+                poller = SqsPoller(source, pool, sqs, queue_urls[source.source], arn, workers=pool.size)
+            self._tasks.append(asyncio.create_task(poller.run(), name=f"poller:{source.function}"))
+
+    async def _outbox(self) -> list[dict[str, Any]]:
+        def fetch() -> list[dict[str, Any]]:
+            with urllib.request.urlopen(f"{self.endpoint_url}{OUTBOX_PATH}", timeout=5) as reply:  # noqa: S310 (our own endpoint)
+                return list(json.load(reply))
+
+        return await asyncio.to_thread(fetch)
 
     def _lambda_environment(self, name: str, memory: int, timeout: int, variables: dict[str, str]) -> dict[str, str]:
         """What Lambda sets in an execution environment, pointed at the embedded endpoint."""
@@ -107,9 +156,18 @@ class Runtime:
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout),
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
             **variables,
+            # The WebSocket and Management APIs are served by the gateway itself.
+            "WEBSOCKET_URL": f"ws://127.0.0.1:{self.options.port}/ws",
+            "WEBSOCKET_MANAGEMENT_URL": self.base_url,
         }
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self.websocket:
+            for live in list(self.websocket.connections.values()):
+                with contextlib.suppress(Exception):
+                    await live.socket.close(code=1001, message=b"Server stopping")
         if self._site_runner:
             await self._site_runner.cleanup()
         await asyncio.gather(*(pool.stop() for pool in self._pools.values()))
@@ -128,6 +186,8 @@ class Runtime:
                 f"  HTTP API        {url}/api/v1   (OpenAPI: {url}/api/v1/openapi.json)",
                 f"  demo users      {url}/local/users   ({logins}; and the same @globex.test)",
                 f'  get a token     curl -s -X POST {url}/local/token -d \'{{"email":"senior@acme.test"}}\'',
+                f"  WebSocket       ws://127.0.0.1:{self.options.port}/ws?ticket=...   (ticket: POST {url}/api/v1/ws-ticket)",
+                f"  sent email      {url}/local/outbox",
                 f"  health          {url}/local/health",
                 f"  AWS endpoint    {self.endpoint_url}   (moto; tables from template.yaml)",
                 "",

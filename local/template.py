@@ -6,6 +6,7 @@ from here, so the template is the single source of truth for local and cloud ali
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,30 @@ class FunctionSpec:
     memory: int
     environment: dict[str, str]
     layer_dirs: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EventSourceSpec:
+    """An event source mapping (DynamoDB stream or SQS queue) as the template declares it."""
+
+    function: str
+    kind: str  # "DynamoDB" or "SQS"
+    source: str  # logical id of the table or queue
+    batch_size: int
+    batching_window_seconds: int
+    filters: list[dict[str, Any]]
+    report_batch_item_failures: bool
+    maximum_retry_attempts: int = -1
+    maximum_record_age_seconds: int = -1
+    bisect_on_error: bool = False
+    on_failure_queue: str | None = None  # logical id of the on-failure SQS destination
+
+
+@dataclass(frozen=True)
+class WebSocketSpec:
+    route_functions: dict[str, str]  # route key -> function logical id
+    authorizer_function: str | None
+    identity_query_parameters: list[str]
 
 
 @dataclass(frozen=True)
@@ -88,6 +113,11 @@ class Template:
         if name in self.parameters:
             return self.parameters[name]
         if name in self.resources:
+            kind = self.resources[name]["Type"]
+            if kind == "AWS::SNS::Topic":  # Ref of a topic is its ARN, of a queue its URL
+                return f"arn:aws:sns:{REGION}:{ACCOUNT}:{self.physical_name(name)}"
+            if kind == "AWS::SQS::Queue":
+                return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{self.physical_name(name)}"
             return self.physical_name(name)
         raise KeyError(f"template.yaml: unknown reference {name!r}")
 
@@ -103,6 +133,10 @@ class Template:
             return {"Arn": table_arn, "StreamArn": f"{table_arn}/stream/local"}[attribute]
         if kind == "AWS::SQS::Queue":
             return {"Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}", "QueueName": name}[attribute]
+        if kind == "AWS::SNS::Topic":
+            return {"TopicArn": self.ref(resource), "TopicName": name}[attribute]
+        if kind == "AWS::Serverless::Function":
+            return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
         return f"arn:aws:local:{REGION}:{ACCOUNT}:{name}"
 
     def condition(self, name: str) -> bool:
@@ -195,3 +229,71 @@ class Template:
         auth = self.http_api()["Auth"]
         config = auth["Authorizers"][auth["DefaultAuthorizer"]]["JwtConfiguration"]
         return JwtAuthorizerSpec(issuer=config["issuer"], audience=list(config["audience"]))
+
+    def logical_id_of_arn(self, arn: str) -> str:
+        """The resource an ARN the resolver produced points at (its last name part)."""
+        name = re.split(r"[:/]", arn)[-1] if "/stream/" not in arn else arn.split(":table/")[1].split("/", maxsplit=1)[0]
+        return next(logical for logical in self.resources if self.physical_name(logical) == name)
+
+    def event_sources(self) -> list[EventSourceSpec]:
+        specs = []
+        for function, spec in self.of_type("AWS::Serverless::Function").items():
+            for event in spec["Properties"].get("Events", {}).values():
+                if event["Type"] not in ("DynamoDB", "SQS"):
+                    continue
+                props = self.resolve(event["Properties"])
+                source_arn = props.get("Stream") or props["Queue"]
+                on_failure = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+                specs.append(
+                    EventSourceSpec(
+                        function=function,
+                        kind=event["Type"],
+                        source=self.logical_id_of_arn(source_arn),
+                        batch_size=int(props.get("BatchSize", 100 if event["Type"] == "DynamoDB" else 10)),
+                        batching_window_seconds=int(props.get("MaximumBatchingWindowInSeconds", 0)),
+                        filters=[json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])],
+                        report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                        maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+                        maximum_record_age_seconds=int(props.get("MaximumRecordAgeInSeconds", -1)),
+                        bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
+                        on_failure_queue=self.logical_id_of_arn(on_failure) if on_failure else None,
+                    )
+                )
+        return specs
+
+    def websocket(self) -> WebSocketSpec:
+        """Routes of the WebSocket API, each mapped through its integration to a function."""
+        integrations = {
+            name: _function_in_uri(spec["Properties"]["IntegrationUri"])
+            for name, spec in self.of_type("AWS::ApiGatewayV2::Integration").items()
+        }
+        routes: dict[str, str] = {}
+        authorizer_function: str | None = None
+        identity: list[str] = []
+        for spec in self.of_type("AWS::ApiGatewayV2::Route").values():
+            props = spec["Properties"]
+            target = props["Target"]["Fn::Sub"] if isinstance(props["Target"], dict) else props["Target"]
+            routes[props["RouteKey"]] = integrations[target.removeprefix("integrations/${").rstrip("}")]
+            if props.get("AuthorizationType") == "CUSTOM":
+                authorizer = self.resources[props["AuthorizerId"]["Ref"]]["Properties"]
+                authorizer_function = _function_in_uri(authorizer["AuthorizerUri"])
+                identity = [source.removeprefix("route.request.querystring.") for source in authorizer["IdentitySource"]]
+        return WebSocketSpec(routes, authorizer_function, identity)
+
+    def queues(self) -> dict[str, dict[str, Any]]:
+        return {name: self.resolve(spec.get("Properties", {})) for name, spec in self.of_type("AWS::SQS::Queue").items()}
+
+    def topics(self) -> list[str]:
+        return list(self.of_type("AWS::SNS::Topic"))
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        return [self.resolve(spec["Properties"]) for spec in self.of_type("AWS::SNS::Subscription").values()]
+
+
+def _function_in_uri(uri: Any) -> str:
+    """`arn:...:functions/${WsFunction.Arn}/invocations` -> `WsFunction`."""
+    text = uri["Fn::Sub"] if isinstance(uri, dict) else str(uri)
+    match = re.search(r"functions/\$\{(\w+)\.Arn\}", text)
+    if not match:
+        raise ValueError(f"template.yaml: cannot find the function in {text!r}")
+    return match.group(1)

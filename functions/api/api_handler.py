@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
-import warnings
 from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -33,15 +31,11 @@ from baton.clock import parse_iso
 from baton.errors import Conflict
 from baton.logic import access, handoffs, push, realtime, sessions, users
 from baton.models import Handoff, Intent, User
+from baton.observability import instruments
 
 MAX_BODY_BYTES = 64 * 1024
 
-# Reads (GET) publish no metric; that is expected, not worth a warning per request.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
-
-logger = Logger()
-metrics = Metrics()
-tracer = Tracer()
+logger, metrics, tracer = instruments()
 app = APIGatewayHttpResolver(enable_validation=True)
 api_errors.register(app, logger)
 

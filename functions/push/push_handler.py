@@ -8,9 +8,9 @@ from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
@@ -18,15 +18,14 @@ from botocore.config import Config
 from baton.errors import Transient
 from baton.events import HandoffEvent
 from baton.logic import push
+from baton.observability import instruments
 from baton.publishers.websocket_connections import ManagementApiSender
 from baton.repositories.connections import ConnectionRepository
 from baton.settings import Settings
 
 POST_CONCURRENCY = 16
 
-logger = Logger()
-metrics = Metrics()
-tracer = Tracer()
+logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
@@ -67,5 +66,5 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

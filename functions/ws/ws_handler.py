@@ -9,22 +9,20 @@ from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from baton.errors import BatonError
 from baton.logic import realtime
+from baton.observability import instruments
 from baton.publishers.websocket_connections import ManagementApiSender
 from baton.realtime import ConnectionGone
 from baton.repositories.connections import ConnectionRepository
 from baton.repositories.handoffs import HandoffRepository
 from baton.settings import Settings
 
-logger = Logger()
-metrics = Metrics()
-tracer = Tracer()
+logger, metrics, tracer = instruments()
 OK = {"statusCode": 200}
 
 

@@ -9,18 +9,16 @@ from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from baton.errors import Forbidden, Unauthorized
 from baton.logic import realtime
+from baton.observability import instruments
 from baton.repositories.connections import ConnectionRepository
 from baton.repositories.users import UserRepository
 from baton.settings import Settings
 
-logger = Logger()
-metrics = Metrics()
-tracer = Tracer()
+logger, metrics, tracer = instruments()
 
 
 @cache
@@ -53,7 +51,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         user = realtime.authorize_connect(ticket, connections, users)
     except Unauthorized as refusal:
         logger.info("connect refused", extra={"reason": refusal.detail})
-        raise Exception("Unauthorized") from refusal  # noqa: TRY002 (API Gateway's contract for 401)
+        raise Exception("Unauthorized") from refusal
     except Forbidden as refusal:
         logger.info("connect denied", extra={"reason": refusal.detail})
         return _policy("viewer", "Deny", event["methodArn"])

@@ -86,4 +86,5 @@ def test_template_resolves_local_names_and_the_authorizer(template: Template) ->
         "users_by_account",
         "open_queue",
         "open_queue_by_intent",
+        "handoff_changes",
     }

@@ -55,7 +55,9 @@ def push_event(
     )
 
 
-def _deliver(connection_id: str, data: bytes, connections: Connections, sender: Sender, sleep: Callable[[float], None]) -> Outcome:
+def _deliver(
+    connection_id: str, data: bytes, connections: Connections, sender: Sender, sleep: Callable[[float], None]
+) -> Outcome:
     for attempt in range(MAX_ATTEMPTS):
         try:
             sender.send(connection_id, data)

@@ -9,9 +9,7 @@ from baton.logic.ports import EventPublisher
 from baton.models import Handoff
 
 
-def route_change(
-    before: Handoff | None, after: Handoff | None, event_id: str, publisher: EventPublisher
-) -> HandoffEvent | None:
+def route_change(before: Handoff | None, after: Handoff | None, event_id: str, publisher: EventPublisher) -> HandoffEvent | None:
     """Publish the event a handoff change means. Deletions (TTL, REMOVE) mean nothing."""
     if after is None:
         return None

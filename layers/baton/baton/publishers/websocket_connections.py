@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -32,7 +33,5 @@ class ManagementApiSender:
             raise
 
     def close(self, connection_id: str) -> None:
-        try:
+        with contextlib.suppress(self._client.exceptions.GoneException):  # already closed: as wanted
             self._client.delete_connection(ConnectionId=connection_id)
-        except self._client.exceptions.GoneException:
-            pass  # already closed: that is what we wanted

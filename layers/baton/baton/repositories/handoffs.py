@@ -209,7 +209,8 @@ class HandoffRepository:
                             "TableName": self._table,
                             "Key": to_attrs(key),
                             "UpdateExpression": (
-                                "SET #status = :resolved, resolved_at = :now, resolution_notes = :notes, updated_at = :now, changes_sk = :changed, "
+                                "SET #status = :resolved, resolved_at = :now, resolution_notes = :notes, updated_at = :now, "
+                                "changes_sk = :changed, "
                                 f"version = version + :one REMOVE {_QUEUE_ATTRS}"
                             ),
                             "ConditionExpression": condition,
