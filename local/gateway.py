@@ -32,6 +32,7 @@ class Gateway:
         users: Callable[[], list[dict[str, Any]]],
         outbox: Callable[[], Awaitable[list[dict[str, Any]]]],
         websocket: WebSocketApi,
+        aws_endpoint: str,
     ) -> None:
         self._router = Router(routes)
         self._pools = pools
@@ -41,6 +42,7 @@ class Gateway:
         self._users = users
         self._outbox = outbox
         self.websocket = websocket
+        self._aws_endpoint = aws_endpoint
         self.ready = False
 
     def app(self) -> web.Application:
@@ -57,7 +59,9 @@ class Gateway:
 
     # --- local-only endpoints -------------------------------------------------------------
     async def health(self, _: web.Request) -> web.Response:
-        return _json(200, {"status": "ok"}) if self.ready else _json(503, {"status": "starting"})
+        if not self.ready:
+            return _json(503, {"status": "starting"})
+        return _json(200, {"status": "ok", "aws_endpoint": self._aws_endpoint, "connections": len(self.websocket.connections)})
 
     async def list_users(self, _: web.Request) -> web.Response:
         return _json(200, self._users())

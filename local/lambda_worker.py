@@ -46,8 +46,12 @@ def main() -> None:
     module_name, function_name = handler_path.rsplit(".", 1)
     handler = getattr(importlib.import_module(module_name), function_name)
     replies.write(json.dumps({"ready": True}) + "\n")
-    for line in sys.stdin:
+    capture = os.environ.get("BATON_LOCAL_CAPTURE_DIR")  # keep every event, e.g. to refresh events/
+    for number, line in enumerate(sys.stdin):
         request = json.loads(line)
+        if capture:
+            with open(os.path.join(capture, f"{module_name}-{os.getpid()}-{number}.json"), "w") as saved:
+                json.dump(request["event"], saved, indent=2)
         context = LambdaContext(request["request_id"], request["deadline_ms"])
         reply: dict[str, Any]
         try:

@@ -99,6 +99,7 @@ class Runtime:
             users=lambda: users,
             outbox=self._outbox,
             websocket=self.websocket,
+            aws_endpoint=self.endpoint_url,
         )
         self._site_runner = web.AppRunner(gateway.app(), access_log=None)
         await self._site_runner.setup()

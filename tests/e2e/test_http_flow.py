@@ -30,7 +30,7 @@ def test_local_endpoints_list_demo_users_and_health(stack: Stack) -> None:
     for account in ("acme", "globex"):
         for login in ("owner", "admin", "junior", "senior", "senior2", "viewer"):
             assert f"{login}@{account}.test" in emails
-    assert httpx.get(f"{stack.base_url}/local/health").json() == {"status": "ok"}
+    assert httpx.get(f"{stack.base_url}/local/health").json()["status"] == "ok"
     # And an unknown email gets a clear 404
     reply = httpx.post(f"{stack.base_url}/local/token", json={"email": "who@nowhere.test"})
     assert reply.status_code == 404 and "demo user" in reply.json()["detail"]

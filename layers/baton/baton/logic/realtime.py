@@ -67,7 +67,7 @@ def ready(connection_id: str, account_id: str, user_id: str) -> dict[str, Any]:
 
 
 def resume(account_id: str, since: str, changes: ChangeLog) -> list[dict[str, Any]]:
-    """One snapshot per handoff of the account changed after `since`, then `resumed`."""
+    """One snapshot per handoff of the account changed since `since` (inclusive), then `resumed`."""
     try:
         since_text = iso(parse_iso(since))
     except ValueError as error:

@@ -284,12 +284,16 @@ class HandoffRepository:
         return QueuePage(items=[_to_handoff(item) for item in items], next_cursor=next_cursor)
 
     def changed_since(self, account_id: str, since: str, limit: int) -> list[Handoff]:
-        """Handoffs of the account changed after `since` (ISO time), oldest change first, at most `limit`."""
+        """Handoffs of the account changed at or after `since` (ISO time), oldest change first, at most `limit`.
+
+        Inclusive on purpose: two changes in the same millisecond must not hide one another; a
+        client applies snapshots by version, so seeing one twice is harmless.
+        """
         page = self._call(
             self._client.query,
             TableName=self._table,
             IndexName=keys.CHANGES_INDEX,
-            KeyConditionExpression="changes_pk = :pk AND changes_sk > :since",
+            KeyConditionExpression="changes_pk = :pk AND changes_sk >= :since",
             ExpressionAttributeValues=to_attrs({":pk": keys.account_pk(account_id), ":since": since}),
             ScanIndexForward=True,
             Limit=limit,
