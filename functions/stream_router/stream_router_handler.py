@@ -31,6 +31,8 @@ def publisher() -> SnsEventPublisher:
 def record_handler(record: DynamoDBRecord) -> None:
     change: dict[str, Any] = record.raw_event.get("dynamodb", {})
     new, old = image(change, "NewImage"), image(change, "OldImage")
+    if (new or old or {}).get("entity") != {"S": "handoff"}:
+        return  # FilterCriteria keeps other items away; never fail a batch over one that slips through
     after = handoff_from_item(from_attrs(new)) if new else None
     before = handoff_from_item(from_attrs(old)) if old else None
     # eventID is the same on every retry of this record: consumers dedupe on it.

@@ -55,7 +55,9 @@ def test_a_claim_is_pushed_to_every_acme_connection(stack: Stack) -> None:
                 assert admin.post(f"/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/claim").status_code == 200
             for client in (one, two):
                 claimed = await client.next_for(handoff_id, "handoff_claimed")
-                assert claimed["handoff"]["version"] == 2 and claimed["handoff"]["claimed_by"] == stack.user("admin@acme.test")["id"]
+                assert (
+                    claimed["handoff"]["version"] == 2 and claimed["handoff"]["claimed_by"] == stack.user("admin@acme.test")["id"]
+                )
 
     asyncio.run(scenario())
 

@@ -20,6 +20,10 @@ from local.template import Template
 from tests.conftest import ROOT
 
 
+def lambda_context(name: str = "test-request") -> LambdaContext:
+    return LambdaContext(name, int((time.time() + 10) * 1000))
+
+
 @dataclass
 class Reply:
     status: int
@@ -53,7 +57,7 @@ class ApiClient:
         raw_query = "&".join(f"{k}={v}" for k, v in query_pairs)
         claims = {"sub": as_user.id, "email": as_user.email} if as_user else None
         event = build_event(match, method, path, raw_query, query_pairs, list(all_headers.items()), payload, "127.0.0.1", claims)
-        result = api_handler.handler(event, LambdaContext("test-request", int((time.time() + 10) * 1000)))
+        result = api_handler.handler(event, lambda_context())
         text = result.get("body") or ""
         return Reply(
             result["statusCode"], {k.lower(): v for k, v in result.get("headers", {}).items()}, json.loads(text) if text else None
@@ -65,27 +69,46 @@ def template() -> Template:
     return Template(ROOT / "template.yaml")
 
 
+HANDLER_CACHES = (
+    ("api_dependencies", "dependencies"),
+    ("stream_router_handler", "publisher"),
+    ("push_handler", "dependencies"),
+    ("email_handler", "dependencies"),
+    ("ws_handler", "dependencies"),
+    ("ws_authorizer_handler", "repositories"),
+)
+
+
+def _clear_handler_caches() -> None:
+    import importlib
+
+    for module, factory in HANDLER_CACHES:
+        getattr(importlib.import_module(module), factory).cache_clear()
+
+
 @pytest.fixture
-def aws(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto tables exactly as template.yaml declares them, and the API function's environment."""
+def aws(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """moto with every table, topic, queue and subscription exactly as template.yaml declares them,
+    and the functions' environment. Yields each queue's URL by logical id."""
     with mock_aws():
         provision.create_tables(template, endpoint_url=None)
-        for name, value in template.functions()["ApiFunction"].environment.items():
-            monkeypatch.setenv(name, value)
-        from api_dependencies import dependencies
-
-        dependencies.cache_clear()
-        yield
-        dependencies.cache_clear()
+        queue_urls = provision.create_messaging(template, endpoint_url=None)
+        provision.verify_sender(template, endpoint_url=None)
+        for spec in template.functions().values():
+            for name, value in spec.environment.items():
+                monkeypatch.setenv(name, value)
+        _clear_handler_caches()
+        yield queue_urls
+        _clear_handler_caches()
 
 
 @pytest.fixture
-def users(aws: None) -> dict[str, User]:
+def users(aws: dict[str, str]) -> dict[str, User]:
     """The demo accounts: e.g. users["senior@acme.test"]."""
     repository = UserRepository("DataTable", provision.local_client("dynamodb", None))
     return {user.email: user for user in demo.seed(repository)}
 
 
 @pytest.fixture
-def api(aws: None, template: Template) -> ApiClient:
+def api(aws: dict[str, str], template: Template) -> ApiClient:
     return ApiClient(template)

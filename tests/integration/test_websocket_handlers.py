@@ -1,0 +1,135 @@
+"""The WebSocket authorizer and routes, driven by the sample events in events/, on moto."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import boto3
+import pytest
+from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+from baton.models import User
+from local.template import ACCOUNT, REGION
+from tests.conftest import ROOT
+from tests.integration.builders import new_handoff
+from tests.integration.conftest import ApiClient, lambda_context
+
+
+def _sample(name: str) -> dict[str, Any]:
+    return dict(json.loads((ROOT / "events" / f"{name}.json").read_text()))
+
+
+def _authorize(ticket: str | None) -> dict[str, Any]:
+    import ws_authorizer_handler
+
+    event = _sample("ws_authorizer_connect")
+    event["queryStringParameters"] = {"ticket": ticket} if ticket else {}
+    return dict(ws_authorizer_handler.handler(event, lambda_context()))
+
+
+def _ticket(api: ApiClient, user: User) -> str:
+    reply = api.call("POST", "/api/v1/ws-ticket", user)
+    assert reply.status == 201 and reply.body["url"].endswith(reply.body["ticket"])
+    return str(reply.body["ticket"])
+
+
+def test_a_ticket_admits_its_engineer_once(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a ticket issued to an acme senior
+    senior = users["senior@acme.test"]
+    ticket = _ticket(api, senior)
+    # When the authorizer sees it, Then it allows, with the account and user as context
+    policy = _authorize(ticket)
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+    assert policy["context"] == {"account_id": "acme", "user_id": senior.id, "role": "engineer"}
+    # And the same ticket again is "Unauthorized" (API Gateway's 401)
+    with pytest.raises(Exception, match="Unauthorized"):
+        _authorize(ticket)
+
+
+@pytest.mark.parametrize("ticket", [None, "forged-ticket"])
+def test_missing_or_unknown_tickets_are_unauthorized(users: dict[str, User], ticket: str | None) -> None:
+    with pytest.raises(Exception, match="Unauthorized"):
+        _authorize(ticket)
+
+
+def test_an_expired_ticket_is_unauthorized(users: dict[str, User]) -> None:
+    boto3.client("dynamodb").put_item(
+        TableName="ConnectionsTable",
+        Item={
+            "pk": {"S": "TICKET#old"},
+            "sk": {"S": "TICKET"},
+            "user_id": {"S": users["senior@acme.test"].id},
+            "expires_at": {"N": str(int(time.time()) - 1)},
+        },
+    )
+    with pytest.raises(Exception, match="Unauthorized"):
+        _authorize("old")
+
+
+def test_a_user_made_viewer_after_getting_a_ticket_is_denied(api: ApiClient, users: dict[str, User]) -> None:
+    senior = users["senior@acme.test"]
+    ticket = _ticket(api, senior)
+    api.call("PATCH", f"/api/v1/account/users/{senior.id}", users["owner@acme.test"], {"role": "viewer"})
+    assert _authorize(ticket)["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+
+
+def _ws(name: str, connection_id: str, authorizer: dict[str, str], body: dict[str, Any] | None = None) -> dict[str, Any]:
+    import ws_handler
+
+    event = _sample(name)
+    event["requestContext"]["connectionId"] = connection_id
+    event["requestContext"]["authorizer"] = authorizer
+    if body is not None:
+        event["body"] = json.dumps(body)
+    return dict(ws_handler.handler(event, lambda_context()))
+
+
+def _posted(connection_id: str) -> list[dict[str, Any]]:
+    raw = apigatewaymanagementapi_backends[ACCOUNT][REGION].connections[connection_id].data.decode()
+    return [json.loads(part) for part in raw.replace("}{", "}\n{").splitlines() if part]
+
+
+def _connection_row(connection_id: str) -> dict[str, Any] | None:
+    item = boto3.client("dynamodb").get_item(
+        TableName="ConnectionsTable", Key={"pk": {"S": f"CONN#{connection_id}"}, "sk": {"S": "CONN"}}
+    )
+    return item.get("Item")
+
+
+def test_connect_stores_and_disconnect_forgets_the_connection(users: dict[str, User]) -> None:
+    caller = {"account_id": "acme", "user_id": users["senior@acme.test"].id}
+    assert _ws("ws_connect", "connA", caller) == {"statusCode": 200}
+    row = _connection_row("connA")
+    assert row and row["account_id"] == {"S": "acme"} and int(row["expires_at"]["N"]) > time.time() + 7000
+    assert _ws("ws_disconnect", "connA", caller) == {"statusCode": 200}
+    assert _connection_row("connA") is None
+
+
+def test_hello_ping_and_unknown_actions_answer_on_the_connection(users: dict[str, User]) -> None:
+    caller = {"account_id": "acme", "user_id": users["senior@acme.test"].id}
+    _ws("ws_hello", "connB", caller)
+    _ws("ws_ping", "connB", caller)
+    _ws("ws_default", "connB", caller, {"action": "dance"})
+    ready, pong, error = _posted("connB")
+    assert ready == {"type": "ready", "account_id": "acme", "user_id": caller["user_id"], "connection_id": "connB"}
+    assert pong == {"type": "pong"} and "dance" in error["detail"]
+
+
+def test_resume_sends_snapshots_of_the_callers_account_only(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a handoff in acme and one in globex
+    since = "2000-01-01T00:00:00.000Z"
+    _, acme_handoff = new_handoff(api, users["junior@acme.test"])
+    new_handoff(api, users["junior@globex.test"])
+    # When an acme connection resumes from long ago
+    _ws(
+        "ws_resume",
+        "connC",
+        {"account_id": "acme", "user_id": users["senior@acme.test"].id},
+        {"action": "resume", "since": since},
+    )
+    # Then it gets acme's handoff only, then resumed
+    *snapshots, done = _posted("connC")
+    assert [s["handoff"]["id"] for s in snapshots] == [acme_handoff]
+    assert done["type"] == "resumed"
