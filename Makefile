@@ -16,6 +16,7 @@ help:
 	@echo "make dev       run baton locally on http://127.0.0.1:$(PORT) (PORT=... to change)"
 	@echo "make test      lint, type-check, validate the template, run every test"
 	@echo "make build     sam build (python3.13, arm64)"
+	@echo "make bench     benchmarks against a local runtime they start themselves"
 	@echo "make lint | typecheck | validate | unit"
 
 $(VENV)/.ready: requirements-dev.txt
@@ -51,6 +52,9 @@ test: lint typecheck validate
 build: install
 	@if [ -z "$(PY313)" ]; then echo "python3.13 not found: install it (pyenv install 3.13) for sam build"; exit 1; fi
 	PATH="$(dir $(PY313)):$$PATH" $(BIN)/sam build
+
+bench: install
+	$(BIN)/python -m bench.push_latency
 
 clean:
 	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.runtime import free_port
-from tests.conftest import ROOT
-
-STARTUP_SECONDS = 90
+from local.launch import launched
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -58,43 +51,12 @@ def start_stack(folder: Path) -> Iterator[Stack]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     (folder / "signing-key.pem").write_bytes(key)
-    port = free_port()
     log = folder / "runtime.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local", "--port", str(port), "--signing-key", str(folder / "signing-key.pem")],
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "baton")])},
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base_url, process, log)
+    with launched(log, signing_key=folder / "signing-key.pem") as base_url:
         yield Stack(base_url, key, f"{base_url}/local/oidc", log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with start_stack(tmp_path_factory.mktemp("runtime")) as running:
         yield running
-
-
-def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the local runtime exited:\n{log.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{base_url}/local/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the local runtime did not become healthy:\n{log.read_text()[-4000:]}")
