@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from local.template import HttpRoute
 from local.websocket_api import WebSocketApi
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the HTTP API payload limit
+WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -55,6 +57,9 @@ class Gateway:
         app.router.add_get("/local/outbox", self.outbox)
         app.router.add_route("*", "/api/{tail:.*}", self.http_api)
         self.websocket.add_routes(app)
+        # The console: static files, as any static host (S3 + CloudFront) would serve them. Last: it matches any path.
+        app.router.add_get("/", self.console)
+        app.router.add_static("/", WEB_ROOT)
         return app
 
     # --- local-only endpoints -------------------------------------------------------------
@@ -79,6 +84,9 @@ class Gateway:
             return _json(404, {"detail": f"No demo user has the email {email!r}; see GET /local/users."})
         token = self._issuer.token_for(user["id"], user["email"])
         return _json(200, {"access_token": token, "token_type": "Bearer", "user": user})
+
+    async def console(self, _: web.Request) -> web.FileResponse:
+        return web.FileResponse(WEB_ROOT / "index.html")
 
     async def outbox(self, _: web.Request) -> web.Response:
         return _json(200, await self._outbox())

@@ -199,3 +199,14 @@ def test_idempotent_retry_creates_exactly_one_handoff(api: ApiClient, users: dic
     other = api.call("POST", path, junior, {"intent": "park"}, headers=key)
     assert other.status == 422 and "Idempotency-Key" in other.body["detail"]
     assert len(api.call("GET", "/api/v1/ai-sessions/queue", users["senior@acme.test"]).body) == 1
+
+
+def test_a_session_with_only_the_required_fields_reads_back(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a session created with nothing optional (no tier, no conversation)
+    junior = users["junior@acme.test"]
+    created = api.call("POST", "/api/v1/ai-sessions", junior, {"intake_type": "chat", "intake_content": {}})
+    assert created.status == 201
+    # When anyone of the account reads it, Then it comes back whole
+    reply = api.call("GET", f"/api/v1/ai-sessions/{created.body['id']}", users["viewer@acme.test"])
+    assert reply.status == 200
+    assert reply.body["confidence_tier"] is None and reply.body["conversation_messages"] == []

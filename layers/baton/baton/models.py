@@ -58,7 +58,7 @@ class Session(Entity):
     intake_type: str
     intake_content: dict[str, Any]
     status: str
-    confidence_tier: ConfidenceTier | None
+    confidence_tier: ConfidenceTier | None = None
     conversation_messages: list[ConversationMessage]
     created_at: str
     active_handoff_id: str | None = None
