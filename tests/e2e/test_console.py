@@ -45,7 +45,9 @@ def _live(page: Page) -> None:
 def _escalate(stack: Stack, email: str = "junior@acme.test", notes: str = "Need a senior") -> tuple[str, str]:
     with stack.client(email) as client:
         session = client.post("/api/v1/ai-sessions", json={"intake_type": "ticket", "intake_content": {"ticket": "T-9"}}).json()
-        handoff = client.post(f"/api/v1/ai-sessions/{session['id']}/handoff", json={"intent": "escalate", "engineer_notes": notes})
+        handoff = client.post(
+            f"/api/v1/ai-sessions/{session['id']}/handoff", json={"intent": "escalate", "engineer_notes": notes}
+        )
         return session["id"], handoff.json()["id"]
 
 
