@@ -1,100 +1,200 @@
-"""Create → push latency on the local runtime: N escalations, timed from the create
-request's response to the event's arrival at a listening WebSocket client.
-
-    .venv/bin/python -m bench.push_latency [--count 100] [--gap-ms 20]
-
-Starts its own runtime on a free port; prints percentiles and writes bench/results/.
-"""
+"""Push latency and sustained load: escalations over HTTP while WebSocket clients of many
+accounts listen; every delivery timed from the create response to its arrival."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import contextlib
 import json
 import statistics
-import tempfile
 import time
-from datetime import UTC, datetime
-from pathlib import Path
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import websockets
 
-from local.launch import launched
-
-RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+from baton.clock import parse_iso
+from baton.models import User
+from bench.harness import Runtime, summary
 
 
-async def measure(base_url: str, count: int, gap_ms: int) -> list[float]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
-
-        async def token(email: str) -> str:
-            reply = await http.post("/local/token", json={"email": email})
-            return str(reply.json()["access_token"])
-
-        junior = {"Authorization": f"Bearer {await token('junior@acme.test')}"}
-        senior = {"Authorization": f"Bearer {await token('senior@acme.test')}"}
-        url = (await http.post("/api/v1/ws-ticket", headers=senior)).json()["url"]
-        arrived: dict[str, float] = {}
-        all_arrived = asyncio.Event()
-        async with websockets.connect(url) as socket:
-            await socket.send(json.dumps({"action": "hello"}))
-
-            async def listen() -> None:
-                async for raw in socket:
-                    message = json.loads(raw)
-                    if message.get("type") == "handoff_created":
-                        arrived[message["handoff"]["id"]] = time.perf_counter()
-                        if len(arrived) >= count:
-                            all_arrived.set()
-
-            listener = asyncio.create_task(listen())
-            created: dict[str, float] = {}
-            for _ in range(count):
-                session = (
-                    await http.post("/api/v1/ai-sessions", headers=junior, json={"intake_type": "bench", "intake_content": {}})
-                ).json()
-                reply = await http.post(
-                    f"/api/v1/ai-sessions/{session['id']}/handoff", headers=junior, json={"intent": "escalate"}
-                )
-                created[reply.json()["id"]] = time.perf_counter()
-                await asyncio.sleep(gap_ms / 1000)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(all_arrived.wait(), 30)
-            listener.cancel()
-        lost = set(created) - set(arrived)
-        if lost:
-            raise SystemExit(f"{len(lost)} of {count} escalations never arrived")
-        return [(arrived[h] - created[h]) * 1000 for h in created]
+@dataclass
+class Listener:
+    account_id: str
+    arrivals: dict[str, float] = field(default_factory=dict)  # handoff id -> arrival (epoch s)
+    seen_events: Counter[str] = field(default_factory=Counter)
+    foreign: int = 0
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=100)
-    parser.add_argument("--gap-ms", type=int, default=20)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, launched(Path(folder) / "runtime.log") as base_url:
-        delays = asyncio.run(measure(base_url, args.count, args.gap_ms))
-    figures = {
-        "count": len(delays),
-        "p50_ms": round(statistics.median(delays), 1),
-        "p95_ms": round(percentile(delays, 0.95), 1),
-        "p99_ms": round(percentile(delays, 0.99), 1),
-        "max_ms": round(max(delays), 1),
+@dataclass
+class Fleet:
+    """Accounts, each with a junior who escalates and engineers who listen."""
+
+    juniors: dict[str, User]
+    listeners: list[Listener]
+    sockets: list[Any]
+    tasks: list[asyncio.Task[None]]
+
+
+async def connect_fleet(rt: Runtime, http: httpx.AsyncClient, accounts: int, per_account: int) -> Fleet:
+    juniors: dict[str, User] = {}
+    engineers: list[User] = []
+    for number in range(accounts):
+        people = rt.add_account(f"bench{number:03d}", per_account + 1)
+        juniors[people[0].account_id] = people[0]
+        engineers += people[1:]
+    listeners, sockets, tasks = [], [], []
+    for engineer in engineers:
+        ticket = (await http.post("/api/v1/ws-ticket", headers=rt.headers(engineer))).json()
+        socket = await websockets.connect(ticket["url"], max_queue=None)
+        await socket.send(json.dumps({"action": "hello"}))
+        listener = Listener(engineer.account_id)
+        listeners.append(listener)
+        sockets.append(socket)
+        tasks.append(asyncio.create_task(_listen(socket, listener)))
+    return Fleet(juniors, listeners, sockets, tasks)
+
+
+async def _listen(socket: Any, listener: Listener) -> None:
+    async for raw in socket:
+        message = json.loads(raw)
+        if message.get("type") != "handoff_created":
+            continue
+        listener.seen_events[message["event_id"]] += 1
+        if message["account_id"] != listener.account_id:
+            listener.foreign += 1
+        listener.arrivals.setdefault(message["handoff"]["id"], time.time())
+
+
+async def _sessions(rt: Runtime, http: httpx.AsyncClient, fleet: Fleet, count: int) -> list[tuple[User, str]]:
+    """Sessions made ahead of the timed phase, round-robin over the accounts."""
+    juniors = list(fleet.juniors.values())
+    made = []
+    for number in range(count):
+        junior = juniors[number % len(juniors)]
+        reply = await http.post(
+            "/api/v1/ai-sessions", headers=rt.headers(junior), json={"intake_type": "bench", "intake_content": {}}
+        )
+        made.append((junior, reply.json()["id"]))
+    return made
+
+
+async def escalate_at_rate(
+    rt: Runtime, http: httpx.AsyncClient, sessions: list[tuple[User, str]], per_second: float, intent: str = "escalate"
+) -> tuple[dict[str, tuple[str, float, str]], float]:
+    """POST a handoff per session at a steady rate. Returns handoff id -> (account, response time, created_at)."""
+    created: dict[str, tuple[str, float, str]] = {}
+    headers = {junior.id: rt.headers(junior) for junior, _ in sessions}
+
+    async def one(junior: User, session_id: str) -> None:
+        reply = await http.post(
+            f"/api/v1/ai-sessions/{session_id}/handoff",
+            headers=headers[junior.id],
+            json={"intent": intent, "engineer_notes": "bench"},
+        )
+        handoff = reply.json()
+        created[handoff["id"]] = (junior.account_id, time.time(), handoff["created_at"])
+
+    started = time.monotonic()
+    pending = []
+    for number, (junior, session_id) in enumerate(sessions):
+        await asyncio.sleep(max(0.0, started + number / per_second - time.monotonic()))
+        pending.append(asyncio.create_task(one(junior, session_id)))
+    await asyncio.gather(*pending)
+    return created, len(sessions) / (time.monotonic() - started)
+
+
+async def drain(fleet: Fleet, created: dict[str, tuple[str, float, str]], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    expected = sum(1 for listener in fleet.listeners for account, _, _ in created.values() if account == listener.account_id)
+    while time.monotonic() < deadline:
+        received = sum(1 for listener in fleet.listeners for handoff in listener.arrivals if handoff in created)
+        if received >= expected:
+            return
+        await asyncio.sleep(0.2)
+
+
+def deliveries(fleet: Fleet, created: dict[str, tuple[str, float, str]]) -> dict[str, Any]:
+    delays, lost = [], 0
+    for handoff_id, (account, responded, _) in created.items():
+        for listener in (entry for entry in fleet.listeners if entry.account_id == account):
+            if handoff_id in listener.arrivals:
+                delays.append((listener.arrivals[handoff_id] - responded) * 1000)
+            else:
+                lost += 1
+    duplicates = sum(count - 1 for listener in fleet.listeners for count in listener.seen_events.values() if count > 1)
+    return {
+        "deliveries": len(delays),
+        "lost": lost,
+        "duplicates": duplicates,
+        "cross_account": sum(listener.foreign for listener in fleet.listeners),
+        "delay_ms": summary(delays) if delays else {},
     }
-    print("create -> push delay over", figures["count"], "escalations:", json.dumps(figures))
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
-    (RESULTS / f"push-latency-{stamp}.json").write_text(
-        json.dumps({"command": "python -m bench.push_latency", **figures}, indent=2)
-    )
 
 
-if __name__ == "__main__":
-    main()
+def hops(rt: Runtime, fleet: Fleet, created: dict[str, tuple[str, float, str]]) -> dict[str, float]:
+    """Median milliseconds of each hop: write → stream seen → SNS published → SQS received → client."""
+    routed = {line["handoff_id"]: line for line in rt.log_lines("published") if line.get("version") == 1}
+    pushed = {line["handoff_id"]: line for line in rt.log_lines("pushed") if line.get("version") == 1}
+    arrivals: dict[str, list[float]] = defaultdict(list)
+    for listener in fleet.listeners:
+        for handoff_id, moment in listener.arrivals.items():
+            arrivals[handoff_id].append(moment)
+    steps: dict[str, list[float]] = defaultdict(list)
+    for handoff_id, (_, _, created_at) in created.items():
+        if handoff_id not in routed or handoff_id not in pushed or not arrivals[handoff_id]:
+            continue
+        route, push = routed[handoff_id], pushed[handoff_id]
+        written = parse_iso(created_at).timestamp()
+        steps["write -> stream record seen"].append(route["seen_at"] - written)
+        steps["seen -> SNS published"].append(route["published_at"] - route["seen_at"])
+        steps["published -> SQS received"].append(push["received_at"] - route["published_at"])
+        # Posts go out concurrently: clients hear before the last post returns, so this hop ends at the client.
+        steps["received -> client (median)"].append(statistics.median(arrivals[handoff_id]) - push["received_at"])
+        steps["(posting to all connections took)"].append(push["posted_at"] - push["received_at"])
+    return {name: round(statistics.median(values) * 1000, 1) for name, values in steps.items()}
+
+
+async def push_latency(
+    rt: Runtime, accounts: int = 20, per_account: int = 10, escalations: int = 500, rate: float = 25
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=rt.base_url, timeout=60, limits=httpx.Limits(max_connections=64)) as http:
+        fleet = await connect_fleet(rt, http, accounts, per_account)
+        sessions = await _sessions(rt, http, fleet, escalations)
+        created, achieved = await escalate_at_rate(rt, http, sessions, rate)
+        await drain(fleet, created, seconds=60)
+        result = {
+            "listeners": len(fleet.listeners),
+            "accounts": accounts,
+            "escalations": len(created),
+            "create_rate_per_s": round(achieved, 1),
+            **deliveries(fleet, created),
+            "median_hops_ms": hops(rt, fleet, created),
+        }
+        for socket in fleet.sockets:
+            await socket.close()
+        return result
+
+
+async def sustained(
+    rt: Runtime, per_second: float = 50, seconds: int = 60, accounts: int = 20, per_account: int = 10
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=rt.base_url, timeout=60, limits=httpx.Limits(max_connections=128)) as http:
+        fleet = await connect_fleet(rt, http, accounts, per_account)
+        sessions = await _sessions(rt, http, fleet, int(per_second * seconds))
+        rss_before = rt.rss_kib()
+        created, achieved = await escalate_at_rate(rt, http, sessions, per_second, intent="park")
+        await drain(fleet, created, seconds=120)
+        rss_loaded = rt.rss_kib()
+        for socket in fleet.sockets:
+            await socket.close()
+        await asyncio.sleep(5)
+        return {
+            "target_rate_per_s": per_second,
+            "achieved_rate_per_s": round(achieved, 1),
+            "seconds": seconds,
+            "listeners": len(fleet.listeners),
+            **deliveries(fleet, created),
+            "rss_mib": {"before": rss_before // 1024, "after_load": rss_loaded // 1024, "after_idle_5s": rt.rss_kib() // 1024},
+        }

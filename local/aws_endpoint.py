@@ -1,8 +1,10 @@
-"""The embedded AWS endpoint: moto's server, with every request applied atomically.
+"""The embedded AWS endpoint: moto's server, with DynamoDB requests applied atomically.
 
-moto's backends are not thread-safe: two concurrent conditional UpdateItems could both
-pass their condition. Real DynamoDB applies writes to an item one at a time, so the
-endpoint serialises requests behind one lock (moto requests take well under a millisecond).
+moto's DynamoDB backend is not thread-safe: two concurrent conditional UpdateItems could
+both pass their condition. Real DynamoDB applies writes to an item one at a time, so the
+endpoint serialises DynamoDB (and Streams) requests behind one lock. SQS and SNS stay
+concurrent, as in moto's own server, so SQS long polling (which waits on a condition
+variable inside the request) never holds up anything else.
 
 Run: python -m local.aws_endpoint --port N
 """
@@ -32,9 +34,11 @@ class Serialized:
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ.get("PATH_INFO") == OUTBOX_PATH:
+            return _outbox(start_response)
+        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+            return list(self._app(environ, start_response))
         with self._lock:
-            if environ.get("PATH_INFO") == OUTBOX_PATH:
-                return _outbox(start_response)
             return list(self._app(environ, start_response))
 
 

@@ -35,6 +35,7 @@ class Gateway:
         outbox: Callable[[], Awaitable[list[dict[str, Any]]]],
         websocket: WebSocketApi,
         aws_endpoint: str,
+        pids: Callable[[], list[int]],
     ) -> None:
         self._router = Router(routes)
         self._pools = pools
@@ -45,6 +46,7 @@ class Gateway:
         self._outbox = outbox
         self.websocket = websocket
         self._aws_endpoint = aws_endpoint
+        self._pids = pids
         self.ready = False
 
     def app(self) -> web.Application:
@@ -66,7 +68,15 @@ class Gateway:
     async def health(self, _: web.Request) -> web.Response:
         if not self.ready:
             return _json(503, {"status": "starting"})
-        return _json(200, {"status": "ok", "aws_endpoint": self._aws_endpoint, "connections": len(self.websocket.connections)})
+        return _json(
+            200,
+            {
+                "status": "ok",
+                "aws_endpoint": self._aws_endpoint,
+                "connections": len(self.websocket.connections),
+                "pids": self._pids(),
+            },
+        )
 
     async def list_users(self, _: web.Request) -> web.Response:
         return _json(200, self._users())

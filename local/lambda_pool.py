@@ -83,6 +83,9 @@ class FunctionPool:
         self._all.add(environment)
         self._idle.put_nowait(environment)
 
+    def pids(self) -> list[int]:
+        return [environment.process.pid for environment in self._all]
+
     async def invoke(self, event: dict[str, Any]) -> Any:
         environment = await self._idle.get()
         try:

@@ -20,7 +20,8 @@ from local.lambda_pool import FunctionError, FunctionPool
 from local.template import REGION, EventSourceSpec
 
 log = logging.getLogger("baton.local")
-IDLE_POLL_SECONDS = 0.02
+IDLE_POLL_SECONDS = 0.02  # DynamoDB Streams has no long polling: the stream poller looks this often
+SQS_LONG_POLL_SECONDS = 2
 
 
 def _failed_ids(result: Any) -> list[str] | None:
@@ -152,15 +153,13 @@ class SqsPoller:
                 self._sqs.receive_message,
                 QueueUrl=self._url,
                 MaxNumberOfMessages=min(self.spec.batch_size, 10),
-                WaitTimeSeconds=0,  # the endpoint serialises requests: never hold it in a long poll
+                WaitTimeSeconds=SQS_LONG_POLL_SECONDS,  # as Lambda's pollers: answered the moment a message lands
                 MessageAttributeNames=["All"],
                 MessageSystemAttributeNames=["All"],
             )
             messages = reply.get("Messages", [])
-            if not messages:
-                await asyncio.sleep(IDLE_POLL_SECONDS)
-                continue
-            await self._deliver(messages)
+            if messages:
+                await self._deliver(messages)
 
     async def _deliver(self, messages: list[dict[str, Any]]) -> None:
         records = [self._lambda_record(m) for m in messages]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
 
 from local.template import REGION, Template
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Properties moto's CreateTable does not take; they are applied separately or have no local effect.
 _NOT_CREATE_TABLE_PROPS = {"PointInTimeRecoverySpecification", "TimeToLiveSpecification", "Tags", "DeletionProtectionEnabled"}
@@ -35,6 +38,17 @@ def create_tables(template: Template, endpoint_url: str | None) -> None:
         ttl = props.get("TimeToLiveSpecification")
         if ttl:
             client.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def create_table_copy(endpoint_url: str | None, source: str, name: str, template: Template | None = None) -> None:
+    """A table declared like `source` in template.yaml, without its stream (benchmarks fill it in bulk)."""
+    template = template or Template(ROOT / "template.yaml")
+    props = {
+        k: v
+        for k, v in template.tables()[source].items()
+        if k not in _NOT_CREATE_TABLE_PROPS | {"StreamSpecification", "SSESpecification"}
+    }
+    local_client("dynamodb", endpoint_url).create_table(TableName=name, **props)
 
 
 def create_messaging(template: Template, endpoint_url: str | None) -> dict[str, str]:

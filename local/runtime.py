@@ -11,6 +11,7 @@ import socket
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,8 @@ class Runtime:
         return f"http://127.0.0.1:{self.options.port}"
 
     async def start(self) -> None:
+        # Pollers block a thread in SQS long polls; the default pool (cores + 4) would starve.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64, thread_name_prefix="baton"))
         endpoint_port = free_port()
         self.endpoint_url = f"http://127.0.0.1:{endpoint_port}"
         self._endpoint = await asyncio.create_subprocess_exec(
@@ -100,11 +103,17 @@ class Runtime:
             outbox=self._outbox,
             websocket=self.websocket,
             aws_endpoint=self.endpoint_url,
+            pids=self.pids,
         )
         self._site_runner = web.AppRunner(gateway.app(), access_log=None)
         await self._site_runner.setup()
         await web.TCPSite(self._site_runner, "127.0.0.1", self.options.port).start()
         gateway.ready = True
+
+    def pids(self) -> list[int]:
+        """This process, the AWS endpoint and every warm execution environment."""
+        workers = [pid for pool in self._pools.values() for pid in pool.pids()]
+        return [os.getpid(), *([self._endpoint.pid] if self._endpoint else []), *workers]
 
     def _pool_size(self, function: str, template: Template, sources: list[EventSourceSpec]) -> int:
         """Warm environments per function: API traffic gets the configured size; a stream shard is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -18,12 +19,11 @@ from botocore.config import Config
 from baton.errors import Transient
 from baton.events import HandoffEvent
 from baton.logic import push
+from baton.logic.push import POST_CONCURRENCY
 from baton.observability import instruments
 from baton.publishers.websocket_connections import ManagementApiSender
 from baton.repositories.connections import ConnectionRepository
 from baton.settings import Settings
-
-POST_CONCURRENCY = 16
 
 logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -53,10 +53,22 @@ def dependencies() -> Dependencies:
 
 
 def record_handler(record: SQSRecord) -> None:
+    received_at = time.time()
     event = HandoffEvent.model_validate_json(record.body)
     deps = dependencies()
     report = push.push_event(event, deps.connections, deps.sender, deps.pool)
-    logger.info("pushed", extra={"event_id": event.event_id, "event_type": event.type, **report.__dict__})
+    logger.info(
+        "pushed",
+        extra={
+            "event_id": event.event_id,
+            "event_type": event.type,
+            "handoff_id": event.handoff.id,
+            "version": event.handoff.version,
+            "received_at": received_at,  # epoch seconds: the hop timings `make bench` reads
+            "posted_at": time.time(),
+            **report.__dict__,
+        },
+    )
     metrics.add_metric(name="PushDelivered", unit=MetricUnit.Count, value=report.delivered)
     metrics.add_metric(name="PushGone", unit=MetricUnit.Count, value=report.gone)
     if report.retry_worthy:

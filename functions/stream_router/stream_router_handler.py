@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import cache
 from typing import Any
 
@@ -29,6 +30,7 @@ def publisher() -> SnsEventPublisher:
 
 
 def record_handler(record: DynamoDBRecord) -> None:
+    seen_at = time.time()
     change: dict[str, Any] = record.raw_event.get("dynamodb", {})
     new, old = image(change, "NewImage"), image(change, "OldImage")
     if (new or old or {}).get("entity") != {"S": "handoff"}:
@@ -38,7 +40,17 @@ def record_handler(record: DynamoDBRecord) -> None:
     # eventID is the same on every retry of this record: consumers dedupe on it.
     event = route_change(before, after, str(record.event_id), publisher())
     if event is not None:
-        logger.info("published", extra={"event_type": event.type, "event_id": event.event_id, "handoff_id": event.handoff.id})
+        logger.info(
+            "published",
+            extra={
+                "event_type": event.type,
+                "event_id": event.event_id,
+                "handoff_id": event.handoff.id,
+                "version": event.handoff.version,
+                "seen_at": seen_at,  # epoch seconds: the hop timings `make bench` reads
+                "published_at": time.time(),
+            },
+        )
         metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=1)
 
 

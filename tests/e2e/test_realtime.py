@@ -10,6 +10,7 @@ import httpx
 import pytest
 import websockets
 
+from local.pollers import SQS_LONG_POLL_SECONDS
 from tests.e2e.conftest import Stack
 from tests.e2e.live import Live
 
@@ -221,6 +222,7 @@ def test_a_poison_message_ends_in_the_dlq_without_blocking_later_events(stack: S
     dlq = sqs.get_queue_url(QueueName="PushDeadLetters")["QueueUrl"]
     # Given a short visibility timeout (so five receives take seconds, not five minutes) and a poison message
     sqs.set_queue_attributes(QueueUrl=queue, Attributes={"VisibilityTimeout": "1"})
+    time.sleep(SQS_LONG_POLL_SECONDS + 0.5)  # receives already waiting took the old timeout with them
     try:
         sqs.send_message(QueueUrl=queue, MessageBody='{"this is": "not an event"}')
 

@@ -64,13 +64,7 @@ class HandoffRepository:
         A session with an open or claimed handoff refuses a second one (409 naming it).
         """
         session_key = keys.session_key(handoff.account_id, handoff.session_id)
-        item = {
-            **keys.handoff_key(handoff.account_id, handoff.session_id, handoff.id),
-            "entity": "handoff",
-            **_queue_attrs(handoff),
-            **_changes_attrs(handoff.account_id, handoff.updated_at, handoff.id),
-            **handoff.model_dump(mode="json"),
-        }
+        item = handoff_item(handoff)
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -340,6 +334,17 @@ def _queue_attrs(handoff: Handoff) -> dict[str, str]:
 
 def _changes_attrs(account_id: str, updated_at: str, handoff_id: str) -> dict[str, str]:
     return {"changes_pk": keys.account_pk(account_id), "changes_sk": keys.changes_sk(updated_at, handoff_id)}
+
+
+def handoff_item(handoff: Handoff) -> dict[str, Any]:
+    """The stored form of a handoff: keys, index attributes (sparse queue while open), fields."""
+    return {
+        **keys.handoff_key(handoff.account_id, handoff.session_id, handoff.id),
+        "entity": "handoff",
+        **_queue_attrs(handoff),
+        **_changes_attrs(handoff.account_id, handoff.updated_at, handoff.id),
+        **handoff.model_dump(mode="json"),
+    }
 
 
 def handoff_from_item(item: dict[str, Any]) -> Handoff:

@@ -1,0 +1,67 @@
+"""`make bench`: every benchmark against a local runtime it starts itself; one table printed,
+raw figures in bench/results/<time>.json, and docs/performance.md rewritten from them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import claim_race, cold_start, cost_model, fanout, push_latency, queue_cost
+from bench.harness import runtime
+from bench.report import render_markdown, render_table
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> dict[str, Any]:
+    with open("/proc/meminfo") as meminfo:
+        memory_kib = int(next(line.split()[1] for line in meminfo if line.startswith("MemTotal")))
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(memory_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    args = parser.parse_args()
+    quick = args.quick
+    started = time.monotonic()
+    results: dict[str, Any] = {"command": "make bench" + (" (python -m bench --quick)" if quick else ""), "machine": machine()}
+    # Import times first, in fresh interpreters, before the runtime loads the machine.
+    results["cold_start"] = {"imports": cold_start.import_times(runs=3 if quick else 5), "sizes": cold_start.build_sizes()}
+    with runtime() as rt:
+        results["push_latency"] = asyncio.run(
+            push_latency.push_latency(rt, accounts=20, per_account=10, escalations=100 if quick else 500, rate=25)
+        )
+        results["claim_race"] = asyncio.run(claim_race.claim_race(rt, handoffs=20 if quick else 200, claimers=50))
+        results["fanout"] = asyncio.run(
+            fanout.fanout(rt, listeners=200 if quick else 1000, other_accounts=99, per_other=20 if quick else 91)
+        )
+        results["sustained"] = asyncio.run(push_latency.sustained(rt, per_second=50, seconds=10 if quick else 60))
+        results["queue_cost"] = queue_cost.queue_cost(
+            rt, sizes=(2_000, 10_000) if quick else (10_000, 100_000), samples=20 if quick else 40
+        )
+    results["cost_model"] = [cost_model.estimate(n, 8, 40) for n in (10, 1_000, 10_000)]
+    results["wall_seconds"] = round(time.monotonic() - started, 1)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    (ROOT / "bench" / "results" / f"{stamp}.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(render_table(results))
+    if not quick:
+        (ROOT / "docs" / "performance.md").write_text(render_markdown(results, stamp))
+        print(f"\nwrote bench/results/{stamp}.json and docs/performance.md in {results['wall_seconds']} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Claim race: many handoffs, many concurrent claimers each, through the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections import Counter
+from typing import Any
+
+import httpx
+
+from bench.harness import Runtime, summary
+
+
+async def claim_race(rt: Runtime, handoffs: int = 200, claimers: int = 50) -> dict[str, Any]:
+    people = rt.add_account("race", claimers + 1)
+    junior, seniors = people[0], people[1:]
+    headers = [rt.headers(senior) for senior in seniors]
+    winners_per_handoff: Counter[int] = Counter()
+    latency: dict[int, list[float]] = {200: [], 409: []}
+    others: Counter[int] = Counter()
+    limits = httpx.Limits(max_connections=claimers, max_keepalive_connections=claimers)
+    async with httpx.AsyncClient(base_url=rt.base_url, timeout=60, limits=limits) as http:
+        targets = []
+        for _ in range(handoffs):
+            session = (
+                await http.post(
+                    "/api/v1/ai-sessions", headers=rt.headers(junior), json={"intake_type": "race", "intake_content": {}}
+                )
+            ).json()
+            handoff = (
+                await http.post(
+                    f"/api/v1/ai-sessions/{session['id']}/handoff", headers=rt.headers(junior), json={"intent": "escalate"}
+                )
+            ).json()
+            targets.append(f"/api/v1/ai-sessions/{session['id']}/handoffs/{handoff['id']}/claim")
+
+        async def claim(path: str, who: int) -> int:
+            started = time.perf_counter()
+            reply = await http.post(path, headers=headers[who])
+            elapsed = (time.perf_counter() - started) * 1000
+            if reply.status_code in latency:
+                latency[reply.status_code].append(elapsed)
+            else:
+                others[reply.status_code] += 1
+            return reply.status_code
+
+        for path in targets:
+            codes = await asyncio.gather(*(claim(path, who) for who in range(claimers)))
+            winners_per_handoff[codes.count(200)] += 1
+    winners = latency[200]
+    losers = latency[409]
+    return {
+        "handoffs": handoffs,
+        "claimers_each": claimers,
+        "handoffs_with_exactly_one_winner": winners_per_handoff[1],
+        "handoffs_with_more_than_one_winner": sum(n for wins, n in winners_per_handoff.items() if wins > 1),
+        "other_statuses": dict(others),
+        "winner_ms": summary(winners),
+        "loser_ms": summary(losers),
+        "ratio_loser_to_winner_median": round(statistics.median(losers) / statistics.median(winners), 2),
+    }

@@ -1,0 +1,107 @@
+"""What every benchmark needs: a fresh local runtime it owns, tokens it signs, users it adds."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import statistics
+import tempfile
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from baton.models import Role, User
+from baton.repositories.users import UserRepository
+from local.launch import launched
+from local.oidc import LocalIssuer
+from local.provision import local_client
+from local.runtime import LOCAL_AUDIENCE
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": round(statistics.median(values), 1),
+        "p95": round(percentile(values, 0.95), 1),
+        "p99": round(percentile(values, 0.99), 1),
+        "max": round(max(values), 1),
+    }
+
+
+@dataclass
+class Runtime:
+    base_url: str
+    aws_endpoint: str
+    issuer: LocalIssuer
+    log: Path
+
+    def client(self, service: str) -> Any:
+        return local_client(service, self.aws_endpoint)
+
+    def token(self, user: User) -> str:
+        return self.issuer.token_for(user.id, user.email)
+
+    def headers(self, user: User) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(user)}"}
+
+    def add_account(self, account_id: str, engineers: int) -> list[User]:
+        """An account with `engineers` engineers (the first is the junior), written as the API reads them."""
+        users = UserRepository("DataTable", self.client("dynamodb"))
+        users.put_account(account_id, owner_count=0)
+        people = [
+            User(
+                id=f"{account_id}-engineer-{number}",
+                account_id=account_id,
+                email=f"engineer{number}@{account_id}.bench",
+                display_name=f"Engineer {number} ({account_id})",
+                role=Role.ENGINEER,
+                notify_email=False,
+            )
+            for number in range(engineers)
+        ]
+        for person in people:
+            users.put(person)
+        return people
+
+    def log_lines(self, message: str) -> list[dict[str, Any]]:
+        """Structured (JSON) function log lines with this message."""
+        lines = []
+        for line in self.log.read_text().splitlines():
+            if line.startswith("{") and f'"message":"{message}"' in line:
+                with contextlib.suppress(ValueError):
+                    lines.append(json.loads(line))
+        return lines
+
+    def rss_kib(self) -> int:
+        """Resident memory of the whole runtime: gateway, workers and the AWS endpoint."""
+        with urllib.request.urlopen(f"{self.base_url}/local/health") as reply:  # noqa: S310 (our own URL)
+            pid_list = json.load(reply).get("pids", [])
+        total = 0
+        for pid in pid_list:
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        return total
+
+
+@contextlib.contextmanager
+def runtime() -> Iterator[Runtime]:
+    with tempfile.TemporaryDirectory() as folder:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        key_file = Path(folder) / "key.pem"
+        key_file.write_bytes(key)
+        log = Path(folder) / "runtime.log"
+        with launched(log, signing_key=key_file) as base_url:
+            with urllib.request.urlopen(f"{base_url}/local/health") as reply:  # noqa: S310 (our own URL)
+                endpoint = json.load(reply)["aws_endpoint"]
+            yield Runtime(base_url, endpoint, LocalIssuer(f"{base_url}/local/oidc", LOCAL_AUDIENCE, key), log)

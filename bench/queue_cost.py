@@ -1,0 +1,113 @@
+"""Queue cost: a 50-item page of one account's open queue, from the sparse index, against a
+Scan-and-filter baseline, on a table of many handoffs (10% open) — read units from bytes read."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from baton.clock import iso, utc_now
+from baton.models import Handoff
+from baton.repositories import keys
+from baton.repositories.codec import to_attrs
+from baton.repositories.handoffs import HandoffRepository, handoff_item
+from bench.capacity import read_units
+from bench.harness import Runtime, summary
+from local.provision import create_table_copy
+
+TABLE = "BenchQueueTable"
+PAGE = 50
+NOTES = "Printer offline after the update; tried re-adding it and clearing the spooler."
+
+
+def _handoffs(accounts: int, count: int, start: int) -> list[dict[str, Any]]:
+    items = []
+    for number in range(start, start + count):
+        account = f"q{number % accounts:03d}"
+        moment = iso(utc_now())
+        is_open = number % 10 == 0
+        handoff = Handoff(
+            id=f"{number:08d}-0000-4000-8000-000000000000", session_id=f"s{number}", account_id=account,
+            intent="escalate" if number % 3 else "park", engineer_notes=NOTES, status="open" if is_open else "claimed",
+            created_by="junior", created_by_name="Jules Junior", created_at=moment, updated_at=moment,
+            version=1 if is_open else 2, claimed_by=None if is_open else "senior",
+            claimed_by_name=None if is_open else "Sam Senior", claimed_at=None if is_open else moment,
+        )  # fmt: skip
+        items.append(to_attrs(handoff_item(handoff)))
+    return items
+
+
+def _fill(dynamodb: Any, items: list[dict[str, Any]]) -> None:
+    for start in range(0, len(items), 25):
+        dynamodb.batch_write_item(RequestItems={TABLE: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]})
+
+
+def _baton_pages(dynamodb: Any, accounts: int, samples: int) -> tuple[list[float], list[float]]:
+    repository = HandoffRepository(TABLE, dynamodb)
+    latencies, units = [], []
+    for _ in range(samples):
+        account = f"q{random.randrange(accounts):03d}"  # noqa: S311 (sampling, not crypto)
+        started = time.perf_counter()
+        page = repository.open_queue(account, None, PAGE, None)
+        latencies.append((time.perf_counter() - started) * 1000)
+        # What that Query read: the page plus the one look-ahead item, with the index's ALL projection.
+        raw = dynamodb.query(
+            TableName=TABLE, IndexName=keys.OPEN_QUEUE_INDEX, KeyConditionExpression="queue_pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.account_pk(account)}}, Limit=PAGE + 1,
+        )  # fmt: skip
+        assert len(page.items) == min(PAGE, len(raw["Items"]))
+        units.append(read_units(raw["Items"]))
+    return latencies, units
+
+
+def _baseline_page(dynamodb: Any, account: str) -> float:
+    """Scan everything, keep the account's open handoffs, sort, take 50. Returns milliseconds."""
+    started = time.perf_counter()
+    kept: list[dict[str, Any]] = []
+    scan: dict[str, Any] = {
+        "TableName": TABLE,
+        "FilterExpression": "account_id = :a AND #s = :open",
+        "ExpressionAttributeNames": {"#s": "status"},
+        "ExpressionAttributeValues": {":a": {"S": account}, ":open": {"S": "open"}},
+    }
+    while True:
+        page = dynamodb.scan(**scan)
+        kept += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            break
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    sorted(kept, key=lambda item: item["created_at"]["S"])[:PAGE]
+    return (time.perf_counter() - started) * 1000
+
+
+def _scan_read_units(dynamodb: Any) -> float:
+    """A filter runs after the read: a Scan is billed for every item of the table, page by page."""
+    units = 0.0
+    scan: dict[str, Any] = {"TableName": TABLE}
+    while True:
+        page = dynamodb.scan(**scan)
+        units += read_units(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return units
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def queue_cost(rt: Runtime, accounts: int = 100, sizes: tuple[int, ...] = (10_000, 100_000), samples: int = 40) -> dict[str, Any]:
+    dynamodb = rt.client("dynamodb")
+    create_table_copy(rt.aws_endpoint, source="DataTable", name=TABLE)
+    results: dict[str, Any] = {"accounts": accounts, "open_share": 0.1, "page": PAGE}
+    filled = 0
+    for size in sizes:
+        _fill(dynamodb, _handoffs(accounts, size - filled, filled))
+        filled = size
+        latencies, units = _baton_pages(dynamodb, accounts, samples)
+        baseline_ms, baseline_units = _baseline_page(dynamodb, "q001"), _scan_read_units(dynamodb)
+        results[f"{size}_items"] = {
+            "baton_page_ms": summary(latencies),
+            "baton_read_units_per_page": max(units),
+            "baseline_page_ms": round(baseline_ms, 1),
+            "baseline_read_units_per_page": baseline_units,
+            "ratio_read_units": round(baseline_units / max(units), 1),
+        }
+    return results

@@ -1,0 +1,118 @@
+"""The benchmark table (terminal and docs/performance.md) from one run's figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+ROWS = [
+    # (section, label, path into the results, target text)
+    ("1 push", "create -> push p50 / p95 / p99 / max ms", ("push_latency", "delay_ms"), "p50 <= 150, p99 <= 500"),
+    (
+        "1 push",
+        "deliveries / lost / duplicates / cross-account",
+        ("push_latency", ("deliveries", "lost", "duplicates", "cross_account")),
+        "0 lost, 0 cross-account",
+    ),
+    ("1 push", "create rate achieved (per s)", ("push_latency", "create_rate_per_s"), "25"),
+    ("2 fan-out", "read units: baseline / baton (ratio)", ("fanout", "ratio_read_units"), ">= 9x fewer"),
+    ("2 fan-out", "last delivery: baseline / baton (ratio)", ("fanout", "ratio_last_delivery"), ">= 5x faster"),
+    ("3 claim race", "handoffs with more than one winner", ("claim_race", "handoffs_with_more_than_one_winner"), "0"),
+    ("3 claim race", "median ms loser / winner (ratio)", ("claim_race", "ratio_loser_to_winner_median"), "close to 1"),
+    ("6 sustained", "achieved creates/s (target 50)", ("sustained", "achieved_rate_per_s"), "50"),
+    ("6 sustained", "deliveries / lost / duplicates", ("sustained", ("deliveries", "lost", "duplicates")), "0 lost, 0 dup"),
+    ("6 sustained", "runtime RSS MiB before / loaded / idle", ("sustained", "rss_mib"), "comes back"),
+]
+
+
+def _get(results: dict[str, Any], path: tuple[Any, ...]) -> Any:
+    section, key = path
+    value = results.get(section, {})
+    if isinstance(key, tuple):
+        return " / ".join(str(value.get(k)) for k in key)
+    value = value.get(key)
+    if isinstance(value, dict):
+        return " / ".join(str(v) for v in value.values())
+    return value
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    table = [(section, label, str(_get(results, path)), target) for section, label, path, target in ROWS]
+    for size, figures in ((k, v) for k, v in results.get("queue_cost", {}).items() if k.endswith("_items")):
+        table.append(
+            (
+                "4 queue",
+                f"{size}: baton page p50 / p99 ms",
+                " / ".join(str(figures["baton_page_ms"][p]) for p in ("p50", "p99")),
+                "-",
+            )
+        )
+        baton_units, scan_units = figures["baton_read_units_per_page"], figures["baseline_read_units_per_page"]
+        cell = f"{baton_units} / {scan_units} ({figures['ratio_read_units']}x)"
+        table.append(("4 queue", f"{size}: read units per page baton / scan (ratio)", cell, "baton's independent of size"))
+    imports = results.get("cold_start", {}).get("imports", {})
+    worst = max((v["ratio_to_baseline"] for k, v in imports.items() if isinstance(v, dict)), default=0)
+    table.append(
+        (
+            "5 cold start",
+            "import time, worst function / baseline",
+            f"{worst}x (baseline {imports.get('baseline_ms')} ms)",
+            "<= 1.25x",
+        )
+    )
+    sizes = results.get("cold_start", {}).get("sizes", {})
+    table.append(
+        (
+            "5 size",
+            "largest function + layer, unzipped MiB",
+            str(sizes.get("largest_function_plus_layer_mib", sizes.get("error"))),
+            "<= 20",
+        )
+    )
+    for estimate in results.get("cost_model", []):
+        binding = estimate["first_quota_to_bind"]
+        table.append(
+            (
+                "7 cost",
+                f"{estimate['msps']} MSPs: USD/month; first quota",
+                f"{estimate['monthly_usd']['total']}; {binding['quota']} ({binding['headroom_x']}x headroom)",
+                "-",
+            )
+        )
+    return table
+
+
+def render_table(results: dict[str, Any]) -> str:
+    table = rows(results)
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = [" | ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)) for row in table]
+    return "\n".join(lines)
+
+
+def render_markdown(results: dict[str, Any], stamp: str) -> str:
+    body = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(results))
+    hops = results.get("push_latency", {}).get("median_hops_ms", {})
+    hop_lines = "\n".join(f"| {name} | {value} |" for name, value in hops.items())
+    machine = results["machine"]
+    return f"""# Performance
+
+Figures of one run of `{results["command"]}` on {stamp} ({machine["nproc"]} cores, {machine["memory_gib"]} GiB,
+Python {machine["python"]}, {machine["platform"]}); raw figures in `bench/results/{stamp}.json`. Wall time:
+{results["wall_seconds"]} s. The machine is shared and noisy: compare ratios within a run, not absolute
+figures across runs. `make bench` rewrites this file.
+
+| # | figure | this run | target |
+|---|---|---|---|
+{body}
+
+## Median hop times of a push (ms)
+
+| hop | ms |
+|---|---|
+{hop_lines}
+
+{EXPLANATIONS}
+"""
+
+
+EXPLANATIONS = Path(__file__).with_name("performance_notes.md").read_text()
