@@ -54,7 +54,7 @@ build: install
 	PATH="$(dir $(PY313)):$$PATH" $(BIN)/sam build
 
 bench: install
-	$(BIN)/python -m bench.push_latency
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache

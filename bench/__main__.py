@@ -8,6 +8,8 @@ import asyncio
 import json
 import os
 import platform
+import signal
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +34,8 @@ def machine() -> dict[str, Any]:
 
 
 def main() -> None:
+    # A SIGTERM (e.g. `timeout`) unwinds normally, so the runtime this started is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args()

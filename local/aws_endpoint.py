@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
+from local import moto_patches
 from local.template import ACCOUNT, REGION
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -63,10 +66,20 @@ def _outbox(start_response: Callable[..., Any]) -> list[bytes]:
     return [json.dumps(mails).encode()]
 
 
+def _exit_with_parent() -> None:
+    """Never outlive the runtime that started us (even one killed with SIGKILL)."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    moto_patches.install()
     app = Serialized(DomainDispatcherApplication(create_backend_app))
     run_simple("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
 

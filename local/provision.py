@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from local.template import REGION, Template
 
@@ -16,13 +17,22 @@ ROOT = Path(__file__).resolve().parent.parent
 _NOT_CREATE_TABLE_PROPS = {"PointInTimeRecoverySpecification", "TimeToLiveSpecification", "Tags", "DeletionProtectionEnabled"}
 
 
+# Fail fast when the endpoint is gone (at shutdown) instead of retrying for seconds; leave room for long polls.
+_LOCAL_CONFIG = Config(connect_timeout=2, read_timeout=30, retries={"mode": "standard", "max_attempts": 2})
+
+
 def local_client(service: str, endpoint_url: str | None) -> Any:
     """A boto3 client for the embedded endpoint (any credentials do; moto does not check them).
 
     `endpoint_url=None` talks to the default endpoint, which an in-process `mock_aws` intercepts.
     """
     return boto3.client(  # type: ignore[call-overload]
-        service, endpoint_url=endpoint_url, region_name=REGION, aws_access_key_id="local", aws_secret_access_key="local"
+        service,
+        config=_LOCAL_CONFIG,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
     )
 
 

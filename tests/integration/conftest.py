@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from baton.models import User
 from baton.repositories.users import UserRepository
-from local import demo, provision
+from local import demo, moto_patches, provision
 from local.http_api import Router, build_event
 from local.lambda_worker import LambdaContext
 from local.template import Template
@@ -90,6 +90,7 @@ def _clear_handler_caches() -> None:
 def aws(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """moto with every table, topic, queue and subscription exactly as template.yaml declares them,
     and the functions' environment. Yields each queue's URL by logical id."""
+    moto_patches.install()  # what the local endpoint runs, so its transaction rollback is tested too
     with mock_aws():
         provision.create_tables(template, endpoint_url=None)
         queue_urls = provision.create_messaging(template, endpoint_url=None)

@@ -109,6 +109,7 @@ def test_users_endpoints_enforce_owner_and_admin_rules(api: ApiClient, users: di
     # The last owner cannot be demoted
     last = api.call("PATCH", path(owner.id), owner, {"role": "admin"})
     assert last.status == 409 and "owner" in last.body["detail"]
+    assert api.call("GET", "/api/v1/me", owner).body["role"] == "owner"  # the transaction's first write rolled back
     # With a second owner, the first can step down
     assert api.call("PATCH", path(admin.id), owner, {"role": "owner"}).status == 200
     stepped = api.call("PATCH", path(owner.id), owner, {"role": "admin"})

@@ -1,0 +1,72 @@
+"""One fix to moto for a long-running local endpoint.
+
+moto's TransactWriteItems backs up every table it touches with `copy.deepcopy` before
+each transaction, stream records included, so a transaction costs time and memory in
+proportion to everything the table ever held (a few thousand handoffs in, the endpoint
+used gigabytes and took hundreds of milliseconds per transaction). This keeps moto's own
+implementation but replaces the whole-table backup with a snapshot of just the items the
+transaction names; a cancelled transaction restores those and drops the stream records
+its partial writes added, as DynamoDB (which writes nothing for it) would.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
+
+_original = DynamoDBBackend.transact_write_items
+
+
+def _key_of(table: Table, op: dict[str, Any]) -> tuple[DynamoType, DynamoType | None] | None:
+    key = op.get("Key") or op.get("Item") or {}
+    try:
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    except KeyError:
+        return None  # a malformed operation: moto rejects it before writing anything
+    return hash_value, range_value
+
+
+def _restore(table: Table, hash_value: DynamoType, range_value: DynamoType | None, item: Any) -> None:
+    if range_value is not None:
+        if item is None:
+            table.items[hash_value].pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = item
+    elif item is None:
+        table.items.pop(hash_value, None)
+    else:
+        table.items[hash_value] = item
+
+
+def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    snapshots = []
+    stream_lengths: dict[int, tuple[Any, int]] = {}
+    for entry in transact_items:
+        op: dict[str, Any] = next(iter(entry.values()), {})
+        table = self.tables.get(str(op.get("TableName")))
+        key = _key_of(table, op) if table is not None else None
+        if table is None or key is None:
+            continue
+        snapshots.append((table, *key, copy.deepcopy(table.get_item(*key))))
+        if table.stream_shard is not None:
+            stream_lengths.setdefault(id(table), (table.stream_shard, len(table.stream_shard.items)))
+    Table.__deepcopy__ = lambda table, memo: table  # type: ignore[attr-defined]  # moto's backup: now a no-op
+    try:
+        _original(self, transact_items)
+    except Exception:
+        for table, hash_value, range_value, item in reversed(snapshots):
+            _restore(table, hash_value, range_value, item)
+        for shard, length in stream_lengths.values():
+            del shard.items[length:]
+        raise
+    finally:
+        del Table.__deepcopy__  # type: ignore[attr-defined]
+
+
+def install() -> None:
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
