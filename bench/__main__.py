@@ -33,6 +33,13 @@ def machine() -> dict[str, Any]:
     }
 
 
+_STARTED = time.monotonic()
+
+
+def progress(phase: str) -> None:
+    print(f"[{time.monotonic() - _STARTED:6.1f} s] {phase}...", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     # A SIGTERM (e.g. `timeout`) unwinds normally, so the runtime this started is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -43,16 +50,22 @@ def main() -> None:
     started = time.monotonic()
     results: dict[str, Any] = {"command": "make bench" + (" (python -m bench --quick)" if quick else ""), "machine": machine()}
     # Import times first, in fresh interpreters, before the runtime loads the machine.
+    progress("cold start and size")
     results["cold_start"] = {"imports": cold_start.import_times(runs=3 if quick else 5), "sizes": cold_start.build_sizes()}
     with runtime() as rt:
+        progress("push latency")
         results["push_latency"] = asyncio.run(
-            push_latency.push_latency(rt, accounts=20, per_account=10, escalations=100 if quick else 500, rate=25)
+            push_latency.push_latency(rt, accounts=20, per_account=10, escalations=100 if quick else 500, rate=10)
         )
+        progress("claim race")
         results["claim_race"] = asyncio.run(claim_race.claim_race(rt, handoffs=20 if quick else 200, claimers=50))
+        progress("fan-out")
         results["fanout"] = asyncio.run(
             fanout.fanout(rt, listeners=200 if quick else 1000, other_accounts=99, per_other=20 if quick else 91)
         )
+        progress("sustained load")
         results["sustained"] = asyncio.run(push_latency.sustained(rt, per_second=50, seconds=10 if quick else 60))
+        progress("queue cost")
         results["queue_cost"] = queue_cost.queue_cost(
             rt, sizes=(2_000, 10_000) if quick else (10_000, 100_000), samples=20 if quick else 40
         )

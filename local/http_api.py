@@ -51,9 +51,6 @@ class Router:
                     best = (rank, RouteMatch(route, parameters))
         return best[1] if best else None
 
-    def allows_path(self, path: str) -> bool:
-        return any(self.match(route.method, path) for route, _ in self._routes)
-
 
 def build_event(
     match: RouteMatch,

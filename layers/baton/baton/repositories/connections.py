@@ -65,10 +65,6 @@ class ConnectionRepository:
     def delete(self, connection_id: str) -> None:
         self._client.delete_item(TableName=self._table, Key=to_attrs(_connection_key(connection_id)))
 
-    def get(self, connection_id: str) -> Connection | None:
-        found = self._client.get_item(TableName=self._table, Key=to_attrs(_connection_key(connection_id)))
-        return Connection.model_validate(from_attrs(found["Item"])) if "Item" in found else None
-
     def ids_of_account(self, account_id: str) -> list[str]:
         """A Query on a KEYS_ONLY index: read cost follows the account's connections, not the table."""
         return self._ids(BY_ACCOUNT_INDEX, "account_id", account_id)
