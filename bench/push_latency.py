@@ -14,8 +14,11 @@ from typing import Any
 import httpx
 import websockets
 
+from baton.api_models import SessionCreate
 from baton.clock import parse_iso
+from baton.logic.sessions import create_session
 from baton.models import User
+from baton.repositories.handoffs import HandoffRepository
 from bench.harness import Runtime, summary
 
 
@@ -68,17 +71,12 @@ async def _listen(socket: Any, listener: Listener) -> None:
 
 
 async def _sessions(rt: Runtime, http: httpx.AsyncClient, fleet: Fleet, count: int) -> list[tuple[User, str]]:
-    """Sessions made ahead of the timed phase (16 at a time), round-robin over the accounts."""
+    """Sessions written ahead of the timed phase, round-robin over the accounts (set-up, not measured:
+    straight to the table with the repository the API uses, to keep `make bench` short)."""
     juniors = list(fleet.juniors.values())
-    gate = asyncio.Semaphore(16)
-
-    async def one(junior: User) -> tuple[User, str]:
-        async with gate:
-            body = {"intake_type": "bench", "intake_content": {}}
-            reply = await http.post("/api/v1/ai-sessions", headers=rt.headers(junior), json=body)
-            return junior, str(reply.json()["id"])
-
-    return list(await asyncio.gather(*(one(juniors[number % len(juniors)]) for number in range(count))))
+    store = HandoffRepository("DataTable", rt.client("dynamodb"))
+    body = SessionCreate(intake_type="bench", intake_content={})
+    return [(junior, create_session(junior, body, store).id) for junior in (juniors[n % len(juniors)] for n in range(count))]
 
 
 async def escalate_at_rate(
