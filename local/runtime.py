@@ -193,6 +193,7 @@ class Runtime:
             [
                 "",
                 "baton is running locally (Ctrl-C to stop)",
+                f"  console         {url}/   (pick a demo user)",
                 f"  HTTP API        {url}/api/v1   (OpenAPI: {url}/api/v1/openapi.json)",
                 f"  demo users      {url}/local/users   ({logins}; and the same @globex.test)",
                 f'  get a token     curl -s -X POST {url}/local/token -d \'{{"email":"senior@acme.test"}}\'',
