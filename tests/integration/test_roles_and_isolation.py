@@ -8,9 +8,8 @@ from baton.models import User
 from tests.integration.builders import SESSION_BODY, handoff_path, new_handoff
 from tests.integration.conftest import ApiClient
 
-ENGINEER_ONLY = [
-    ("POST", "/api/v1/ai-sessions", SESSION_BODY),
-    ("GET", "/api/v1/ai-sessions/queue", None),
+# Every endpoint that takes a session or handoff id (besides reading a session, which viewers may).
+WITH_IDS = [
     ("POST", "{session}/handoff", {"intent": "park"}),
     ("GET", "{session}/handoffs", None),
     ("GET", "{handoff}", None),
@@ -18,6 +17,7 @@ ENGINEER_ONLY = [
     ("POST", "{handoff}/release", None),
     ("POST", "{handoff}/resolve", {"resolution_notes": "done"}),
 ]
+ENGINEER_ONLY = [("POST", "/api/v1/ai-sessions", SESSION_BODY), ("GET", "/api/v1/ai-sessions/queue", None), *WITH_IDS]
 
 
 def _fill(path: str, session_id: str, handoff_id: str) -> str:
@@ -46,18 +46,7 @@ def test_a_viewer_may_read_sessions_users_and_themselves(api: ApiClient, users: 
     assert {u["account_id"] for u in listed} == {"acme"} and len(listed) == 6
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
-        ("GET", "{session}", None),
-        ("POST", "{session}/handoff", {"intent": "park"}),
-        ("GET", "{session}/handoffs", None),
-        ("GET", "{handoff}", None),
-        ("POST", "{handoff}/claim", None),
-        ("POST", "{handoff}/release", None),
-        ("POST", "{handoff}/resolve", {"resolution_notes": "done"}),
-    ],
-)
+@pytest.mark.parametrize(("method", "path", "body"), [("GET", "{session}", None), *WITH_IDS])
 def test_another_accounts_ids_answer_404_like_missing_ones(
     api: ApiClient, users: dict[str, User], method: str, path: str, body: object
 ) -> None:
