@@ -1,7 +1,5 @@
 """The API function's real dependencies, built once per execution environment (lazily)."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache

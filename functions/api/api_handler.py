@@ -1,7 +1,5 @@
 """HTTP API v1: thin routes that adapt a request to one use case and back."""
 
-from __future__ import annotations
-
 import base64
 import json
 from datetime import timedelta

@@ -1,7 +1,5 @@
 """Email queue (SQS, escalations only) → one email per engineer-or-admin who wants it (SES)."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache

@@ -1,7 +1,5 @@
 """WebSocket routes: $connect, $disconnect, hello, ping, resume and $default."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -1,8 +1,6 @@
 """Request and response bodies of the HTTP API (v1). Unknown fields are rejected."""
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,7 +35,7 @@ class UserPatch(RequestBody):
     notify_email: bool | None = None
 
     @model_validator(mode="after")
-    def _not_empty(self) -> UserPatch:
+    def _not_empty(self) -> Self:
         if self.role is None and self.notify_email is None:
             raise ValueError("give at least one of role, notify_email")
         return self

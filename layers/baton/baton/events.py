@@ -1,7 +1,5 @@
 """Handoff events: derived from the data table's stream, fanned out by SNS, pushed to clients."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel

@@ -1,9 +1,7 @@
 """Domain entities. Persistence items and API bodies are mapped to and from these explicitly."""
 
-from __future__ import annotations
-
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,7 +16,7 @@ class Role(StrEnum):
     def rank(self) -> int:
         return _RANKS[self]
 
-    def at_least(self, other: Role) -> bool:
+    def at_least(self, other: Self) -> bool:
         return self.rank >= other.rank
 
 

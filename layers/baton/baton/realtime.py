@@ -1,7 +1,5 @@
 """WebSocket connections and the single-use tickets that open them (entities)."""
 
-from __future__ import annotations
-
 from baton.models import Entity
 
 TICKET_TTL_SECONDS = 60

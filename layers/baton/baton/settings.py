@@ -1,8 +1,7 @@
 """Typed settings read from the environment the template gives each function."""
 
-from __future__ import annotations
-
 import os
+from typing import Self
 
 from pydantic import BaseModel
 
@@ -19,7 +18,7 @@ class Settings(BaseModel):
     stage: str = "dev"
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(cls) -> Self:
         """Each field from its upper-case environment variable (DATA_TABLE_NAME, ...)."""
         values = {name: os.environ[name.upper()] for name in cls.model_fields if name.upper() in os.environ}
         return cls.model_validate(values)

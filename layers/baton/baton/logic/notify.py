@@ -1,7 +1,5 @@
 """Escalation email: who gets it and what it says."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel
 
 from baton.events import HandoffEvent

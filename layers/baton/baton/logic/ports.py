@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from baton.events import HandoffEvent
-from baton.models import Handoff, QueuePage, Role, Session, User
-from baton.realtime import Connection, Ticket
+if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not every port's
+    from baton.events import HandoffEvent
+    from baton.models import Handoff, QueuePage, Role, Session, User
+    from baton.realtime import Connection, Ticket
 
 
 class Users(Protocol):

@@ -1,7 +1,5 @@
 """The WebSocket side: tickets, connect/disconnect, and the messages clients send."""
 
-from __future__ import annotations
-
 import secrets
 import time
 from datetime import UTC, datetime
