@@ -84,7 +84,7 @@ async def escalate_at_rate(
 ) -> tuple[dict[str, tuple[str, float, str]], float]:
     """POST a handoff per session at a steady rate. Returns handoff id -> (account, response time, created_at)."""
     created: dict[str, tuple[str, float, str]] = {}
-    headers = {junior.id: rt.headers(junior) for junior, _ in sessions}
+    headers = {junior.id: rt.headers(junior) for junior in {junior.id: junior for junior, _ in sessions}.values()}
 
     async def one(junior: User, session_id: str) -> None:
         reply = await http.post(
@@ -193,6 +193,7 @@ async def sustained(
         created, achieved = await escalate_at_rate(rt, http, sessions, per_second, intent="park")
         await drain(fleet, created, seconds=120)
         rss_loaded = rt.rss_kib()
+        hop_medians = hops(rt, fleet, created)
         for socket in fleet.sockets:
             await socket.close()
         await asyncio.sleep(5)
@@ -202,5 +203,6 @@ async def sustained(
             "seconds": seconds,
             "listeners": len(fleet.listeners),
             **deliveries(fleet, created),
+            "median_hops_ms": hop_medians,
             "rss_mib": {"before": rss_before // 1024, "after_load": rss_loaded // 1024, "after_idle_5s": rt.rss_kib() // 1024},
         }

@@ -1,12 +1,22 @@
-"""One fix to moto for a long-running local endpoint.
+"""Fixes to moto for a long-running local endpoint under load.
 
-moto's TransactWriteItems backs up every table it touches with `copy.deepcopy` before
+1. moto's TransactWriteItems backs up every table it touches with `copy.deepcopy` before
 each transaction, stream records included, so a transaction costs time and memory in
 proportion to everything the table ever held (a few thousand handoffs in, the endpoint
 used gigabytes and took hundreds of milliseconds per transaction). This keeps moto's own
 implementation but replaces the whole-table backup with a snapshot of just the items the
 transaction names; a cancelled transaction restores those and drops the stream records
 its partial writes added, as DynamoDB (which writes nothing for it) would.
+
+2. moto's ReceiveMessage checks each message it hands out against the queue's retention
+period by computing *all* the queue's attributes, approximate message counts included (a
+walk over every message): receiving from a backlog of n messages cost O(n^2). The check
+now reads the retention period alone; what it decides is unchanged.
+
+3. moto's server finds the backend for each request by listing its own package directory
+(hundreds of `isdir` calls) and then trying every backend's URL patterns, under one lock.
+The installed backends do not change while it runs: each host's answer is kept after its
+first request.
 """
 
 from __future__ import annotations
@@ -14,9 +24,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from moto.core.utils import unix_time
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.sqs.models import Message, SQSBackend
 
 _original = DynamoDBBackend.transact_write_items
 
@@ -68,5 +81,22 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
         del Table.__deepcopy__  # type: ignore[attr-defined]
 
 
+def is_message_valid_based_on_retention_period(self: SQSBackend, queue_name: str, message: Message) -> bool:
+    retention_seconds = int(self.get_queue(queue_name).message_retention_period)  # type: ignore[attr-defined]
+    return retention_seconds + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
+
+
+_backend_for_host = DomainDispatcherApplication.get_backend_for_host
+_BACKEND_BY_HOST: dict[str | None, Any] = {}
+
+
+def get_backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
+    if host not in _BACKEND_BY_HOST:
+        _BACKEND_BY_HOST[host] = _backend_for_host(self, host)
+    return _BACKEND_BY_HOST[host]
+
+
 def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,11 @@ class LocalIssuer:
             private_key_pem = key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
-        self._private_pem = private_key_pem
+        # Parsed once: parsing the PEM costs more than signing.
+        private_key = serialization.load_pem_private_key(private_key_pem, password=None)
+        if not isinstance(private_key, rsa.RSAPrivateKey):
+            raise ValueError("The signing key must be an RSA private key (RS256).")
+        self._private_key = private_key
         public_jwk = jwt.algorithms.RSAAlgorithm.to_jwk(self._public_key())
         self.kid = hashlib.sha256(public_jwk.encode()).hexdigest()[:16]
 
@@ -38,7 +43,7 @@ class LocalIssuer:
         return cls(issuer_url, audience, path.read_bytes() if path else None)
 
     def _public_key(self) -> Any:
-        return serialization.load_pem_private_key(self._private_pem, password=None).public_key()
+        return self._private_key.public_key()
 
     def jwks(self) -> dict[str, Any]:
         key = jwt.algorithms.RSAAlgorithm.to_jwk(self._public_key(), as_dict=True)
@@ -66,7 +71,7 @@ class LocalIssuer:
             "jti": uuid.uuid4().hex,
             "scope": "openid email",
         }
-        return jwt.encode(claims, self._private_pem, algorithm="RS256", headers={"kid": self.kid})
+        return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
 
 
 class TokenRejected(Exception):
@@ -81,6 +86,11 @@ class JwtAuthorizer:
     audience: list[str]
     jwks: dict[str, Any]
 
+    @cached_property
+    def _keys(self) -> dict[str, jwt.PyJWK]:
+        """The published keys by kid, each built once rather than per request."""
+        return {key["kid"]: jwt.PyJWK.from_dict(key) for key in self.jwks["keys"] if "kid" in key}
+
     def claims(self, authorization: str | None) -> dict[str, Any]:
         if not authorization:
             raise TokenRejected("The Authorization header is missing; send 'Authorization: Bearer <token>'.")
@@ -89,12 +99,11 @@ class JwtAuthorizer:
             raise TokenRejected("The Authorization header must be 'Bearer <token>'.")
         try:
             header = jwt.get_unverified_header(token.strip())
-            keys = {key.get("kid"): key for key in self.jwks["keys"]}
             if header.get("alg") != "RS256":
                 raise TokenRejected("The token must be signed with RS256.")
-            if header.get("kid") not in keys:
+            key = self._keys.get(header.get("kid", ""))
+            if key is None:
                 raise TokenRejected("The token was signed with a key the issuer does not publish.")
-            key = jwt.PyJWK.from_dict(keys[header["kid"]])
             return dict(
                 jwt.decode(
                     token.strip(),

@@ -1,7 +1,9 @@
-"""Push queue (SQS) → every WebSocket connection of the event's account."""
+"""Push queue (SQS) → every WebSocket connection of the event's account.
 
-from __future__ import annotations
+The events of a batch are pushed concurrently (Powertools' AsyncBatchProcessor, each event on
+a worker thread, its posts sharing one pool): a batch takes about as long as its slowest event."""
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -10,7 +12,7 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -26,7 +28,7 @@ from baton.repositories.connections import ConnectionRepository
 from baton.settings import Settings
 
 logger, metrics, tracer = instruments()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = AsyncBatchProcessor(event_type=EventType.SQS)
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,11 @@ def dependencies() -> Dependencies:
     )
 
 
-def record_handler(record: SQSRecord) -> None:
+async def record_handler(record: SQSRecord) -> None:
     received_at = time.time()
     event = HandoffEvent.model_validate_json(record.body)
     deps = dependencies()
-    report = push.push_event(event, deps.connections, deps.sender, deps.pool)
+    report = await asyncio.to_thread(push.push_event, event, deps.connections, deps.sender, deps.pool)
     logger.info(
         "pushed",
         extra={
@@ -79,4 +81,4 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return async_process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

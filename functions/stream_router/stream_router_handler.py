@@ -1,14 +1,17 @@
-"""DynamoDB stream → one handoff event per change → the events topic (SNS)."""
+"""DynamoDB stream → one handoff event per change → the events topic (SNS).
 
-from __future__ import annotations
+The records of a batch are published concurrently (Powertools' AsyncBatchProcessor, each
+publish on a worker thread): one at a time, a busy stream falls behind by the sum of the
+publish round trips. SNS does not keep order anyway; consumers order by `version`."""
 
+import asyncio
 import time
 from functools import cache
 from typing import Any
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -21,7 +24,7 @@ from baton.repositories.handoffs import handoff_from_item
 from baton.settings import Settings
 
 logger, metrics, tracer = instruments()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+processor = AsyncBatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @cache
@@ -29,7 +32,7 @@ def publisher() -> SnsEventPublisher:
     return SnsEventPublisher(Settings.from_env().events_topic_arn, boto3.client("sns"))
 
 
-def record_handler(record: DynamoDBRecord) -> None:
+async def record_handler(record: DynamoDBRecord) -> None:
     seen_at = time.time()
     change: dict[str, Any] = record.raw_event.get("dynamodb", {})
     new, old = image(change, "NewImage"), image(change, "OldImage")
@@ -38,7 +41,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     after = handoff_from_item(from_attrs(new)) if new else None
     before = handoff_from_item(from_attrs(old)) if old else None
     # eventID is the same on every retry of this record: consumers dedupe on it.
-    event = route_change(before, after, str(record.event_id), publisher())
+    event = await asyncio.to_thread(route_change, before, after, str(record.event_id), publisher())
     if event is not None:
         logger.info(
             "published",
@@ -58,4 +61,4 @@ def record_handler(record: DynamoDBRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return async_process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,68 @@
+"""WebSocket clients in a process of their own, so the clients' work does not share a GIL with
+the code under test. Arrival times are `time.perf_counter()`, which on Linux is the system-wide
+monotonic clock: comparable with the parent's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import time
+from collections import defaultdict
+from multiprocessing.connection import Connection
+from typing import Any
+
+import websockets
+
+
+async def _listen(urls: list[str], pipe: Connection) -> None:
+    sockets = [await websockets.connect(url, max_queue=None) for url in urls]
+    arrivals: dict[str, list[float]] = defaultdict(list)
+
+    async def listen(socket: Any) -> None:
+        async for raw in socket:
+            event_id = json.loads(raw)["event_id"]
+            heard = arrivals[event_id]
+            heard.append(time.perf_counter())
+            if len(heard) == len(sockets):
+                pipe.send(("all heard", event_id, max(heard)))
+
+    tasks = [asyncio.create_task(listen(socket)) for socket in sockets]
+    pipe.send(("ready", str(len(sockets)), 0.0))
+    # Until the parent asks: then how many arrived per event, and the last arrival.
+    await asyncio.to_thread(pipe.recv)
+    pipe.send(("counts", {event: (len(times), max(times)) for event, times in arrivals.items()}, 0.0))
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
+
+
+def _main(urls: list[str], pipe: Connection) -> None:
+    asyncio.run(_listen(urls, pipe))
+
+
+class ListenerProcess:
+    """Connects every URL in a child process; `wait_all_heard` returns the last arrival of an event."""
+
+    def __init__(self, urls: list[str]) -> None:
+        self._pipe, child = multiprocessing.get_context("spawn").Pipe()
+        self._process = multiprocessing.get_context("spawn").Process(target=_main, args=(urls, child), daemon=True)
+        self._process.start()
+        kind, connected, _ = self._pipe.recv()
+        if kind != "ready" or connected != str(len(urls)):
+            raise RuntimeError(f"the listener process connected {connected} of {len(urls)} clients")
+
+    def wait_all_heard(self, event_id: str, timeout: float) -> float | None:
+        """perf_counter() of the event's last arrival once every client has it; None on timeout."""
+        deadline = time.perf_counter() + timeout
+        while self._pipe.poll(max(0.0, deadline - time.perf_counter())):
+            _, heard_id, last = self._pipe.recv()
+            if heard_id == event_id:
+                return float(last)
+        return None
+
+    def close(self) -> dict[str, tuple[int, float]]:
+        self._pipe.send("counts")
+        _, counts, _ = self._pipe.recv()
+        self._process.join(10)
+        return dict(counts)
