@@ -11,13 +11,12 @@ from typing import Any
 
 import boto3
 import httpx
-from botocore.config import Config
 
 from baton.api_models import HandoffOut
 from baton.events import HandoffEvent
 from baton.logic import push
 from baton.logic.push import POST_CONCURRENCY
-from baton.publishers.websocket_connections import ManagementApiSender
+from baton.publishers.websocket_connections import CLIENT_CONFIG, ManagementApiSender
 from baton.repositories.connections import BY_ACCOUNT_INDEX, ConnectionRepository
 from bench.capacity import project, read_units
 from bench.harness import Runtime
@@ -96,10 +95,10 @@ async def fanout(rt: Runtime, listeners: int = 1000, other_accounts: int = 99, p
     # posting threads for the GIL, and slow both designs alike.
     clients = await asyncio.to_thread(ListenerProcess, urls)
     dynamodb = rt.client("dynamodb")
-    # One shared Management API client with a pool to match the threads, as the push function has.
+    # One shared Management API client, configured as the push function's.
     shared = boto3.client(
         "apigatewaymanagementapi", endpoint_url=rt.base_url, region_name="us-east-1", aws_access_key_id="x",
-        aws_secret_access_key="x", config=Config(max_pool_connections=POST_CONCURRENCY),
+        aws_secret_access_key="x", config=CLIENT_CONFIG,
     )  # fmt: skip
     results: dict[str, Any] = {"stored_connections": other_accounts * per_other + listeners, "account_connections": listeners}
     for design in ("baton", "baseline"):

@@ -16,14 +16,13 @@ from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 
 from baton.errors import Transient
 from baton.events import HandoffEvent
 from baton.logic import push
 from baton.logic.push import POST_CONCURRENCY
 from baton.observability import instruments
-from baton.publishers.websocket_connections import ManagementApiSender
+from baton.publishers.websocket_connections import CLIENT_CONFIG, ManagementApiSender
 from baton.repositories.connections import ConnectionRepository
 from baton.settings import Settings
 
@@ -45,7 +44,7 @@ def dependencies() -> Dependencies:
     management = boto3.client(
         "apigatewaymanagementapi",
         endpoint_url=settings.websocket_management_url,
-        config=Config(max_pool_connections=POST_CONCURRENCY, retries={"mode": "standard", "max_attempts": 2}),
+        config=CLIENT_CONFIG,
     )
     return Dependencies(
         connections=ConnectionRepository(settings.connections_table_name, boto3.client("dynamodb")),
