@@ -64,7 +64,9 @@ def main() -> None:
             fanout.fanout(rt, listeners=200 if quick else 1000, other_accounts=99, per_other=20 if quick else 91)
         )
         progress("sustained load")
-        results["sustained"] = asyncio.run(push_latency.sustained(rt, per_second=50, seconds=10 if quick else 60))
+        results["sustained"] = asyncio.run(
+            push_latency.sustained(rt, per_second=50, seconds=10 if quick else 60, repeat_seconds=5 if quick else 20)
+        )
         progress("queue cost")
         results["queue_cost"] = queue_cost.queue_cost(
             rt, sizes=(2_000, 10_000) if quick else (10_000, 100_000), samples=20 if quick else 40

@@ -81,15 +81,19 @@ class Runtime:
                     lines.append(json.loads(line))
         return lines
 
-    def rss_kib(self) -> int:
-        """Resident memory of the whole runtime: gateway, workers and the AWS endpoint."""
+    def rss_kib(self) -> dict[str, int]:
+        """Resident memory of the runtime's processes: the AWS endpoint (which holds every table,
+        stream and queue, so grows with the data) apart from the gateway and warm workers."""
         with urllib.request.urlopen(f"{self.base_url}/local/health") as reply:  # noqa: S310 (our own URL)
             pid_list = json.load(reply).get("pids", [])
-        total = 0
+        totals = {"aws_endpoint": 0, "gateway_and_workers": 0}
         for pid in pid_list:
-            with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-        return total
+            with contextlib.suppress(OSError):
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+                with open(f"/proc/{pid}/status") as status:
+                    kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+                totals["aws_endpoint" if b"local.aws_endpoint" in command else "gateway_and_workers"] += kib
+        return totals
 
 
 @contextlib.contextmanager

@@ -21,6 +21,8 @@ from baton.models import User
 from baton.repositories.handoffs import HandoffRepository
 from bench.harness import Runtime, summary
 
+IDLE_WATCH_SECONDS = 10
+
 
 @dataclass
 class Listener:
@@ -184,25 +186,37 @@ async def push_latency(
 
 
 async def sustained(
-    rt: Runtime, per_second: float = 50, seconds: int = 60, accounts: int = 20, per_account: int = 10
+    rt: Runtime, per_second: float = 50, seconds: int = 60, accounts: int = 20, per_account: int = 10, repeat_seconds: int = 20
 ) -> dict[str, Any]:
+    """The load, an idle pause, then the same load again for `repeat_seconds`: memory a load
+    leaves behind must not grow again with the repeat (Python keeps freed memory for reuse
+    rather than returning it, so "comes back" shows as a plateau, not a drop)."""
     async with httpx.AsyncClient(base_url=rt.base_url, timeout=60, limits=httpx.Limits(max_connections=128)) as http:
         fleet = await connect_fleet(rt, http, accounts, per_account)
-        sessions = await _sessions(rt, http, fleet, int(per_second * seconds))
-        rss_before = rt.rss_kib()
-        created, achieved = await escalate_at_rate(rt, http, sessions, per_second, intent="park")
+        sessions = await _sessions(rt, http, fleet, int(per_second * (seconds + repeat_seconds)))
+        first, repeat = sessions[: int(per_second * seconds)], sessions[int(per_second * seconds) :]
+        rss = {"before": rt.rss_kib()}
+        created, achieved = await escalate_at_rate(rt, http, first, per_second, intent="park")
         await drain(fleet, created, seconds=120)
-        rss_loaded = rt.rss_kib()
+        rss["loaded"] = rt.rss_kib()
         hop_medians = hops(rt, fleet, created)
+        await asyncio.sleep(IDLE_WATCH_SECONDS)
+        rss["idle"] = rt.rss_kib()
+        created_again, _ = await escalate_at_rate(rt, http, repeat, per_second, intent="park")
+        await drain(fleet, created_again, seconds=120)
+        await asyncio.sleep(IDLE_WATCH_SECONDS)
+        rss["idle_after_repeat"] = rt.rss_kib()
         for socket in fleet.sockets:
             await socket.close()
-        await asyncio.sleep(5)
         return {
             "target_rate_per_s": per_second,
             "achieved_rate_per_s": round(achieved, 1),
             "seconds": seconds,
+            "repeat_seconds": repeat_seconds,
             "listeners": len(fleet.listeners),
             **deliveries(fleet, created),
+            "repeat": {key: value for key, value in deliveries(fleet, created_again).items() if key != "delay_ms"},
             "median_hops_ms": hop_medians,
-            "rss_mib": {"before": rss_before // 1024, "after_load": rss_loaded // 1024, "after_idle_5s": rt.rss_kib() // 1024},
+            "rss_mib": {role: {moment: figures[role] // 1024 for moment, figures in rss.items()} for role in rss["before"]},
+            "idle_watch_seconds": IDLE_WATCH_SECONDS,
         }
