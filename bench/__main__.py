@@ -51,7 +51,7 @@ def main() -> None:
     results: dict[str, Any] = {"command": "make bench" + (" (python -m bench --quick)" if quick else ""), "machine": machine()}
     # Import times first, in fresh interpreters, before the runtime loads the machine.
     progress("cold start and size")
-    results["cold_start"] = {"imports": cold_start.import_times(runs=3 if quick else 5), "sizes": cold_start.build_sizes()}
+    results["cold_start"] = {"imports": cold_start.import_times(runs=3 if quick else 7), "sizes": cold_start.build_sizes()}
     with runtime() as rt:
         progress("push latency")
         results["push_latency"] = asyncio.run(

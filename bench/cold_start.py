@@ -47,9 +47,14 @@ def _run(code: str, environment: dict[str, str]) -> str:
     return output.stdout.strip().splitlines()[-1]
 
 
-def _median_ms(body: str, paths: list[str], environment: dict[str, str], runs: int) -> float:
-    code = PROBE.format(paths=paths, body=body)
-    return round(statistics.median(float(_run(code, environment)) for _ in range(runs)) * 1000, 1)
+def _medians_ms(probes: dict[str, tuple[str, list[str], dict[str, str]]], runs: int) -> dict[str, float]:
+    """Median import time of each probe (body, sys.path, environment). Runs go round-robin over
+    all probes, so the machine's drift during the phase touches every probe alike."""
+    times: dict[str, list[float]] = {name: [] for name in probes}
+    for _ in range(runs):
+        for name, (body, paths, environment) in probes.items():
+            times[name].append(float(_run(PROBE.format(paths=paths, body=body), environment)))
+    return {name: round(statistics.median(values) * 1000, 1) for name, values in times.items()}
 
 
 def _libraries_import(module: str, code_dir: Path, paths: list[str], environment: dict[str, str]) -> str:
@@ -64,27 +69,32 @@ def import_times(runs: int = 5) -> dict[str, Any]:
     own code), and with tracing on as deployed (Tracing: Active loads the X-Ray SDK)."""
     template = Template(ROOT / "template.yaml")
     environment = {"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true"}
-    bare = _median_ms(BARE_BASELINE, [], environment, runs)
-    baseline = _median_ms(BASELINE, [], environment, runs)
-    results: dict[str, Any] = {"runs": runs, "bare_baseline_ms": bare, "baseline_ms": baseline}
+    probes: dict[str, tuple[str, list[str], dict[str, str]]] = {
+        "bare": (BARE_BASELINE, [], environment),
+        "baseline": (BASELINE, [], environment),
+    }
     for name, spec in template.functions().items():
         module = spec.handler.rsplit(".", 1)[0]
         paths = [str(spec.code_dir), *map(str, spec.layer_dirs)]
         function_environment = {**environment, **spec.environment}
-        handler = _median_ms(f"importlib.import_module({module!r})", paths, function_environment, runs)
-        libraries = _median_ms(
-            _libraries_import(module, spec.code_dir, paths, function_environment), paths, function_environment, runs
+        handler = f"importlib.import_module({module!r})"
+        probes[name] = (handler, paths, function_environment)
+        probes[f"{name} libraries"] = (
+            _libraries_import(module, spec.code_dir, paths, function_environment),
+            paths,
+            function_environment,
         )
-        traced = _median_ms(
-            f"importlib.import_module({module!r})", paths, {**function_environment, "POWERTOOLS_TRACE_DISABLED": "false"}, runs
-        )
+        probes[f"{name} traced"] = (handler, paths, {**function_environment, "POWERTOOLS_TRACE_DISABLED": "false"})
+    ms = _medians_ms(probes, runs)
+    results: dict[str, Any] = {"runs": runs, "bare_baseline_ms": ms["bare"], "baseline_ms": ms["baseline"]}
+    for name in template.functions():
         results[name] = {
-            "import_ms": handler,
-            "ratio_to_baseline": round(handler / baseline, 2),
-            "ratio_to_bare_baseline": round(handler / bare, 2),
-            "libraries_ms": libraries,
-            "baton_own_ms": round(handler - libraries, 1),
-            "tracing_on_import_ms": traced,
+            "import_ms": ms[name],
+            "ratio_to_baseline": round(ms[name] / ms["baseline"], 2),
+            "ratio_to_bare_baseline": round(ms[name] / ms["bare"], 2),
+            "libraries_ms": ms[f"{name} libraries"],
+            "baton_own_ms": round(ms[name] - ms[f"{name} libraries"], 1),
+            "tracing_on_import_ms": ms[f"{name} traced"],
         }
     return results
 

@@ -15,8 +15,8 @@ import httpx
 from baton.api_models import HandoffOut
 from baton.events import HandoffEvent
 from baton.logic import push
-from baton.logic.push import POST_CONCURRENCY
 from baton.publishers.websocket_connections import CLIENT_CONFIG, ManagementApiSender
+from baton.realtime import POST_CONCURRENCY
 from baton.repositories.connections import BY_ACCOUNT_INDEX, ConnectionRepository
 from bench.capacity import project, read_units
 from bench.harness import Runtime

@@ -20,9 +20,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from baton.errors import Transient
 from baton.events import HandoffEvent
 from baton.logic import push
-from baton.logic.push import POST_CONCURRENCY
 from baton.observability import instruments
 from baton.publishers.websocket_connections import CLIENT_CONFIG, ManagementApiSender
+from baton.realtime import POST_CONCURRENCY
 from baton.repositories.connections import ConnectionRepository
 from baton.settings import Settings
 

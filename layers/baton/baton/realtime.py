@@ -5,6 +5,7 @@ from baton.models import Entity
 TICKET_TTL_SECONDS = 60
 # API Gateway closes every WebSocket after 2 h; keep rows a little longer, TTL removes them.
 CONNECTION_TTL_SECONDS = 2 * 3600 + 300
+POST_CONCURRENCY = 16  # posts in flight per push invocation (threads over one shared client)
 
 
 class ConnectionGone(Exception):

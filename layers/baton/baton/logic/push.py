@@ -13,7 +13,6 @@ from baton.events import HandoffEvent
 from baton.logic.ports import Connections, Sender
 from baton.realtime import ConnectionGone, Throttled
 
-POST_CONCURRENCY = 16  # posts in flight per invocation (threads over one shared client)
 MAX_ATTEMPTS = 5
 BASE_BACKOFF_SECONDS = 0.05
 

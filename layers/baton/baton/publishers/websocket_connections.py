@@ -11,8 +11,7 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi.client import ApiGatewayManagementApiClient
 
-from baton.logic.push import POST_CONCURRENCY
-from baton.realtime import ConnectionGone, Throttled
+from baton.realtime import POST_CONCURRENCY, ConnectionGone, Throttled
 
 # The Management API client of the push function: a connection per posting thread; one retry
 # (a throttled post is retried by the push logic); no client-side parameter validation (the
