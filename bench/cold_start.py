@@ -76,7 +76,7 @@ def import_times(runs: int = 5) -> dict[str, Any]:
     for name, spec in template.functions().items():
         module = spec.handler.rsplit(".", 1)[0]
         paths = [str(spec.code_dir), *map(str, spec.layer_dirs)]
-        function_environment = {**environment, **spec.environment}
+        function_environment = {**spec.environment, **environment}  # tracing off, as locally
         handler = f"importlib.import_module({module!r})"
         probes[name] = (handler, paths, function_environment)
         probes[f"{name} libraries"] = (

@@ -164,8 +164,8 @@ class Runtime:
             "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout),
-            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
             **variables,
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally, whatever XRayTracing says
             # The WebSocket and Management APIs are served by the gateway itself.
             "WEBSOCKET_URL": f"ws://127.0.0.1:{self.options.port}/ws",
             "WEBSOCKET_MANAGEMENT_URL": self.base_url,

@@ -98,6 +98,7 @@ def aws(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
         for spec in template.functions().values():
             for name, value in spec.environment.items():
                 monkeypatch.setenv(name, value)
+        monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")  # no X-Ray daemon here, whatever XRayTracing says
         _clear_handler_caches()
         yield queue_urls
         _clear_handler_caches()

@@ -65,3 +65,14 @@ def test_every_table_encrypts_and_the_data_table_streams_both_images(template: T
     assert all(table["SSESpecification"]["SSEEnabled"] for table in tables.values())
     assert tables["DataTable"]["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert tables["DataTable"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
+
+
+@pytest.mark.parametrize(("tracing", "disabled"), [("Active", "false"), ("PassThrough", "true")])
+def test_xray_tracing_parameter_sets_lambda_tracing_and_powertools_alike(tracing: str, disabled: str) -> None:
+    # Given the template deployed with XRayTracing set
+    template = Template(ROOT / "template.yaml", parameters={"XRayTracing": tracing})
+    # When the functions' configuration is resolved
+    functions = template.functions()
+    # Then every function's Tracer agrees with Lambda's tracing mode (no X-Ray SDK import when off)
+    assert template.doc["Globals"]["Function"]["Tracing"] == {"Ref": "XRayTracing"}
+    assert {spec.environment["POWERTOOLS_TRACE_DISABLED"] for spec in functions.values()} == {disabled}
