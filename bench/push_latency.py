@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import httpx
 import websockets
 
@@ -82,34 +83,40 @@ async def _sessions(rt: Runtime, http: httpx.AsyncClient, fleet: Fleet, count: i
 
 
 async def escalate_at_rate(
-    rt: Runtime, http: httpx.AsyncClient, sessions: list[tuple[User, str]], per_second: float, intent: str = "escalate"
+    rt: Runtime, sessions: list[tuple[User, str]], per_second: float, intent: str = "escalate"
 ) -> tuple[dict[str, tuple[str, float, str]], float]:
-    """POST a handoff per session at a steady rate. Returns handoff id -> (account, response time, created_at)."""
+    """POST a handoff per session at a steady rate. Returns handoff id -> (account, response time, created_at).
+
+    The load goes out through aiohttp: httpx's pool spends time quadratic in the queued requests
+    when the runtime falls behind, and a load generator must not compete with what it loads."""
     created: dict[str, tuple[str, float, str]] = {}
+    if not sessions:
+        return created, 0.0
     headers = {junior.id: rt.headers(junior) for junior in {junior.id: junior for junior, _ in sessions}.values()}
+    async with aiohttp.ClientSession(rt.base_url, connector=aiohttp.TCPConnector(limit=128)) as http:
 
-    async def one(junior: User, session_id: str) -> None:
-        reply = await http.post(
-            f"/api/v1/ai-sessions/{session_id}/handoff",
-            headers=headers[junior.id],
-            json={"intent": intent, "engineer_notes": "bench"},
-        )
-        handoff = reply.json()
-        created[handoff["id"]] = (junior.account_id, time.time(), handoff["created_at"])
+        async def one(junior: User, session_id: str) -> None:
+            async with http.post(
+                f"/api/v1/ai-sessions/{session_id}/handoff",
+                headers=headers[junior.id],
+                json={"intent": intent, "engineer_notes": "bench"},
+            ) as reply:
+                handoff = await reply.json()
+            created[handoff["id"]] = (junior.account_id, time.time(), handoff["created_at"])
 
-    started = time.monotonic()
-    window = len(sessions) / per_second
-    pending = []
-    for number, (junior, session_id) in enumerate(sessions):
-        await asyncio.sleep(max(0.0, started + number / per_second - time.monotonic()))
-        pending.append(asyncio.create_task(one(junior, session_id)))
-    # Open loop: requests go out on schedule; those the runtime has not answered by the end of
-    # the window (plus a grace of a fifth) do not count towards the achieved rate.
-    await asyncio.wait(pending, timeout=max(0.0, started + window * 1.2 - time.monotonic()))
-    achieved = len(created) / (time.monotonic() - started)
-    for task in pending:
-        task.cancel()  # what is still queued is beyond what the runtime sustains
-    await asyncio.gather(*pending, return_exceptions=True)
+        started = time.monotonic()
+        window = len(sessions) / per_second
+        pending = []
+        for number, (junior, session_id) in enumerate(sessions):
+            await asyncio.sleep(max(0.0, started + number / per_second - time.monotonic()))
+            pending.append(asyncio.create_task(one(junior, session_id)))
+        # Open loop: requests go out on schedule; those the runtime has not answered by the end of
+        # the window (plus a grace of a fifth) do not count towards the achieved rate.
+        await asyncio.wait(pending, timeout=max(0.0, started + window * 1.2 - time.monotonic()))
+        achieved = len(created) / (time.monotonic() - started)
+        for task in pending:
+            task.cancel()  # what is still queued is beyond what the runtime sustains
+        await asyncio.gather(*pending, return_exceptions=True)
     return created, achieved
 
 
@@ -170,7 +177,7 @@ async def push_latency(
     async with httpx.AsyncClient(base_url=rt.base_url, timeout=60, limits=httpx.Limits(max_connections=64)) as http:
         fleet = await connect_fleet(rt, http, accounts, per_account)
         sessions = await _sessions(rt, http, fleet, escalations)
-        created, achieved = await escalate_at_rate(rt, http, sessions, rate)
+        created, achieved = await escalate_at_rate(rt, sessions, rate)
         await drain(fleet, created, seconds=60)
         result = {
             "listeners": len(fleet.listeners),
@@ -196,13 +203,13 @@ async def sustained(
         sessions = await _sessions(rt, http, fleet, int(per_second * (seconds + repeat_seconds)))
         first, repeat = sessions[: int(per_second * seconds)], sessions[int(per_second * seconds) :]
         rss = {"before": rt.rss_kib()}
-        created, achieved = await escalate_at_rate(rt, http, first, per_second, intent="park")
+        created, achieved = await escalate_at_rate(rt, first, per_second, intent="park")
         await drain(fleet, created, seconds=120)
         rss["loaded"] = rt.rss_kib()
         hop_medians = hops(rt, fleet, created)
         await asyncio.sleep(IDLE_WATCH_SECONDS)
         rss["idle"] = rt.rss_kib()
-        created_again, _ = await escalate_at_rate(rt, http, repeat, per_second, intent="park")
+        created_again, _ = await escalate_at_rate(rt, repeat, per_second, intent="park")
         await drain(fleet, created_again, seconds=120)
         await asyncio.sleep(IDLE_WATCH_SECONDS)
         rss["idle_after_repeat"] = rt.rss_kib()
