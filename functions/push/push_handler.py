@@ -61,10 +61,7 @@ async def record_handler(record: SQSRecord) -> None:
     logger.info(
         "pushed",
         extra={
-            "event_id": event.event_id,
-            "event_type": event.type,
-            "handoff_id": event.handoff.id,
-            "version": event.handoff.version,
+            **event.log_fields(),
             "received_at": received_at,  # epoch seconds: the hop timings `make bench` reads
             "posted_at": time.time(),
             **report.__dict__,

@@ -46,10 +46,7 @@ async def record_handler(record: DynamoDBRecord) -> None:
         logger.info(
             "published",
             extra={
-                "event_type": event.type,
-                "event_id": event.event_id,
-                "handoff_id": event.handoff.id,
-                "version": event.handoff.version,
+                **event.log_fields(),
                 "seen_at": seen_at,  # epoch seconds: the hop timings `make bench` reads
                 "published_at": time.time(),
             },

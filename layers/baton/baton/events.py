@@ -27,6 +27,15 @@ class HandoffEvent(BaseModel):
     account_id: str
     handoff: HandoffOut
 
+    def log_fields(self) -> dict[str, str | int]:
+        """What every log line about this event carries (the bench's hop timings join on them)."""
+        return {
+            "event_id": self.event_id,
+            "event_type": self.type,
+            "handoff_id": self.handoff.id,
+            "version": self.handoff.version,
+        }
+
 
 def event_for_change(before: Handoff | None, after: Handoff, event_id: str) -> HandoffEvent | None:
     """The event a change of a handoff means, or None when its status did not move."""
