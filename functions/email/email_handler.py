@@ -58,7 +58,7 @@ def dependencies() -> Dependencies:
 
 def record_handler(record: SQSRecord) -> None:
     event = HandoffEvent.model_validate_json(record.body)
-    if event.type != "handoff_created" or event.handoff.intent != "escalate":
+    if not notify.is_emailed(event):
         return  # the subscription's filter policy should never let these through
     deps = dependencies()
     for recipient in notify.recipients(event, deps.users.list_by_account(event.account_id)):

@@ -14,6 +14,11 @@ class Email(BaseModel):
     text: str
 
 
+def is_emailed(event: HandoffEvent) -> bool:
+    """Which events mean an email (the email subscription's filter policy says the same)."""
+    return event.type == "handoff_created" and event.handoff.intent == "escalate"
+
+
 def recipients(event: HandoffEvent, members: list[User]) -> list[User]:
     """Engineers, admins and owners of the account who want email, except the escalation's creator."""
     return [
