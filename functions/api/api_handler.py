@@ -18,15 +18,21 @@ from api_dependencies import HandoffRequest, dependencies
 from baton.api_models import (
     HandoffContext,
     HandoffCreate,
+    HandoffEscalate,
     HandoffOut,
+    HandoffReassign,
+    HandoffRelease,
     HandoffResolve,
+    HandoffWithdraw,
     SessionCreate,
     SessionOut,
+    TimelineEntryOut,
     UserOut,
     UserPatch,
 )
 from baton.clock import parse_iso
-from baton.errors import Conflict
+from baton.errors import Conflict, Invalid
+from baton.lifecycle import allowed_actions
 from baton.logic import access, handoffs, push, realtime, sessions, users
 from baton.models import Handoff, Intent, User
 from baton.observability import instruments
@@ -60,6 +66,16 @@ def _json(status: int, model: BaseModel | list[Any], headers: dict[str, str] | N
 
 def _out(handoff: Handoff) -> HandoffOut:
     return HandoffOut.model_validate(handoff.model_dump())
+
+
+def _timeline(handoff: Handoff) -> list[TimelineEntryOut]:
+    return [TimelineEntryOut.model_validate(entry.model_dump()) for entry in handoff.timeline]
+
+
+def _no_body() -> None:
+    """Actions that take no input refuse one, rather than ignore what the caller thought they sent."""
+    if (app.current_event.body or "").strip():
+        raise Invalid("This endpoint takes no request body.")
 
 
 # --- users ----------------------------------------------------------------------------------
@@ -133,14 +149,28 @@ def list_session_handoffs(session_id: UUID) -> Response[str]:
     return _json(200, [_out(h) for h in found])
 
 
-@app.get("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>", summary="A handoff with its whole session")
+@app.get("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>", summary="A handoff with its whole session and timeline")
 def get_handoff_context(session_id: UUID, handoff_id: UUID) -> Response[str]:
-    handoff, session = handoffs.handoff_context(_caller(), str(session_id), str(handoff_id), dependencies().handoffs)
-    return _json(200, HandoffContext(handoff=_out(handoff), session=SessionOut.model_validate(session.model_dump())))
+    caller = _caller()
+    handoff, session = handoffs.handoff_context(caller, str(session_id), str(handoff_id), dependencies().handoffs)
+    context = HandoffContext(
+        handoff=_out(handoff),
+        session=SessionOut.model_validate(session.model_dump()),
+        timeline=_timeline(handoff),
+        allowed_actions=allowed_actions(handoff, caller),
+    )
+    return _json(200, context)
+
+
+@app.get("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/timeline", summary="Who did what to a handoff, oldest first")
+def get_handoff_timeline(session_id: UUID, handoff_id: UUID) -> Response[str]:
+    handoff, _ = handoffs.handoff_context(_caller(), str(session_id), str(handoff_id), dependencies().handoffs)
+    return _json(200, _timeline(handoff))
 
 
 @app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/claim", summary="Pick up a handoff (exactly one winner)")
 def claim_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
+    _no_body()
     try:
         claimed = handoffs.claim(_caller(), str(session_id), str(handoff_id), dependencies().handoffs)
     except Conflict:
@@ -152,13 +182,37 @@ def claim_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
     return _json(200, _out(claimed))
 
 
-@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/release", summary="Put a picked-up handoff back")
-def release_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
-    released = handoffs.release(_caller(), str(session_id), str(handoff_id), dependencies().handoffs)
+@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/release", summary="Put a picked-up handoff back in the queue")
+def release_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffRelease | None, Body()] = None) -> Response[str]:
+    reason = body.reason if body else None
+    released = handoffs.release(_caller(), str(session_id), str(handoff_id), reason, dependencies().handoffs)
     return _json(200, _out(released))
 
 
-@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/resolve", summary="Close a handoff")
+@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/reassign", summary="Hand a picked-up handoff to a colleague")
+def reassign_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffReassign, Body()]) -> Response[str]:
+    deps = dependencies()
+    moved = handoffs.reassign(
+        _caller(), str(session_id), str(handoff_id), body.to_user_id, body.reason, deps.handoffs, deps.users
+    )
+    return _json(200, _out(moved))
+
+
+@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/escalate", summary="Turn a park into an escalation")
+def escalate_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffEscalate | None, Body()] = None) -> Response[str]:
+    notes = body.engineer_notes if body else None
+    escalated = handoffs.escalate(_caller(), str(session_id), str(handoff_id), notes, dependencies().handoffs)
+    return _json(200, _out(escalated))
+
+
+@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/withdraw", summary="Take back an open handoff")
+def withdraw_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffWithdraw | None, Body()] = None) -> Response[str]:
+    reason = body.reason if body else None
+    withdrawn = handoffs.withdraw(_caller(), str(session_id), str(handoff_id), reason, dependencies().handoffs)
+    return _json(200, _out(withdrawn))
+
+
+@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/resolve", summary="Close a picked-up handoff")
 def resolve_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffResolve | None, Body()] = None) -> Response[str]:
     notes = body.resolution_notes if body else ""
     resolved = handoffs.resolve(_caller(), str(session_id), str(handoff_id), notes, dependencies().handoffs)
@@ -168,6 +222,7 @@ def resolve_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffR
 # --- live updates ---------------------------------------------------------------------------
 @app.post("/api/v1/ws-ticket", summary="A single-use, 60 s ticket and the WebSocket URL to open with it")
 def create_ws_ticket() -> Response[str]:
+    _no_body()
     deps = dependencies()
     return _json(201, realtime.issue_ticket(_caller(), deps.connections, deps.websocket_url))
 

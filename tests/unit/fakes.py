@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from baton import lifecycle
 from baton.errors import Conflict, NotFound
-from baton.models import Handoff, QueuePage, Role, Session, User
+from baton.lifecycle import Action
+from baton.models import Handoff, QueuePage, Role, Session, TimelineEntry, User
 
 
 class InMemoryUsers:
@@ -28,7 +32,7 @@ class InMemoryHandoffs:
     def __init__(self) -> None:
         self.sessions: dict[tuple[str, str], Session] = {}
         self.handoffs: dict[tuple[str, str], list[Handoff]] = {}
-        self.claims: list[tuple[str, str, str, str]] = []
+        self.transitions: list[tuple[str, str, str, str]] = []
 
     def create_session(self, session: Session) -> None:
         self.sessions[(session.account_id, session.id)] = session
@@ -43,13 +47,44 @@ class InMemoryHandoffs:
         key = (handoff.account_id, handoff.session_id)
         if key not in self.sessions:
             raise NotFound("No such session in your account.")
-        if any(h.status != "resolved" for h in self.handoffs.get(key, [])):
+        if any(h.status in lifecycle.ACTIVE_STATUSES for h in self.handoffs.get(key, [])):
             raise Conflict("already open")
         self.handoffs.setdefault(key, []).append(handoff)
 
-    def claim(self, account_id: str, session_id: str, handoff_id: str, claimer: User, now: str) -> Handoff:
-        self.claims.append((account_id, session_id, handoff_id, claimer.id))
-        raise NotFound("not modelled")
+    def get_handoff(self, account_id: str, session_id: str, handoff_id: str) -> Handoff | None:
+        return next((h for h in self.handoffs.get((account_id, session_id), []) if h.id == handoff_id), None)
+
+    def transition(
+        self,
+        account_id: str,
+        session_id: str,
+        handoff_id: str,
+        action: Action,
+        actor: User,
+        entry: TimelineEntry,
+        fields: dict[str, Any],
+    ) -> Handoff:
+        """What the table's conditional write does: the rule's refusal, else the change with its entry."""
+        self.transitions.append((account_id, session_id, handoff_id, actor.id))
+        current = self.get_handoff(account_id, session_id, handoff_id)
+        if current is None:
+            raise NotFound("No such handoff in your account.")
+        refused = lifecycle.refusal(action, current, actor, entry.to_user_id)
+        if refused is not None:
+            raise refused
+        version = current.version + 1
+        changed = current.model_copy(
+            update={
+                **fields,
+                "status": lifecycle.RULES[action].target,
+                "version": version,
+                "updated_at": entry.at,
+                "timeline": [*current.timeline, entry.model_copy(update={"version": version})],
+            }
+        )
+        siblings = self.handoffs[(account_id, session_id)]
+        siblings[siblings.index(current)] = changed
+        return changed
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage:
         open_ones = [h for hs in self.handoffs.values() for h in hs if h.account_id == account_id and h.status == "open"]

@@ -6,39 +6,67 @@ import json
 
 import pytest
 
-from baton.events import event_for_change
-from baton.models import Handoff
+from baton.events import Actor, HandoffEvent, event_for_change, snapshot
+from baton.models import Handoff, TimelineEntry
 from local import event_filter
 from tests.conftest import ROOT
 
 BASE = Handoff(
     id="h", session_id="s", account_id="acme", intent="escalate", engineer_notes="", status="open", created_by="u",
     created_by_name="U", created_at="2026-01-01T00:00:00.000Z", updated_at="2026-01-01T00:00:00.000Z", version=1,
+    timeline=[TimelineEntry(at="2026-01-01T00:00:00.000Z", action="create", actor_id="u", actor_name="U", version=1)],
 )  # fmt: skip
 
 
-def _as(status: str, version: int) -> Handoff:
-    return BASE.model_copy(update={"status": status, "version": version, "updated_at": f"2026-01-01T00:00:0{version}.000Z"})
+def _after(action: str, status: str) -> Handoff:
+    entry = TimelineEntry(at="2026-01-01T00:00:02.000Z", action=action, actor_id="s", actor_name="Sam", version=2)
+    return BASE.model_copy(
+        update={"status": status, "version": 2, "updated_at": entry.at, "timeline": [*BASE.timeline, entry]}
+    )
 
 
 @pytest.mark.parametrize(
-    ("before", "after", "expected"),
+    ("action", "status", "expected"),
     [
-        (None, "open", "handoff_created"),
-        ("open", "claimed", "handoff_claimed"),
-        ("claimed", "open", "handoff_released"),
-        ("claimed", "resolved", "handoff_resolved"),
-        ("open", "resolved", "handoff_resolved"),
-        ("open", "open", None),
-        ("resolved", "resolved", None),
+        ("claim", "claimed", "handoff_claimed"),
+        ("release", "open", "handoff_released"),
+        ("reassign", "claimed", "handoff_reassigned"),
+        ("escalate", "open", "handoff_escalated"),
+        ("withdraw", "withdrawn", "handoff_withdrawn"),
+        ("resolve", "resolved", "handoff_resolved"),
+        ("overdue", "open", "handoff_overdue"),
+        ("an-action-of-the-future", "open", None),
     ],
 )
-def test_status_moves_map_to_event_types(before: str | None, after: str, expected: str | None) -> None:
-    event = event_for_change(_as(before, 1) if before else None, _as(after, 2), "stream-event-id")
+def test_the_appended_timeline_entry_names_the_event(action: str, status: str, expected: str | None) -> None:
+    # Given a change that appended one timeline entry, When the router reads it
+    event = event_for_change(BASE, _after(action, status), "stream-event-id")
+    # Then its action names the event, which carries that entry and its actor
     assert (event.type if event else None) == expected
     if event:
         assert event.event_id == "stream-event-id" and event.account_id == "acme" and event.handoff.version == 2
         assert event.occurred_at == "2026-01-01T00:00:02.000Z"
+        assert event.actor is not None and event.actor.name == "Sam"
+        assert event.timeline_entry is not None and event.timeline_entry.action == action
+
+
+def test_an_insert_is_a_created_event_and_a_change_without_an_entry_is_none() -> None:
+    created = event_for_change(None, BASE, "e1")
+    assert created is not None and created.type == "handoff_created" and created.actor == Actor(id="u", name="U")
+    assert event_for_change(BASE, BASE.model_copy(update={"engineer_notes": "x"}), "e2") is None
+
+
+def test_the_envelope_names_its_schema_and_never_carries_the_timeline() -> None:
+    event = event_for_change(None, BASE, "e1")
+    assert event is not None
+    body = json.loads(event.model_dump_json())
+    assert body["schema"] == "baton.event.v1" and "timeline" not in body["handoff"]
+    assert HandoffEvent.model_validate_json(event.model_dump_json()) == event
+
+
+def test_a_snapshot_has_no_actor_and_no_entry() -> None:
+    event = snapshot(_after("claim", "claimed"))
+    assert (event.type, event.actor, event.timeline_entry, event.handoff.version) == ("handoff_snapshot", None, None, 2)
 
 
 def test_the_templates_stream_filter_passes_handoff_inserts_and_modifies_only() -> None:

@@ -66,7 +66,7 @@ def test_claim_is_made_in_the_callers_own_account(store: InMemoryHandoffs) -> No
     claimer = person(Role.ENGINEER, "globex")
     with pytest.raises(NotFound):
         handoffs.claim(claimer, "s", "h", store)
-    assert store.claims == [("globex", "s", "h", claimer.id)]
+    assert store.transitions == [("globex", "s", "h", claimer.id)]
 
 
 def test_the_queue_limit_is_capped(store: InMemoryHandoffs) -> None:

@@ -1,12 +1,16 @@
-"""Request and response bodies of the HTTP API (v1). Unknown fields are rejected."""
+"""Request and response bodies of the HTTP API (v1). Unknown fields are rejected; types are not coerced."""
 
+import math
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
-from baton.models import ConfidenceTier, ConversationMessage, HandoffStatus, Intent, Role
+from baton.lifecycle import Action
+from baton.models import ConversationMessage, HandoffStatus, Intent, Label, Priority, Role
 
 NOTES_MAX = 4_000
+REASON_MAX = 1_000
+INTAKE_DEPTH_MAX = 32
 
 
 class RequestBody(BaseModel):
@@ -14,11 +18,32 @@ class RequestBody(BaseModel):
 
 
 class SessionCreate(RequestBody):
-    session_type: str = Field(default="troubleshooting", min_length=1, max_length=64)
-    intake_type: str = Field(min_length=1, max_length=64)
-    intake_content: dict[str, Any]
-    confidence_tier: ConfidenceTier | None = None
+    session_type: Label = "troubleshooting"
+    intake_type: Label
+    intake_content: dict[str, Any] = Field(description="The product's own JSON document, stored and returned as sent.")
+    confidence_tier: Label | None = None
+    ticket_ref: str | None = Field(default=None, min_length=1, max_length=64)
+    client_name: str | None = Field(default=None, min_length=1, max_length=200)
+    subject: str | None = Field(default=None, min_length=1, max_length=300)
+    priority: Priority | None = None
     conversation_messages: list[ConversationMessage] = Field(default_factory=list, max_length=500)
+
+    @field_validator("intake_content")
+    @classmethod
+    def _plain_json(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _check_json(value, depth=1)
+        return value
+
+
+def _check_json(value: Any, depth: int) -> None:
+    """JSON as any JSON parser reads it back: finite numbers, bounded nesting."""
+    if depth > INTAKE_DEPTH_MAX:
+        raise ValueError(f"nested deeper than {INTAKE_DEPTH_MAX} levels")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite (no NaN or Infinity, nor ones too large for a double)")
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        _check_json(child, depth + 1)
 
 
 class HandoffCreate(RequestBody):
@@ -30,9 +55,26 @@ class HandoffResolve(RequestBody):
     resolution_notes: str = Field(default="", max_length=NOTES_MAX)
 
 
+class HandoffRelease(RequestBody):
+    reason: str | None = Field(default=None, max_length=REASON_MAX)
+
+
+class HandoffWithdraw(RequestBody):
+    reason: str | None = Field(default=None, max_length=REASON_MAX)
+
+
+class HandoffReassign(RequestBody):
+    to_user_id: str = Field(min_length=1, max_length=128, description="The colleague (engineer, admin or owner) who takes it.")
+    reason: str | None = Field(default=None, max_length=REASON_MAX)
+
+
+class HandoffEscalate(RequestBody):
+    engineer_notes: str | None = Field(default=None, max_length=NOTES_MAX, description="Replaces the park's notes when given.")
+
+
 class UserPatch(RequestBody):
     role: Role | None = None
-    notify_email: bool | None = None
+    notify_email: StrictBool | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
@@ -58,9 +100,21 @@ class SessionOut(BaseModel):
     intake_type: str
     intake_content: dict[str, Any]
     status: str
-    confidence_tier: ConfidenceTier | None
+    confidence_tier: str | None
+    ticket_ref: str | None
+    client_name: str | None
+    subject: str | None
+    priority: Priority | None
     conversation_messages: list[ConversationMessage]
     created_at: str
+
+
+class TriageOut(BaseModel):
+    ticket_ref: str | None
+    client_name: str | None
+    subject: str | None
+    priority: Priority | None
+    confidence_tier: str | None
 
 
 class HandoffOut(BaseModel):
@@ -78,12 +132,29 @@ class HandoffOut(BaseModel):
     claimed_at: str | None
     resolved_at: str | None
     resolution_notes: str | None
+    due_at: str | None
+    overdue_level: int
+    session: TriageOut
+    updated_at: str
+    version: int
+
+
+class TimelineEntryOut(BaseModel):
+    at: str
+    action: str
+    actor_id: str | None
+    actor_name: str | None
+    to_user_id: str | None
+    to_user_name: str | None
+    reason: str | None
     version: int
 
 
 class HandoffContext(BaseModel):
     handoff: HandoffOut
     session: SessionOut
+    timeline: list[TimelineEntryOut]
+    allowed_actions: list[Action] = Field(description="What the caller may do with this handoff now.")
 
 
 class ErrorOut(BaseModel):

@@ -11,12 +11,18 @@ def utc_now() -> datetime:
 
 
 def iso(moment: datetime) -> str:
-    """ISO-8601 UTC with milliseconds and a `Z`, sortable as a string."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """ISO-8601 UTC with milliseconds and a `Z` (four-digit years), sortable as a string."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    """An ISO-8601 time as UTC (a time without an offset is UTC); ValueError for anything else,
+    including times that fall outside years 1-9999 once moved to UTC."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError(f"{text} is outside the years 1-9999 in UTC") from error
 
 
 def new_id() -> str:

@@ -1,31 +1,95 @@
-"""Handoff events: derived from the data table's stream, fanned out by SNS, pushed to clients."""
+"""The event contract, v1: one envelope on SNS, SQS, WebSocket and in resume snapshots.
+
+Events are derived from the data table's stream: every change of a handoff appends one timeline
+entry, and that entry's action names the event. This model is a contract with other programs,
+separate from the HTTP API's models: adding a field is compatible; removing or renaming one is a
+new schema (docs/event-schema.v1.json is generated from it and checked by the tests).
+"""
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from baton.api_models import HandoffOut
-from baton.models import Handoff
+from baton import lifecycle
+from baton.models import Handoff, HandoffStatus, Intent, Priority, TimelineEntry
 
-EventType = Literal["handoff_created", "handoff_claimed", "handoff_released", "handoff_resolved"]
+SCHEMA: Literal["baton.event.v1"] = "baton.event.v1"
+EventType = Literal[
+    "handoff_created",
+    "handoff_claimed",
+    "handoff_released",
+    "handoff_reassigned",
+    "handoff_escalated",
+    "handoff_withdrawn",
+    "handoff_resolved",
+    "handoff_overdue",
+    "handoff_snapshot",
+]
 
-_BY_STATUS_CHANGE: dict[tuple[str | None, str], EventType] = {
-    (None, "open"): "handoff_created",
-    ("open", "claimed"): "handoff_claimed",
-    ("claimed", "open"): "handoff_released",
-    ("open", "resolved"): "handoff_resolved",
-    ("claimed", "resolved"): "handoff_resolved",
-}
+
+class EventModel(BaseModel):
+    model_config = ConfigDict(frozen=True)
 
 
-class HandoffEvent(BaseModel):
+class Actor(EventModel):
+    id: str
+    name: str | None
+
+
+class EventTriage(EventModel):
+    ticket_ref: str | None
+    client_name: str | None
+    subject: str | None
+    priority: Priority | None
+    confidence_tier: str | None
+
+
+class EventHandoff(EventModel):
+    id: str
+    session_id: str
+    account_id: str
+    intent: Intent
+    engineer_notes: str
+    status: HandoffStatus
+    created_by: str
+    created_by_name: str
+    created_at: str
+    claimed_by: str | None
+    claimed_by_name: str | None
+    claimed_at: str | None
+    resolved_at: str | None
+    resolution_notes: str | None
+    due_at: str | None
+    overdue_level: int
+    session: EventTriage
+    updated_at: str
+    version: int
+
+
+class EventTimelineEntry(EventModel):
+    at: str
+    action: str
+    actor_id: str | None
+    actor_name: str | None
+    to_user_id: str | None
+    to_user_name: str | None
+    reason: str | None
+    version: int
+
+
+class HandoffEvent(EventModel):
     """One change of one handoff. Consumers dedupe by `event_id`; clients apply by `handoff.version`."""
 
+    schema_: Literal["baton.event.v1"] = Field(default=SCHEMA, alias="schema")
     type: EventType
     event_id: str
     occurred_at: str
     account_id: str
-    handoff: HandoffOut
+    actor: Actor | None
+    handoff: EventHandoff
+    timeline_entry: EventTimelineEntry | None
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
     def log_fields(self) -> dict[str, str | int]:
         """What every log line about this event carries (the bench's hop timings join on them)."""
@@ -38,14 +102,35 @@ class HandoffEvent(BaseModel):
 
 
 def event_for_change(before: Handoff | None, after: Handoff, event_id: str) -> HandoffEvent | None:
-    """The event a change of a handoff means, or None when its status did not move."""
-    kind = _BY_STATUS_CHANGE.get((before.status if before else None, after.status))
+    """The event a stored change means: the timeline entry it appended names it. None when it appended none."""
+    if len(after.timeline) <= (len(before.timeline) if before else 0):
+        return None
+    entry = after.timeline[-1]
+    kind = lifecycle.event_type(entry.action) or _SYSTEM_EVENTS.get(entry.action)
     if kind is None:
         return None
-    return HandoffEvent(
-        type=kind,
-        event_id=event_id,
-        occurred_at=after.updated_at,
-        account_id=after.account_id,
-        handoff=HandoffOut.model_validate(after.model_dump()),
+    return _event(kind, event_id, entry.at, after, entry)
+
+
+def snapshot(handoff: Handoff) -> HandoffEvent:
+    """A handoff as it is now, for a client that resumes after a gap."""
+    return _event("handoff_snapshot", f"snapshot:{handoff.id}:{handoff.version}", handoff.updated_at, handoff, None)
+
+
+def _event(kind: str, event_id: str, at: str, handoff: Handoff, entry: TimelineEntry | None) -> HandoffEvent:
+    actor = Actor(id=entry.actor_id, name=entry.actor_name) if entry and entry.actor_id else None
+    return HandoffEvent.model_validate(
+        {
+            "type": kind,
+            "event_id": event_id,
+            "occurred_at": at,
+            "account_id": handoff.account_id,
+            "actor": actor,
+            "handoff": handoff.model_dump(exclude={"timeline"}),
+            "timeline_entry": entry.model_dump() if entry else None,
+        }
     )
+
+
+# Entries no user makes (the SLA ladder's timers): they name their event directly.
+_SYSTEM_EVENTS = {"overdue": "handoff_overdue"}

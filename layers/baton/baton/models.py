@@ -1,9 +1,9 @@
 """Domain entities. Persistence items and API bodies are mapped to and from these explicitly."""
 
 from enum import StrEnum
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 
 class Role(StrEnum):
@@ -23,8 +23,11 @@ class Role(StrEnum):
 _RANKS = {Role.VIEWER: 0, Role.ENGINEER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 Intent = Literal["park", "escalate"]
-HandoffStatus = Literal["open", "claimed", "resolved"]
-ConfidenceTier = Literal["high", "medium", "low"]
+HandoffStatus = Literal["open", "claimed", "resolved", "withdrawn"]
+Priority = Literal["P1", "P2", "P3", "P4"]
+# The AI product labels its sessions with its own words (guided, free_text, discovery...): any bounded label.
+LABEL_PATTERN = r"^[a-z0-9_-]{1,32}$"
+Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN)]
 
 
 class Entity(BaseModel):
@@ -48,6 +51,16 @@ class ConversationMessage(Entity):
     at: str | None = None
 
 
+class Triage(Entity):
+    """The session's triage fields: what a queue card, an email or a chat message shows at a glance."""
+
+    ticket_ref: str | None = None
+    client_name: str | None = None
+    subject: str | None = None
+    priority: Priority | None = None
+    confidence_tier: str | None = None
+
+
 class Session(Entity):
     id: str
     account_id: str
@@ -56,10 +69,30 @@ class Session(Entity):
     intake_type: str
     intake_content: dict[str, Any]
     status: str
-    confidence_tier: ConfidenceTier | None = None
+    confidence_tier: str | None = None
+    ticket_ref: str | None = None
+    client_name: str | None = None
+    subject: str | None = None
+    priority: Priority | None = None
     conversation_messages: list[ConversationMessage]
     created_at: str
     active_handoff_id: str | None = None
+
+    def triage(self) -> Triage:
+        return Triage.model_validate(self.model_dump(include=set(Triage.model_fields)))
+
+
+class TimelineEntry(Entity):
+    """One transition of a handoff, as the audit trail keeps it. Entry n (from 1) made version n."""
+
+    at: str
+    action: str
+    actor_id: str | None
+    actor_name: str | None
+    to_user_id: str | None = None
+    to_user_name: str | None = None
+    reason: str | None = None
+    version: int = 0  # assigned by the store: entry n made version n
 
 
 class Handoff(Entity):
@@ -77,8 +110,12 @@ class Handoff(Entity):
     claimed_at: str | None = None
     resolved_at: str | None = None
     resolution_notes: str | None = None
+    due_at: str | None = None
+    overdue_level: int = 0
+    session: Triage = Field(default_factory=Triage)
     updated_at: str
     version: int
+    timeline: list[TimelineEntry] = Field(default_factory=list)
 
 
 class QueuePage(Entity):

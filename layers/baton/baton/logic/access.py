@@ -19,7 +19,11 @@ def caller_from_subject(subject: str | None, users: Users) -> User:
 
 def require_engineer(user: User) -> None:
     if not user.role.at_least(Role.ENGINEER):
-        raise Forbidden(f"This needs the engineer role (or admin, owner); your role is {user.role.value}.")
+        raise engineer_needed(user)
+
+
+def engineer_needed(user: User) -> Forbidden:
+    return Forbidden(f"This needs the engineer role (or admin, owner); your role is {user.role.value}.")
 
 
 def require_admin(user: User) -> None:
@@ -28,5 +32,5 @@ def require_admin(user: User) -> None:
 
 
 def is_supervisor(user: User) -> bool:
-    """Admins and owners may release or resolve handoffs someone else picked up."""
+    """Admins and owners may act on handoffs that someone else holds or created."""
     return user.role.at_least(Role.ADMIN)

@@ -1,19 +1,29 @@
-"""Use cases on handoffs: create, queue, read, claim, release, resolve."""
+"""Use cases on handoffs: create, read (queue, context, timeline) and the lifecycle's actions.
+
+Each action says which handoff fields it sets and what its timeline entry records; whether it is
+allowed comes from `baton.lifecycle`, enforced by the store's conditional write.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from baton.api_models import HandoffCreate
 from baton.clock import iso, new_id, utc_now
 from baton.errors import NotFound
-from baton.logic.access import is_supervisor, require_engineer
-from baton.logic.ports import Handoffs
-from baton.models import Handoff, QueuePage, Session, User
+from baton.lifecycle import Action, check_assignee
+from baton.logic.access import require_engineer
+from baton.logic.ports import Handoffs, Users
+from baton.models import Handoff, QueuePage, Session, TimelineEntry, User
 
 QUEUE_LIMIT_MAX = 200
 
 
 def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Handoffs) -> Handoff:
     require_engineer(caller)
+    session = store.get_session(caller.account_id, session_id)
+    if session is None:
+        raise NotFound("No such session in your account.")
     now = iso(utc_now())
     handoff = Handoff(
         id=new_id(),
@@ -25,8 +35,10 @@ def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Ha
         created_by=caller.id,
         created_by_name=caller.display_name,
         created_at=now,
+        session=session.triage(),
         updated_at=now,
         version=1,
+        timeline=[_entry(Action.CREATE, caller, now, version=1)],
     )
     store.create_handoff(handoff)
     return handoff
@@ -47,7 +59,7 @@ def session_handoffs(caller: User, session_id: str, store: Handoffs) -> list[Han
 
 
 def handoff_context(caller: User, session_id: str, handoff_id: str, store: Handoffs) -> tuple[Handoff, Session]:
-    """Everything a senior needs to pick a handoff up: the handoff and its whole session."""
+    """Everything a senior needs to pick a handoff up: the handoff (with its timeline) and its whole session."""
     require_engineer(caller)
     session, handoffs = store.get_session_with_handoffs(caller.account_id, session_id)
     handoff = next((h for h in handoffs if h.id == handoff_id), None)
@@ -57,15 +69,70 @@ def handoff_context(caller: User, session_id: str, handoff_id: str, store: Hando
 
 
 def claim(caller: User, session_id: str, handoff_id: str, store: Handoffs) -> Handoff:
-    require_engineer(caller)
-    return store.claim(caller.account_id, session_id, handoff_id, caller, iso(utc_now()))
+    now = iso(utc_now())
+    fields = {"claimed_by": caller.id, "claimed_by_name": caller.display_name, "claimed_at": now}
+    return _act(Action.CLAIM, caller, session_id, handoff_id, store, _entry(Action.CLAIM, caller, now), fields)
 
 
-def release(caller: User, session_id: str, handoff_id: str, store: Handoffs) -> Handoff:
+def release(caller: User, session_id: str, handoff_id: str, reason: str | None, store: Handoffs) -> Handoff:
+    entry = _entry(Action.RELEASE, caller, iso(utc_now()), reason=reason)
+    fields = {"claimed_by": None, "claimed_by_name": None, "claimed_at": None}
+    return _act(Action.RELEASE, caller, session_id, handoff_id, store, entry, fields)
+
+
+def reassign(
+    caller: User, session_id: str, handoff_id: str, to_user_id: str, reason: str | None, store: Handoffs, users: Users
+) -> Handoff:
     require_engineer(caller)
-    return store.release(caller.account_id, session_id, handoff_id, caller, is_supervisor(caller), iso(utc_now()))
+    assignee = check_assignee(caller, users.get(to_user_id))
+    now = iso(utc_now())
+    entry = _entry(Action.REASSIGN, caller, now, reason=reason, to_user=assignee)
+    fields = {"claimed_by": assignee.id, "claimed_by_name": assignee.display_name, "claimed_at": now}
+    return _act(Action.REASSIGN, caller, session_id, handoff_id, store, entry, fields)
+
+
+def escalate(caller: User, session_id: str, handoff_id: str, notes: str | None, store: Handoffs) -> Handoff:
+    """A park becomes an escalation ("waited for logs, now I need help"); new notes replace the old ones."""
+    fields: dict[str, Any] = {"intent": "escalate"}
+    if notes:
+        fields["engineer_notes"] = notes
+    return _act(Action.ESCALATE, caller, session_id, handoff_id, store, _entry(Action.ESCALATE, caller, iso(utc_now())), fields)
+
+
+def withdraw(caller: User, session_id: str, handoff_id: str, reason: str | None, store: Handoffs) -> Handoff:
+    entry = _entry(Action.WITHDRAW, caller, iso(utc_now()), reason=reason)
+    return _act(Action.WITHDRAW, caller, session_id, handoff_id, store, entry, {})
 
 
 def resolve(caller: User, session_id: str, handoff_id: str, notes: str, store: Handoffs) -> Handoff:
+    now = iso(utc_now())
+    fields = {"resolved_at": now, "resolution_notes": notes}
+    return _act(Action.RESOLVE, caller, session_id, handoff_id, store, _entry(Action.RESOLVE, caller, now), fields)
+
+
+def _act(
+    action: Action,
+    caller: User,
+    session_id: str,
+    handoff_id: str,
+    store: Handoffs,
+    entry: TimelineEntry,
+    fields: dict[str, Any],
+) -> Handoff:
     require_engineer(caller)
-    return store.resolve(caller.account_id, session_id, handoff_id, caller, is_supervisor(caller), notes, iso(utc_now()))
+    return store.transition(caller.account_id, session_id, handoff_id, action, caller, entry, fields)
+
+
+def _entry(
+    action: Action, actor: User, at: str, reason: str | None = None, to_user: User | None = None, version: int = 0
+) -> TimelineEntry:
+    return TimelineEntry(
+        at=at,
+        action=action.value,
+        actor_id=actor.id,
+        actor_name=actor.display_name,
+        to_user_id=to_user.id if to_user else None,
+        to_user_name=to_user.display_name if to_user else None,
+        reason=reason or None,
+        version=version,
+    )

@@ -1,4 +1,4 @@
-"""Escalation email: who gets it and what it says."""
+"""Email about handoffs: which events mean one, who gets it and what it says."""
 
 from pydantic import BaseModel
 
@@ -15,19 +15,27 @@ class Email(BaseModel):
 
 
 def is_emailed(event: HandoffEvent) -> bool:
-    """Which events mean an email (the email subscription's filter policy says the same)."""
-    return event.type == "handoff_created" and event.handoff.intent == "escalate"
+    """A new escalation, a park turned escalation, a reassign (the email subscription's filter policy says the same)."""
+    if event.type == "handoff_created":
+        return event.handoff.intent == "escalate"
+    return event.type in ("handoff_escalated", "handoff_reassigned")
 
 
 def recipients(event: HandoffEvent, members: list[User]) -> list[User]:
-    """Engineers, admins and owners of the account who want email, except the escalation's creator."""
+    """Who wants this email: for a reassign, the new holder; for an escalation, every engineer, admin
+    and owner of the account except the one who escalated. Only those with email notifications on."""
+    entry = event.timeline_entry
+    if event.type == "handoff_reassigned":
+        wanted = {entry.to_user_id} if entry and entry.to_user_id else set()
+        return [u for u in members if u.id in wanted and u.account_id == event.account_id and u.notify_email]
+    acting = {event.handoff.created_by, event.actor.id if event.actor else ""}
     return [
         user
         for user in members
         if user.account_id == event.account_id
         and user.role.at_least(Role.ENGINEER)
         and user.notify_email
-        and user.id != event.handoff.created_by
+        and user.id not in acting
     ]
 
 
@@ -37,18 +45,43 @@ def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
     if len(first_line) > SUBJECT_NOTES_CHARS:
         first_line = first_line[: SUBJECT_NOTES_CHARS - 1] + "…"
     link = f"{console_url.rstrip('/')}/#/handoffs/{handoff.session_id}/{handoff.id}"
+    actor = event.actor.name if event.actor else handoff.created_by_name
+    triage = handoff.session
+    ticket = " ".join(part for part in (triage.priority, triage.ticket_ref) if part)
+    headline = {
+        "handoff_reassigned": f"{actor} handed you a troubleshooting session.",
+        "handoff_escalated": f"{handoff.created_by_name} turned a parked session into an escalation and needs a senior.",
+    }.get(event.type, f"{handoff.created_by_name} escalated a troubleshooting session and needs a senior.")
+    reason = event.timeline_entry.reason if event.timeline_entry else None
+    facts = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Ticket", triage.ticket_ref),
+            ("Client", triage.client_name),
+            ("Subject", triage.subject),
+            ("Priority", triage.priority),
+            ("Confidence", triage.confidence_tier),
+            ("Reason", reason),
+        )
+        if value
+    ]
+    action = "Open it" if event.type == "handoff_reassigned" else "Pick it up"
     text = "\n".join(
         [
             f"Hi {recipient.display_name},",
             "",
-            f"{handoff.created_by_name} escalated a troubleshooting session and needs a senior.",
+            headline,
             "",
+            *facts,
+            *([""] if facts else []),
             "Notes:",
             handoff.engineer_notes.strip() or "(no notes)",
             "",
-            f"Pick it up: {link}",
+            f"{action}: {link}",
             "",
-            f"Escalated at {handoff.created_at}. You get this because email notifications are on for you in baton.",
+            f"At {event.occurred_at}. You get this because email notifications are on for you in baton.",
         ]
     )
-    return Email(to=recipient.email, subject=f"[baton] Escalation from {handoff.created_by_name}: {first_line}", text=text)
+    kind = "Handed to you" if event.type == "handoff_reassigned" else "Escalation"
+    prefix = f"[baton] {kind}{' ' + ticket if ticket else ''} from {actor}"
+    return Email(to=recipient.email, subject=f"{prefix}: {first_line}", text=text)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not every port's
     from baton.events import HandoffEvent
-    from baton.models import Handoff, QueuePage, Role, Session, User
+    from baton.lifecycle import Action
+    from baton.models import Handoff, QueuePage, Role, Session, TimelineEntry, User
     from baton.realtime import Connection, Ticket
 
 
@@ -27,13 +28,20 @@ class Handoffs(Protocol):
 
     def create_handoff(self, handoff: Handoff) -> None: ...
 
-    def claim(self, account_id: str, session_id: str, handoff_id: str, claimer: User, now: str) -> Handoff: ...
+    def get_handoff(self, account_id: str, session_id: str, handoff_id: str) -> Handoff | None: ...
 
-    def release(self, account_id: str, session_id: str, handoff_id: str, actor: User, supervisor: bool, now: str) -> Handoff: ...
-
-    def resolve(
-        self, account_id: str, session_id: str, handoff_id: str, actor: User, supervisor: bool, notes: str, now: str
-    ) -> Handoff: ...
+    def transition(
+        self,
+        account_id: str,
+        session_id: str,
+        handoff_id: str,
+        action: Action,
+        actor: User,
+        entry: TimelineEntry,
+        fields: dict[str, Any],
+    ) -> Handoff:
+        """Apply one lifecycle action if its rule allows it now; else raise the rule's refusal."""
+        ...
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from baton import events
 from baton.clock import iso, parse_iso, utc_now
 from baton.errors import Forbidden, Invalid, Unauthorized
 from baton.logic.access import require_engineer
@@ -73,5 +74,5 @@ def resume(account_id: str, since: str, changes: ChangeLog) -> list[dict[str, An
     as_of = iso(utc_now())
     latest: dict[str, dict[str, Any]] = {}
     for handoff in changes.changed_since(account_id, since_text, RESUME_LIMIT):
-        latest[handoff.id] = {"type": "handoff_snapshot", "account_id": account_id, "handoff": handoff.model_dump(mode="json")}
+        latest[handoff.id] = events.snapshot(handoff).model_dump(mode="json")
     return [*latest.values(), {"type": "resumed", "as_of": as_of}]

@@ -16,13 +16,9 @@ def create_session(caller: User, body: SessionCreate, store: Handoffs) -> Sessio
         id=new_id(),
         account_id=caller.account_id,
         user_id=caller.id,
-        session_type=body.session_type,
-        intake_type=body.intake_type,
-        intake_content=body.intake_content,
         status="active",
-        confidence_tier=body.confidence_tier,
-        conversation_messages=body.conversation_messages,
         created_at=iso(utc_now()),
+        **body.model_dump(),
     )
     store.create_session(session)
     return session

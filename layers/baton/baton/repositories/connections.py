@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from baton.realtime import Connection, Ticket
 from baton.repositories.codec import from_attrs, to_attrs
-from baton.repositories.dynamo_errors import error_code, raise_if_transient
+from baton.repositories.dynamo_errors import call, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -38,12 +38,13 @@ class ConnectionRepository:
 
     def put_ticket(self, ticket: Ticket) -> None:
         item = {**_ticket_key(ticket.ticket), "user_id": ticket.user_id, "expires_at": ticket.expires_at}
-        self._client.put_item(TableName=self._table, Item=to_attrs(item), ConditionExpression="attribute_not_exists(pk)")
+        call(self._client.put_item, TableName=self._table, Item=to_attrs(item), ConditionExpression="attribute_not_exists(pk)")
 
     def consume_ticket(self, ticket: str, now: int) -> Ticket | None:
         """Delete the ticket if it is still valid and return it: single use, atomically."""
         try:
-            found = self._client.delete_item(
+            found = call(
+                self._client.delete_item,
                 TableName=self._table,
                 Key=to_attrs(_ticket_key(ticket)),
                 ConditionExpression="attribute_exists(pk) AND expires_at > :now",
@@ -51,7 +52,6 @@ class ConnectionRepository:
                 ReturnValues="ALL_OLD",
             )
         except ClientError as error:
-            raise_if_transient(error)
             if error_code(error) == "ConditionalCheckFailedException":
                 return None
             raise
@@ -60,10 +60,10 @@ class ConnectionRepository:
 
     def put(self, connection: Connection) -> None:
         item = {**_connection_key(connection.connection_id), **connection.model_dump()}
-        self._client.put_item(TableName=self._table, Item=to_attrs(item))
+        call(self._client.put_item, TableName=self._table, Item=to_attrs(item))
 
     def delete(self, connection_id: str) -> None:
-        self._client.delete_item(TableName=self._table, Key=to_attrs(_connection_key(connection_id)))
+        call(self._client.delete_item, TableName=self._table, Key=to_attrs(_connection_key(connection_id)))
 
     def ids_of_account(self, account_id: str) -> list[str]:
         """A Query on a KEYS_ONLY index: read cost follows the account's connections, not the table."""
@@ -82,11 +82,7 @@ class ConnectionRepository:
         }
         ids: list[str] = []
         while True:
-            try:
-                page = self._client.query(**query)
-            except ClientError as error:
-                raise_if_transient(error)
-                raise
+            page = call(self._client.query, **query)
             ids.extend(str(from_attrs(item)["connection_id"]) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return ids

@@ -1,24 +1,34 @@
-"""Sessions and handoffs in the data table: conditional writes, the sparse open queue."""
+"""Sessions and handoffs in the data table: conditional writes from the lifecycle's rules, the sparse open queue.
+
+Every change of a handoff is one conditional write that also appends its timeline entry and bumps
+`version` (so entry n made version n); actions that free or re-label the session write both items
+in one transaction. A refused write is explained by `lifecycle.refusal` on the item as it was.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from baton.errors import Conflict, Forbidden, Invalid, NotFound
-from baton.models import Handoff, QueuePage, Session, User
+from baton import lifecycle
+from baton.errors import Conflict, Invalid, NotFound
+from baton.lifecycle import Action
+from baton.models import Handoff, QueuePage, Session, TimelineEntry, User
 from baton.repositories import cursor, keys
 from baton.repositories.codec import from_attrs, to_attrs
-from baton.repositories.dynamo_errors import cancellation_items, error_code, raise_if_transient
+from baton.repositories.dynamo_errors import call, condition_failure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 _SESSION_FIELDS = tuple(Session.model_fields)
 _HANDOFF_FIELDS = tuple(Handoff.model_fields)
-# Sparse: present only while open. Released handoffs copy them back from their *_home twins.
-_QUEUE_ATTRS = "queue_pk, queue_intent_pk"
+# Sparse: present only while open. A handoff back in the queue copies them from their *_home twins.
+_QUEUE_ATTRS = ("queue_pk", "queue_intent_pk")
+# What the session's `status` says after an action that touches it.
+_SESSION_STATUS = {Action.ESCALATE: "escalated", Action.WITHDRAW: "active", Action.RESOLVE: "resolved"}
 _SESSION_STATUS_BY_INTENT = {"park": "parked", "escalate": "escalated"}
 
 
@@ -29,24 +39,30 @@ class HandoffRepository:
 
     # --- sessions -------------------------------------------------------------------------
     def create_session(self, session: Session) -> None:
-        item = {**keys.session_key(session.account_id, session.id), "entity": "session", **session.model_dump(mode="json")}
-        self._client.put_item(TableName=self._table, Item=to_attrs(item), ConditionExpression="attribute_not_exists(pk)")
+        call(
+            self._client.put_item,
+            TableName=self._table,
+            Item=to_attrs(_session_item(session)),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     def get_session(self, account_id: str, session_id: str) -> Session | None:
-        found = self._call(self._client.get_item, TableName=self._table, Key=to_attrs(keys.session_key(account_id, session_id)))
+        key = to_attrs(keys.session_key(account_id, session_id))
+        found = call(self._client.get_item, TableName=self._table, Key=key, ConsistentRead=True)
         return _to_session(from_attrs(found["Item"])) if "Item" in found else None
 
     def get_session_with_handoffs(self, account_id: str, session_id: str) -> tuple[Session | None, list[Handoff]]:
-        """One Query on the session's partition: the session item and all of its handoffs."""
+        """One strongly consistent Query on the session's partition: the session and all of its handoffs."""
         query: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": to_attrs({":pk": keys.session_pk(account_id, session_id)}),
+            "ConsistentRead": True,
         }
         session: Session | None = None
         handoffs: list[Handoff] = []
         while True:
-            page = self._call(self._client.query, **query)
+            page = call(self._client.query, **query)
             for raw in page.get("Items", []):
                 item = from_attrs(raw)
                 if item["sk"] == keys.SESSION_SK:
@@ -63,185 +79,70 @@ class HandoffRepository:
 
         A session with an open or claimed handoff refuses a second one (409 naming it).
         """
-        session_key = keys.session_key(handoff.account_id, handoff.session_id)
-        item = handoff_item(handoff)
+        session_update = {
+            "Key": to_attrs(keys.session_key(handoff.account_id, handoff.session_id)),
+            "UpdateExpression": "SET active_handoff_id = :id, #status = :status",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(active_handoff_id)",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": to_attrs({":id": handoff.id, ":status": _SESSION_STATUS_BY_INTENT[handoff.intent]}),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        put = {"Item": to_attrs(handoff_item(handoff)), "ConditionExpression": "attribute_not_exists(pk)"}
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_attrs(session_key),
-                            "UpdateExpression": "SET active_handoff_id = :id, #status = :status",
-                            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(active_handoff_id)",
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": to_attrs(
-                                {":id": handoff.id, ":status": _SESSION_STATUS_BY_INTENT[handoff.intent]}
-                            ),
-                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": to_attrs(item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                ]
-            )
+            self._transact({"Update": session_update}, {"Put": put})
         except ClientError as error:
-            raise_if_transient(error)
-            if error_code(error) != "TransactionCanceledException":
+            refused = condition_failure(error)
+            if refused is None:
                 raise
-            old_session = cancellation_items(error)[0]
+            old_session = next((from_attrs(old) for old in refused if old), None)
             if old_session is None:
                 raise NotFound("No such session in your account.") from error
-            active = from_attrs(old_session).get("active_handoff_id")
+            active = old_session.get("active_handoff_id")
             raise Conflict(
-                f"This session already has an open or claimed handoff ({active}); resolve it first.",
+                f"This session already has an open or claimed handoff ({active}); resolve or withdraw it first.",
                 handoff_id=active,
             ) from error
 
-    def claim(self, account_id: str, session_id: str, handoff_id: str, claimer: User, now: str) -> Handoff:
-        """One conditional UpdateItem. The loser learns the winner from ALL_OLD, with no extra read."""
-        try:
-            updated = self._client.update_item(
-                TableName=self._table,
-                Key=to_attrs(keys.handoff_key(account_id, session_id, handoff_id)),
-                UpdateExpression=(
-                    "SET #status = :claimed, claimed_by = :user, claimed_by_name = :name, claimed_at = :now, "
-                    f"updated_at = :now, changes_sk = :changed, version = version + :one REMOVE {_QUEUE_ATTRS}"
-                ),
-                ConditionExpression="attribute_exists(pk) AND #status = :open",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_attrs(
-                    {
-                        ":claimed": "claimed",
-                        ":open": "open",
-                        ":user": claimer.id,
-                        ":name": claimer.display_name,
-                        ":now": now,
-                        ":one": 1,
-                        ":changed": keys.changes_sk(now, handoff_id),
-                    }
-                ),
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            old = self._condition_failure(error)
-            if old is None:
-                raise NotFound("No such handoff in your account.") from error
-            if old.status == "claimed":
-                raise Conflict(
-                    f"Already picked up by {old.claimed_by_name or old.claimed_by} at {old.claimed_at}.",
-                    claimed_by=old.claimed_by,
-                    claimed_by_name=old.claimed_by_name,
-                    claimed_at=old.claimed_at,
-                ) from error
-            raise Conflict(f"This handoff is already {old.status}; there is nothing to pick up.") from error
-        return _to_handoff(from_attrs(updated["Attributes"]))
-
-    def release(self, account_id: str, session_id: str, handoff_id: str, actor: User, supervisor: bool, now: str) -> Handoff:
-        """Back to the open queue: only the claimer, or an admin/owner (`supervisor`)."""
-        condition = "attribute_exists(pk) AND #status = :claimed"
-        values: dict[str, Any] = {
-            ":claimed": "claimed",
-            ":open": "open",
-            ":now": now,
-            ":one": 1,
-            ":changed": keys.changes_sk(now, handoff_id),
-        }
-        if not supervisor:
-            condition += " AND claimed_by = :user"
-            values[":user"] = actor.id
-        try:
-            updated = self._client.update_item(
-                TableName=self._table,
-                Key=to_attrs(keys.handoff_key(account_id, session_id, handoff_id)),
-                UpdateExpression=(
-                    "SET #status = :open, queue_pk = queue_home_pk, queue_intent_pk = queue_home_intent_pk, "
-                    "updated_at = :now, changes_sk = :changed, version = version + :one "
-                    "REMOVE claimed_by, claimed_by_name, claimed_at"
-                ),
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=to_attrs(values),
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            old = self._condition_failure(error)
-            self._explain_refusal(old, actor, action="release", needs="claimed", error=error)
-            raise
-        return _to_handoff(from_attrs(updated["Attributes"]))
-
-    def resolve(
-        self, account_id: str, session_id: str, handoff_id: str, actor: User, supervisor: bool, notes: str, now: str
+    def transition(
+        self,
+        account_id: str,
+        session_id: str,
+        handoff_id: str,
+        action: Action,
+        actor: User,
+        entry: TimelineEntry,
+        fields: dict[str, Any],
     ) -> Handoff:
-        """Resolve the handoff and free its session for a new one, atomically."""
-        condition = "attribute_exists(pk) AND #status IN (:open, :claimed)"
-        values: dict[str, Any] = {
-            ":open": "open",
-            ":claimed": "claimed",
-            ":resolved": "resolved",
-            ":now": now,
-            ":one": 1,
-            ":notes": notes,
-            ":changed": keys.changes_sk(now, handoff_id),
-        }
-        if not supervisor:
-            condition += " AND claimed_by = :user"
-            values[":user"] = actor.id
-        key = keys.handoff_key(account_id, session_id, handoff_id)
+        """One action of the lifecycle as one conditional write (with the session, a transaction).
+
+        `fields` are the handoff fields the action sets (None removes one); status, queue
+        membership, version, the timeline and the change index follow from the rule here.
+        A claim is a single UpdateItem: its loser learns the winner from ALL_OLD, with no extra read.
+        """
+        rule = lifecycle.RULES[action]
+        update = self._handoff_update(
+            keys.handoff_key(account_id, session_id, handoff_id), rule, actor, entry, fields, handoff_id, account_id
+        )
+        session_status = _SESSION_STATUS.get(action)
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_attrs(key),
-                            "UpdateExpression": (
-                                "SET #status = :resolved, resolved_at = :now, resolution_notes = :notes, updated_at = :now, "
-                                "changes_sk = :changed, "
-                                f"version = version + :one REMOVE {_QUEUE_ATTRS}"
-                            ),
-                            "ConditionExpression": condition,
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": to_attrs(values),
-                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": to_attrs(keys.session_key(account_id, session_id)),
-                            "UpdateExpression": "SET #status = :resolved REMOVE active_handoff_id",
-                            "ConditionExpression": "active_handoff_id = :handoff",
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": to_attrs({":resolved": "resolved", ":handoff": handoff_id}),
-                        }
-                    },
-                ]
-            )
+            if session_status is None:
+                updated = call(self._client.update_item, **update, ReturnValues="ALL_NEW")
+                return _to_handoff(from_attrs(updated["Attributes"]))
+            self._transact({"Update": update}, {"Update": self._session_update(account_id, session_id, handoff_id, rule)})
         except ClientError as error:
-            raise_if_transient(error)
-            if error_code(error) != "TransactionCanceledException":
+            refused = condition_failure(error)
+            if refused is None:
                 raise
-            old_item = cancellation_items(error)[0]
-            old = _to_handoff(from_attrs(old_item)) if old_item else None
-            self._explain_refusal(old, actor, action="resolve", needs="open or claimed", error=error)
-            raise
-        resolved = self.get_handoff(account_id, session_id, handoff_id)
-        if resolved is None:
+            old_handoff = next((item for item in map(_plain, refused) if item["sk"].startswith(keys.HANDOFF_PREFIX)), None)
+            self._explain(old_handoff, action, actor, entry.to_user_id, error)
+        changed = self.get_handoff(account_id, session_id, handoff_id)
+        if changed is None:  # deleted between the write and the read: nothing deletes handoffs
             raise NotFound("No such handoff in your account.")
-        return resolved
+        return changed
 
     def get_handoff(self, account_id: str, session_id: str, handoff_id: str) -> Handoff | None:
-        found = self._call(
-            self._client.get_item, TableName=self._table, Key=to_attrs(keys.handoff_key(account_id, session_id, handoff_id))
-        )
+        key = to_attrs(keys.handoff_key(account_id, session_id, handoff_id))
+        found = call(self._client.get_item, TableName=self._table, Key=key, ConsistentRead=True)
         return _to_handoff(from_attrs(found["Item"])) if "Item" in found else None
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage:
@@ -267,7 +168,7 @@ class HandoffRepository:
             if not position["pk"].startswith(keys.account_pk(account_id) + "#"):
                 raise Invalid("The cursor is not valid; use the X-Next-Cursor value of the previous page.")
             query["ExclusiveStartKey"] = to_attrs({**position, partition_attr: partition})
-        page = self._call(self._client.query, **query)
+        page = call(self._client.query, **query)
         items = [from_attrs(raw) for raw in page.get("Items", [])]
         next_cursor = None
         if len(items) > limit:
@@ -283,7 +184,7 @@ class HandoffRepository:
         Inclusive on purpose: two changes in the same millisecond must not hide one another; a
         client applies snapshots by version, so seeing one twice is harmless.
         """
-        page = self._call(
+        page = call(
             self._client.query,
             TableName=self._table,
             IndexName=keys.CHANGES_INDEX,
@@ -295,30 +196,103 @@ class HandoffRepository:
         return [_to_handoff(from_attrs(item)) for item in page.get("Items", [])]
 
     # --- helpers --------------------------------------------------------------------------
-    def _condition_failure(self, error: ClientError) -> Handoff | None:
-        """The item as it was when a conditional write failed; re-raises anything else."""
-        raise_if_transient(error)
-        if error_code(error) != "ConditionalCheckFailedException":
-            raise error
-        old = error.response.get("Item")
-        return _to_handoff(from_attrs(dict(old))) if isinstance(old, dict) else None
+    def _handoff_update(
+        self,
+        key: dict[str, str],
+        rule: lifecycle.Rule,
+        actor: User,
+        entry: TimelineEntry,
+        fields: dict[str, Any],
+        handoff_id: str,
+        account_id: str,
+    ) -> dict[str, Any]:
+        """The UpdateItem of one transition: the rule's guard as its condition, the change as its update."""
+        guard = lifecycle.guard(rule.action, actor, entry.to_user_id)
+        names = {"#status": "status"}
+        values: dict[str, Any] = {
+            ":target": rule.target,
+            ":now": entry.at,
+            ":one": 1,
+            ":changed": keys.changes_sk(entry.at, handoff_id),
+            ":entry": [_entry_attrs(entry)],
+            ":none": [],
+            ":max": lifecycle.TIMELINE_MAX,
+        }
+        statuses = []
+        for n, status in enumerate(guard.statuses):
+            values[f":from{n}"] = status
+            statuses.append(f":from{n}")
+        condition = [f"attribute_exists(pk) AND #status IN ({', '.join(statuses)}) AND size(timeline) < :max"]
+        if guard.intent:
+            condition.append("intent = :only_intent")
+            values[":only_intent"] = guard.intent
+        if guard.creator_barred_for:
+            condition.append("NOT (created_by = :actor AND intent = :barred)")
+            values[":actor"], values[":barred"] = actor.id, guard.creator_barred_for
+        if guard.actor_field:
+            condition.append(f"{guard.actor_field} = :actor")
+            values[":actor"] = actor.id
+        if guard.not_held_by:
+            condition.append("claimed_by <> :assignee")
+            values[":assignee"] = guard.not_held_by
+
+        sets = [
+            "#status = :target",
+            "updated_at = :now",
+            "changes_sk = :changed",
+            "version = version + :one",
+            "timeline = list_append(if_not_exists(timeline, :none), :entry)",
+        ]
+        removes = [name for name, value in fields.items() if value is None]
+        for n, (name, value) in enumerate(item for item in fields.items() if item[1] is not None):
+            names[f"#f{n}"] = name
+            values[f":f{n}"] = value
+            sets.append(f"#f{n} = :f{n}")
+        if rule.target == "open":
+            intent = fields.get("intent")
+            if intent:  # a park turned escalation moves to the escalations' queue
+                values[":intent_pk"] = keys.queue_intent_pk(account_id, intent)
+                sets.append("queue_home_intent_pk = :intent_pk")
+                sets.append("queue_intent_pk = :intent_pk")
+            else:
+                sets.append("queue_intent_pk = queue_home_intent_pk")
+            sets.append("queue_pk = queue_home_pk")
+        else:
+            removes.extend(_QUEUE_ATTRS)
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        return {
+            "TableName": self._table,
+            "Key": to_attrs(key),
+            "UpdateExpression": expression,
+            "ConditionExpression": " AND ".join(condition),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_attrs(values),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+    def _session_update(self, account_id: str, session_id: str, handoff_id: str, rule: lifecycle.Rule) -> dict[str, Any]:
+        expression = "SET #status = :status" + (" REMOVE active_handoff_id" if rule.frees_session else "")
+        return {
+            "TableName": self._table,
+            "Key": to_attrs(keys.session_key(account_id, session_id)),
+            "UpdateExpression": expression,
+            "ConditionExpression": "active_handoff_id = :handoff",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": to_attrs({":status": _SESSION_STATUS[rule.action], ":handoff": handoff_id}),
+        }
+
+    def _transact(self, *actions: dict[str, Any]) -> None:
+        for action in actions:
+            next(iter(action.values())).setdefault("TableName", self._table)
+        call(self._client.transact_write_items, TransactItems=list(actions))
 
     @staticmethod
-    def _explain_refusal(old: Handoff | None, actor: User, action: str, needs: str, error: ClientError) -> None:
-        if old is None:
+    def _explain(old_item: dict[str, Any] | None, action: Action, actor: User, to_user_id: str | None, error: Exception) -> None:
+        if old_item is None:
             raise NotFound("No such handoff in your account.") from error
-        if old.status not in needs.split(" or "):
-            raise Conflict(f"Cannot {action} a handoff that is {old.status}.", status=old.status) from error
-        raise Forbidden(
-            f"Only the engineer who picked it up ({old.claimed_by_name or 'nobody yet'}), an admin or an owner can {action} it."
-        ) from error
-
-    def _call(self, operation: Any, **kwargs: Any) -> Any:
-        try:
-            return operation(**kwargs)
-        except ClientError as error:
-            raise_if_transient(error)
-            raise
+        refused = lifecycle.refusal(action, _to_handoff(old_item), actor, to_user_id)
+        # The condition failed, so the rules refuse; None means the item changed between two reads of it.
+        raise refused or Conflict("This handoff changed at the same moment; reload and retry.") from error
 
 
 def _queue_attrs(handoff: Handoff) -> dict[str, str]:
@@ -332,8 +306,24 @@ def _queue_attrs(handoff: Handoff) -> dict[str, str]:
     return {**home, "queue_pk": home["queue_home_pk"], "queue_intent_pk": home["queue_home_intent_pk"]}
 
 
-def _changes_attrs(account_id: str, updated_at: str, handoff_id: str) -> dict[str, str]:
-    return {"changes_pk": keys.account_pk(account_id), "changes_sk": keys.changes_sk(updated_at, handoff_id)}
+def _plain(item: dict[str, Any] | None) -> dict[str, Any]:
+    return from_attrs(item) if item else {"sk": ""}
+
+
+def _entry_attrs(entry: TimelineEntry) -> dict[str, Any]:
+    """Stored without `version`: entry n made version n, so it is derived on read."""
+    return entry.model_dump(exclude={"version"}, exclude_none=True)
+
+
+def _session_item(session: Session) -> dict[str, Any]:
+    """`intake_content` is the product's own JSON: stored as text, so any JSON document round-trips exactly."""
+    fields = session.model_dump(mode="json", exclude={"intake_content"})
+    return {
+        **keys.session_key(session.account_id, session.id),
+        "entity": "session",
+        **fields,
+        "intake_content_json": json.dumps(session.intake_content, ensure_ascii=False, allow_nan=False),
+    }
 
 
 def handoff_item(handoff: Handoff) -> dict[str, Any]:
@@ -342,8 +332,10 @@ def handoff_item(handoff: Handoff) -> dict[str, Any]:
         **keys.handoff_key(handoff.account_id, handoff.session_id, handoff.id),
         "entity": "handoff",
         **_queue_attrs(handoff),
-        **_changes_attrs(handoff.account_id, handoff.updated_at, handoff.id),
-        **handoff.model_dump(mode="json"),
+        "changes_pk": keys.account_pk(handoff.account_id),
+        "changes_sk": keys.changes_sk(handoff.updated_at, handoff.id),
+        **handoff.model_dump(mode="json", exclude={"timeline"}),
+        "timeline": [_entry_attrs(entry) for entry in handoff.timeline],
     }
 
 
@@ -357,8 +349,12 @@ def _cursor_of(item: dict[str, Any]) -> str:
 
 
 def _to_session(item: dict[str, Any]) -> Session:
-    return Session.model_validate({field: item[field] for field in _SESSION_FIELDS if field in item})
+    values = {field: item[field] for field in _SESSION_FIELDS if field in item}
+    values["intake_content"] = json.loads(item.get("intake_content_json", "{}"))
+    return Session.model_validate(values)
 
 
 def _to_handoff(item: dict[str, Any]) -> Handoff:
-    return Handoff.model_validate({field: item[field] for field in _HANDOFF_FIELDS if field in item})
+    values = {field: item[field] for field in _HANDOFF_FIELDS if field in item}
+    values["timeline"] = [{**entry, "version": n} for n, entry in enumerate(item.get("timeline", []), start=1)]
+    return Handoff.model_validate(values)

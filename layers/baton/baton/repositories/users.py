@@ -10,7 +10,7 @@ from baton.errors import Conflict, NotFound
 from baton.models import Role, User
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
-from baton.repositories.dynamo_errors import error_code, failed_codes, raise_if_transient
+from baton.repositories.dynamo_errors import call, condition_failure
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -24,11 +24,7 @@ class UserRepository:
         self._client = client
 
     def get(self, user_id: str) -> User | None:
-        try:
-            found = self._client.get_item(TableName=self._table, Key=to_attrs(keys.user_key(user_id)))
-        except ClientError as error:
-            raise_if_transient(error)
-            raise
+        found = call(self._client.get_item, TableName=self._table, Key=to_attrs(keys.user_key(user_id)), ConsistentRead=True)
         item = found.get("Item")
         return _to_user(from_attrs(item)) if item else None
 
@@ -41,22 +37,18 @@ class UserRepository:
             "ExpressionAttributeValues": to_attrs({":pk": keys.account_pk(account_id)}),
         }
         while True:
-            page = self._client.query(**query)
+            page = call(self._client.query, **query)
             users.extend(_to_user(from_attrs(item)) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return users
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def put_account(self, account_id: str, owner_count: int) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=to_attrs(
-                {**keys.account_key(account_id), "entity": "account", "account_id": account_id, "owner_count": owner_count}
-            ),
-        )
+        item = {**keys.account_key(account_id), "entity": "account", "account_id": account_id, "owner_count": owner_count}
+        call(self._client.put_item, TableName=self._table, Item=to_attrs(item))
 
     def put(self, user: User) -> None:
-        self._client.put_item(TableName=self._table, Item=to_attrs(_to_item(user)))
+        call(self._client.put_item, TableName=self._table, Item=to_attrs(_to_item(user)))
 
     def update(self, current: User, role: Role | None, notify_email: bool | None) -> User:
         """Change role and/or notification setting; the account's owner count stays consistent.
@@ -79,6 +71,7 @@ class UserRepository:
                     "ConditionExpression": "#role = :expected",
                     "ExpressionAttributeNames": {"#role": "role"},
                     "ExpressionAttributeValues": to_attrs(values),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             }
         ]
@@ -86,13 +79,12 @@ class UserRepository:
         if owner_delta:
             actions.append(self._owner_count_change(current.account_id, owner_delta))
         try:
-            self._client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+            call(self._client.transact_write_items, TransactItems=actions)
         except ClientError as error:
-            raise_if_transient(error)
-            if error_code(error) != "TransactionCanceledException":
+            refused = condition_failure(error)
+            if refused is None:
                 raise
-            codes = failed_codes(error)
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            if any(old and from_attrs(old).get("sk") == keys.ACCOUNT_SK for old in refused):
                 raise Conflict("The account's last owner cannot be demoted; make someone else an owner first.") from error
             raise Conflict("The user was changed by someone else at the same time; reload and retry.") from error
         updated = self.get(current.id)
@@ -109,6 +101,7 @@ class UserRepository:
         }
         if delta < 0:
             update["ConditionExpression"] = "owner_count > :one"
+            update["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             update["ExpressionAttributeValues"] = to_attrs({":delta": delta, ":one": 1})
         return {"Update": update}
 

@@ -1,0 +1,140 @@
+"""The handoff lifecycle: one table of transitions, who may make them, and the event each one means.
+
+The repository turns a rule into a conditional write (`guard`), explains a refused write with
+`refusal` on the item as it was, and the stream router names events from it; the console shows
+the actions `allowed_actions` lists. Nothing else restates these rules.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from baton.errors import BatonError, Conflict, Forbidden, Invalid, NotFound
+from baton.logic.access import engineer_needed, is_supervisor
+from baton.models import Handoff, HandoffStatus, Intent, Role, User
+
+TIMELINE_MAX = 500  # entries per handoff: the item stays far below DynamoDB's 400 KB
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    CLAIM = "claim"
+    RELEASE = "release"
+    REASSIGN = "reassign"
+    ESCALATE = "escalate"
+    WITHDRAW = "withdraw"
+    RESOLVE = "resolve"
+
+
+class Party(StrEnum):
+    """Who may act, beyond holding the engineer role (owner, admin or engineer)."""
+
+    ANY_ENGINEER = "any engineer"
+    HOLDER = "holder"  # the engineer who picked it up, an admin or an owner
+    CREATOR = "creator"  # the engineer who handed it off, an admin or an owner
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: Action
+    sources: tuple[HandoffStatus, ...]
+    target: HandoffStatus
+    party: Party
+    event_type: str
+    only_intent: Intent | None = None  # escalate turns a park into an escalation, nothing else
+    creator_barred_for: Intent | None = None  # nobody picks up their own escalation
+    frees_session: bool = False  # the session may take a new handoff afterwards
+
+
+RULES: dict[Action, Rule] = {
+    rule.action: rule
+    for rule in (
+        Rule(Action.CREATE, (), "open", Party.ANY_ENGINEER, "handoff_created"),
+        Rule(Action.CLAIM, ("open",), "claimed", Party.ANY_ENGINEER, "handoff_claimed", creator_barred_for="escalate"),
+        Rule(Action.RELEASE, ("claimed",), "open", Party.HOLDER, "handoff_released"),
+        Rule(Action.REASSIGN, ("claimed",), "claimed", Party.HOLDER, "handoff_reassigned"),
+        Rule(Action.ESCALATE, ("open",), "open", Party.CREATOR, "handoff_escalated", only_intent="park"),
+        Rule(Action.WITHDRAW, ("open",), "withdrawn", Party.CREATOR, "handoff_withdrawn", frees_session=True),
+        Rule(Action.RESOLVE, ("claimed",), "resolved", Party.HOLDER, "handoff_resolved", frees_session=True),
+    )
+}
+EVENT_TYPES = tuple(rule.event_type for rule in RULES.values())
+ACTIVE_STATUSES: tuple[HandoffStatus, ...] = ("open", "claimed")  # a session has at most one such handoff
+
+
+@dataclass(frozen=True)
+class Guard:
+    """What a conditional write must find on the stored handoff, in the repository's terms."""
+
+    statuses: tuple[HandoffStatus, ...]
+    intent: Intent | None  # the stored intent must be this
+    actor_field: str | None  # "claimed_by" / "created_by" must equal the actor
+    creator_barred_for: Intent | None  # created_by must not be the actor when the intent is this
+    not_held_by: str | None  # claimed_by must not be this user (reassign to the current holder)
+
+
+def guard(action: Action, actor: User, to_user_id: str | None = None) -> Guard:
+    rule = RULES[action]
+    actor_field = None
+    if not is_supervisor(actor):
+        actor_field = {Party.HOLDER: "claimed_by", Party.CREATOR: "created_by"}.get(rule.party)
+    return Guard(rule.sources, rule.only_intent, actor_field, rule.creator_barred_for, to_user_id)
+
+
+def refusal(action: Action, handoff: Handoff, actor: User, to_user_id: str | None = None) -> BatonError | None:
+    """Why `actor` may not take `action` on `handoff` as it is now, or None when they may."""
+    rule = RULES[action]
+    if not actor.role.at_least(Role.ENGINEER):
+        return engineer_needed(actor)
+    if handoff.status not in rule.sources:
+        holder = {"claimed_by": handoff.claimed_by, "claimed_by_name": handoff.claimed_by_name, "claimed_at": handoff.claimed_at}
+        return Conflict(_wrong_status(rule, handoff), status=handoff.status, **holder)
+    if rule.only_intent and handoff.intent != rule.only_intent:
+        return Conflict(
+            f"Only a parked handoff can be escalated; this one is already an {handoff.intent}.", status=handoff.status
+        )
+    if rule.creator_barred_for and handoff.intent == rule.creator_barred_for and handoff.created_by == actor.id:
+        return Forbidden("You escalated this yourself: another engineer must pick it up (you can withdraw it).")
+    if not is_supervisor(actor):
+        if rule.party is Party.HOLDER and handoff.claimed_by != actor.id:
+            holder_name = handoff.claimed_by_name or handoff.claimed_by
+            return Forbidden(f"Only the engineer who picked it up ({holder_name}), an admin or an owner can {action.value} it.")
+        if rule.party is Party.CREATOR and handoff.created_by != actor.id:
+            return Forbidden(
+                f"Only the engineer who handed it off ({handoff.created_by_name}), an admin or an owner can {action.value} it."
+            )
+    if to_user_id is not None and handoff.claimed_by == to_user_id:
+        return Conflict(f"{handoff.claimed_by_name} already holds this handoff.", status=handoff.status)
+    if len(handoff.timeline) >= TIMELINE_MAX:
+        return Conflict(f"This handoff has reached {TIMELINE_MAX} changes; resolve it and hand off anew.")
+    return None
+
+
+def allowed_actions(handoff: Handoff, user: User) -> list[Action]:
+    """The actions `user` may take on `handoff` now, in table order (the console shows these)."""
+    return [action for action in RULES if action is not Action.CREATE and refusal(action, handoff, user) is None]
+
+
+def check_assignee(actor: User, assignee: User | None) -> User:
+    """A reassign goes to another engineer-or-admin of the actor's account (another account's user does not exist)."""
+    if assignee is None or assignee.account_id != actor.account_id:
+        raise NotFound("No such user in your account.")
+    if assignee.id == actor.id:
+        raise Invalid("You cannot reassign a handoff to yourself; pick a colleague.")
+    if not assignee.role.at_least(Role.ENGINEER):
+        raise Invalid(
+            f"{assignee.display_name} is a {assignee.role.value}; a handoff can only go to an engineer, admin or owner."
+        )
+    return assignee
+
+
+def event_type(action: str) -> str | None:
+    """The event a timeline entry's action means (None for an action this contract does not know)."""
+    return next((rule.event_type for rule in RULES.values() if rule.action.value == action), None)
+
+
+def _wrong_status(rule: Rule, handoff: Handoff) -> str:
+    state: str = handoff.status
+    if state == "claimed":
+        state = f"claimed by {handoff.claimed_by_name or handoff.claimed_by} at {handoff.claimed_at}"
+    needs = " or ".join(rule.sources)
+    return f"Cannot {rule.action.value} this handoff: it is {state}; {rule.action.value} needs it {needs}."
