@@ -1,14 +1,15 @@
 """Push queue (SQS) → every WebSocket connection of the event's account.
 
-The events of a batch are pushed concurrently (Powertools' AsyncBatchProcessor, each event on
-a worker thread, its posts sharing one pool): a batch takes about as long as its slowest event."""
+The events of a batch are pushed concurrently (Powertools' AsyncBatchProcessor); the events of
+one account share one connections Query; every post runs on one event loop that lives as long as
+the execution environment, so its keep-alive connections serve invocation after invocation."""
 
 import asyncio
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from functools import cache, partial
+from typing import Any, cast
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,8 +22,8 @@ from baton.errors import Transient
 from baton.events import HandoffEvent
 from baton.logic import push
 from baton.observability import instruments
-from baton.publishers.websocket_connections import CLIENT_CONFIG, ManagementApiSender
-from baton.realtime import POST_CONCURRENCY
+from baton.publishers.websocket_connections import ConnectionPoster, EventHooks
+from baton.realtime import POSTS_IN_FLIGHT
 from baton.repositories.connections import ConnectionRepository
 from baton.settings import Settings
 
@@ -33,31 +34,41 @@ processor = AsyncBatchProcessor(event_type=EventType.SQS)
 @dataclass(frozen=True)
 class Dependencies:
     connections: ConnectionRepository
-    sender: ManagementApiSender
-    pool: ThreadPoolExecutor
+    poster: ConnectionPoster
+    posting_loop: asyncio.AbstractEventLoop
 
 
 @cache
 def dependencies() -> Dependencies:
     settings = Settings.from_env()
-    # One client shared by every thread (boto3 clients are thread-safe), with a pool to match.
-    management = boto3.client(
-        "apigatewaymanagementapi",
-        endpoint_url=settings.websocket_management_url,
-        config=CLIENT_CONFIG,
-    )
+    session = boto3.session.Session()
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise RuntimeError("no AWS credentials to sign posts to the Management API with")
+    # Not used to post: it gives the region and the botocore event system the poster honours.
+    management = session.client("apigatewaymanagementapi", endpoint_url=settings.websocket_management_url)
+    # Powertools runs a batch on a new loop per invocation outside Lambda; this one stays.
+    posting_loop = asyncio.new_event_loop()
+    threading.Thread(target=posting_loop.run_forever, name="posting-loop", daemon=True).start()
     return Dependencies(
-        connections=ConnectionRepository(settings.connections_table_name, boto3.client("dynamodb")),
-        sender=ManagementApiSender(management),
-        pool=ThreadPoolExecutor(max_workers=POST_CONCURRENCY),
+        connections=ConnectionRepository(settings.connections_table_name, session.client("dynamodb")),
+        poster=ConnectionPoster(
+            settings.websocket_management_url,
+            management.meta.region_name,
+            credentials.get_frozen_credentials,
+            POSTS_IN_FLIGHT,
+            cast(EventHooks, management.meta.events),  # an EventAliaser; the stubs type its base
+        ),
+        posting_loop=posting_loop,
     )
 
 
-async def record_handler(record: SQSRecord) -> None:
+async def record_handler(record: SQSRecord, batch: push.BatchConnections) -> None:
     received_at = time.time()
     event = HandoffEvent.model_validate_json(record.body)
     deps = dependencies()
-    report = await asyncio.to_thread(push.push_event, event, deps.connections, deps.sender, deps.pool)
+    pushing = asyncio.run_coroutine_threadsafe(push.push_event(event, batch, deps.poster), deps.posting_loop)
+    report = await asyncio.wrap_future(pushing)
     logger.info(
         "pushed",
         extra={
@@ -77,4 +88,7 @@ async def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return async_process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    batch = push.BatchConnections(dependencies().connections)
+    return async_process_partial_response(
+        event=event, record_handler=partial(record_handler, batch=batch), processor=processor, context=context
+    )

@@ -5,7 +5,9 @@ from baton.models import Entity
 TICKET_TTL_SECONDS = 60
 # API Gateway closes every WebSocket after 2 h; keep rows a little longer, TTL removes them.
 CONNECTION_TTL_SECONDS = 2 * 3600 + 300
-POST_CONCURRENCY = 16  # posts in flight per push invocation (threads over one shared client)
+# Posts in flight per push invocation: keep-alive connections to the Management API. Each post
+# waits a network round trip on AWS; 64 overlap them (the AWS SDK for JavaScript allows 50).
+POSTS_IN_FLIGHT = 64
 
 
 class ConnectionGone(Exception):
@@ -14,6 +16,10 @@ class ConnectionGone(Exception):
 
 class Throttled(Exception):
     """The Management API asked us to slow down; a retry may succeed."""
+
+
+class PostFailed(Exception):
+    """The Management API refused a post for another reason (its status and error type)."""
 
 
 class Ticket(Entity):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 from baton.events import HandoffEvent
 from baton.logic.ports import Connections, Sender
@@ -15,6 +15,12 @@ from baton.realtime import ConnectionGone, Throttled
 
 MAX_ATTEMPTS = 5
 BASE_BACKOFF_SECONDS = 0.05
+
+
+class Poster(Protocol):
+    """Posts bytes to one WebSocket connection; raises ConnectionGone or Throttled."""
+
+    async def post(self, connection_id: str, data: bytes) -> None: ...
 
 
 class Outcome(Enum):
@@ -26,6 +32,7 @@ class Outcome(Enum):
 
 @dataclass(frozen=True)
 class PushReport:
+    connections: int
     delivered: int
     gone: int
     throttled: int
@@ -37,17 +44,44 @@ class PushReport:
         return self.throttled > 0
 
 
-def push_event(
+class BatchConnections:
+    """The connections of each account, read once per batch of events: the events of one account
+    in a batch share one Query (read while the others post). Sync storage runs on threads."""
+
+    def __init__(self, connections: Connections) -> None:
+        self._connections = connections
+        self._reads: dict[str, asyncio.Future[list[str]]] = {}
+
+    async def ids_of_account(self, account_id: str) -> list[str]:
+        if account_id not in self._reads:
+            self._reads[account_id] = asyncio.ensure_future(asyncio.to_thread(self._connections.ids_of_account, account_id))
+        return await self._reads[account_id]
+
+    async def forget(self, connection_id: str) -> None:
+        await asyncio.to_thread(self._connections.delete, connection_id)
+
+
+async def push_event(
     event: HandoffEvent,
-    connections: Connections,
-    sender: Sender,
-    pool: ThreadPoolExecutor,
-    sleep: Callable[[float], None] = time.sleep,
+    connections: BatchConnections,
+    poster: Poster,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> PushReport:
-    data = event.model_dump_json().encode()
-    ids = connections.ids_of_account(event.account_id)
-    outcomes = list(pool.map(lambda connection_id: _deliver(connection_id, data, connections, sender, sleep), ids))
+    return await push_to_account(event.account_id, event.model_dump_json().encode(), connections, poster, sleep)
+
+
+async def push_to_account(
+    account_id: str,
+    data: bytes,
+    connections: BatchConnections,
+    poster: Poster,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> PushReport:
+    """Every post at once (the poster bounds how many are in flight); a connection's failure is its own."""
+    ids = await connections.ids_of_account(account_id)
+    outcomes = await asyncio.gather(*(_deliver(connection_id, data, connections, poster, sleep) for connection_id in ids))
     return PushReport(
+        connections=len(ids),
         delivered=outcomes.count(Outcome.DELIVERED),
         gone=outcomes.count(Outcome.GONE),
         throttled=outcomes.count(Outcome.THROTTLED),
@@ -55,18 +89,25 @@ def push_event(
     )
 
 
-def _deliver(
-    connection_id: str, data: bytes, connections: Connections, sender: Sender, sleep: Callable[[float], None]
+async def _deliver(
+    connection_id: str,
+    data: bytes,
+    connections: BatchConnections,
+    poster: Poster,
+    sleep: Callable[[float], Awaitable[None]],
 ) -> Outcome:
     for attempt in range(MAX_ATTEMPTS):
         try:
-            sender.send(connection_id, data)
+            await poster.post(connection_id, data)
         except ConnectionGone:
-            connections.delete(connection_id)
+            try:
+                await connections.forget(connection_id)  # this connection's row, and only it
+            except Exception:  # the row expires by TTL anyway; the others must still be served
+                return Outcome.FAILED
             return Outcome.GONE
         except Throttled:
-            # Full jitter: a random wait up to an exponentially growing cap.
-            sleep(random.uniform(0, BASE_BACKOFF_SECONDS * 2**attempt))  # noqa: S311 (jitter, not crypto)
+            # Full jitter: a random wait up to an exponentially growing cap, holding no connection.
+            await sleep(random.uniform(0, BASE_BACKOFF_SECONDS * 2**attempt))  # noqa: S311 (jitter, not crypto)
             continue
         except Exception:  # one broken connection must never hold up the others
             return Outcome.FAILED
