@@ -34,6 +34,7 @@ def machine() -> dict[str, Any]:
 
 
 _STARTED = time.monotonic()
+PHASES = ["cold_start", "push_latency", "claim_race", "fanout", "sustained", "queue_cost"]
 
 
 def progress(phase: str) -> None:
@@ -45,39 +46,48 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--only", nargs="+", choices=PHASES, default=PHASES, help="run these phases only")
     args = parser.parse_args()
-    quick = args.quick
+    quick, only = args.quick, set(args.only)
+    partial = only != set(PHASES)
     started = time.monotonic()
-    results: dict[str, Any] = {"command": "make bench" + (" (python -m bench --quick)" if quick else ""), "machine": machine()}
+    command = "make bench" if not (quick or partial) else "python -m bench" + (" --quick" if quick else "")
+    if partial:
+        command += " --only " + " ".join(sorted(only))
+    results: dict[str, Any] = {"command": command, "machine": machine()}
     # Import times first, in fresh interpreters, before the runtime loads the machine.
-    progress("cold start and size")
-    results["cold_start"] = {"imports": cold_start.import_times(runs=3 if quick else 7), "sizes": cold_start.build_sizes()}
+    if "cold_start" in only:
+        progress("cold start and size")
+        results["cold_start"] = {"imports": cold_start.import_times(runs=3 if quick else 7), "sizes": cold_start.build_sizes()}
     with runtime() as rt:
-        progress("push latency")
-        results["push_latency"] = asyncio.run(
-            push_latency.push_latency(rt, accounts=20, per_account=10, escalations=100 if quick else 500, rate=10)
-        )
-        progress("claim race")
-        results["claim_race"] = asyncio.run(claim_race.claim_race(rt, handoffs=20 if quick else 200, claimers=50))
-        progress("fan-out")
-        results["fanout"] = asyncio.run(
-            fanout.fanout(rt, listeners=200 if quick else 1000, other_accounts=99, per_other=20 if quick else 91)
-        )
-        progress("sustained load")
-        results["sustained"] = asyncio.run(
-            push_latency.sustained(rt, per_second=50, seconds=10 if quick else 60, repeat_seconds=5 if quick else 20)
-        )
-        progress("queue cost")
-        results["queue_cost"] = queue_cost.queue_cost(
-            rt, sizes=(2_000, 10_000) if quick else (10_000, 100_000), samples=20 if quick else 40
-        )
+        if "push_latency" in only:
+            progress("push latency")
+            results["push_latency"] = asyncio.run(
+                push_latency.push_latency(rt, accounts=20, per_account=10, escalations=100 if quick else 500, rate=10)
+            )
+        if "claim_race" in only:
+            progress("claim race")
+            results["claim_race"] = asyncio.run(claim_race.claim_race(rt, handoffs=20 if quick else 200, claimers=50))
+        if "fanout" in only:
+            progress("fan-out")
+            results["fanout"] = asyncio.run(fanout.fanout(rt, sizes=(200,) if quick else (200, 1000), rounds=3 if quick else 5))
+        if "sustained" in only:
+            progress("sustained load")
+            results["sustained"] = asyncio.run(
+                push_latency.sustained(rt, per_second=50, seconds=10 if quick else 60, repeat_seconds=5 if quick else 20)
+            )
+        if "queue_cost" in only:
+            progress("queue cost")
+            results["queue_cost"] = queue_cost.queue_cost(
+                rt, sizes=(2_000, 10_000) if quick else (10_000, 100_000), samples=20 if quick else 40
+            )
     results["cost_model"] = [cost_model.estimate(n, 8, 40) for n in (10, 1_000, 10_000)]
     results["wall_seconds"] = round(time.monotonic() - started, 1)
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%SZ")
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / f"{stamp}.json").write_text(json.dumps(results, indent=2) + "\n")
     print(render_table(results))
-    if not quick:
+    if not (quick or partial):
         (ROOT / "docs" / "performance.md").write_text(render_markdown(results, stamp))
         print(f"\nwrote bench/results/{stamp}.json and docs/performance.md in {results['wall_seconds']} s")
 

@@ -1,29 +1,86 @@
-"""Fan-out: one event to the 1,000 connections of one account, with 10,000 connections of
-100 accounts stored — baton's push (Query on a KEYS_ONLY index, concurrent posts) against
-what the public API Gateway WebSocket samples do (Scan the table, post to each in turn)."""
+"""Fan-out: one event to every live connection of one account (200, then 1,000) while nine times as many
+connection rows of other accounts are stored. baton's real pipeline (create over HTTP → stream →
+SNS → SQS → push function: a Query on the KEYS_ONLY index, asyncio posts) against a peer in
+Node: the public simple-websockets-chat-app's `sendmessage` algorithm (Scan, `Promise.all` of
+posts, AWS SDK v3 defaults), a warm process invoked directly. Same gateway, same clients, same
+rows, rounds alternated; time to the last client's arrival."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
 import time
-from concurrent.futures import ThreadPoolExecutor
+import urllib.request
+from pathlib import Path
 from typing import Any
 
-import boto3
+import aiohttp
 import httpx
 
-from baton.api_models import HandoffOut
-from baton.events import HandoffEvent
-from baton.logic import push
-from baton.publishers.websocket_connections import CLIENT_CONFIG, ManagementApiSender
-from baton.realtime import POST_CONCURRENCY
-from baton.repositories.connections import BY_ACCOUNT_INDEX, ConnectionRepository
+from baton.api_models import SessionCreate
+from baton.logic.sessions import create_session
+from baton.repositories.connections import BY_ACCOUNT_INDEX
+from baton.repositories.handoffs import HandoffRepository
 from bench.capacity import project, read_units
 from bench.harness import Runtime
 from bench.listeners import ListenerProcess
 
 TABLE = "ConnectionsTable"
 KEYS_ONLY = {"pk", "sk", "account_id", "connection_id"}
+PEER_DIR = Path(__file__).with_name("node_peer")
+TICK = os.sysconf("SC_CLK_TCK")
+WARM_UP = 2  # untimed rounds first: the peer's JIT, and both warm push environments' first clients
+
+
+def install_peer() -> None:
+    """The peer's AWS SDK from the npm registry, exactly as package-lock.json pins it."""
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        raise RuntimeError("the fan-out peer needs Node.js 18+ and npm on PATH")
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=PEER_DIR, check=True)  # noqa: S607
+
+
+class NodePeer:
+    """`sendmessage.mjs` as a warm execution environment: one invocation per line."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.process = subprocess.Popen(  # noqa: S603
+            ["node", str(PEER_DIR / "sendmessage.mjs"), rt.base_url, rt.aws_endpoint],  # noqa: S607
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def invoke(self, account_id: str, data: str) -> dict[str, Any]:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write(json.dumps({"table": TABLE, "account_id": account_id, "data": data}) + "\n")
+        self.process.stdin.flush()
+        reply: dict[str, Any] = json.loads(self.process.stdout.readline())
+        if "error" in reply:
+            raise RuntimeError(f"the peer failed: {reply['error']}")
+        return reply
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes (all their threads) so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+def push_workers(rt: Runtime) -> list[int]:
+    with urllib.request.urlopen(f"{rt.base_url}/local/health") as reply:  # noqa: S310 (our own URL)
+        pids = json.load(reply).get("pids", [])
+    return [pid for pid in pids if b"push_handler" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
 def _stored_rows(rt: Runtime, accounts: int, per_account: int) -> list[dict[str, Any]]:
@@ -50,35 +107,25 @@ def _stored_rows(rt: Runtime, accounts: int, per_account: int) -> list[dict[str,
 
 
 def _remove_rows(rt: Runtime, rows: list[dict[str, Any]]) -> None:
-    """Leave the runtime as found: moto's index queries walk the whole table, so 10,000 stale
-    rows would slow every later push in the same run."""
+    """Leave the runtime as found: moto's index queries walk the whole table."""
     dynamodb = rt.client("dynamodb")
     for start in range(0, len(rows), 25):
         batch = [{"DeleteRequest": {"Key": {"pk": row["pk"], "sk": row["sk"]}}} for row in rows[start : start + 25]]
         dynamodb.batch_write_item(RequestItems={TABLE: batch})
 
 
-def baseline_scan_and_post(dynamodb: Any, management: Any, account_id: str, data: bytes) -> tuple[int, float]:
-    """The sample design: Scan every connection (filtering by account), post to each in turn."""
-    read, units, sent = [], 0.0, 0
-    scan: dict[str, Any] = {"TableName": TABLE}
+def scan_units(dynamodb: Any, account_id: str) -> float:
+    """What the peer's Scan reads: every item of the table, whatever its filter keeps."""
+    units, scan = 0.0, {"TableName": TABLE}
     while True:
         page = dynamodb.scan(**scan)
-        units += read_units(page["Items"])  # a Scan reads (and bills) every item, whatever it keeps
-        read += [item for item in page["Items"] if item.get("account_id", {}).get("S") == account_id]
+        units += read_units(page["Items"])
         if "LastEvaluatedKey" not in page:
-            break
+            return units
         scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    for item in read:
-        try:
-            management.post_to_connection(ConnectionId=item["connection_id"]["S"], Data=data)
-            sent += 1
-        except management.exceptions.GoneException:
-            dynamodb.delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
-    return sent, units
 
 
-def baton_query_units(dynamodb: Any, account_id: str) -> float:
+def query_units(dynamodb: Any, account_id: str) -> float:
     """What baton's Query reads: the account's KEYS_ONLY index entries, page by page."""
     units = 0.0
     query: dict[str, Any] = {
@@ -95,59 +142,79 @@ def baton_query_units(dynamodb: Any, account_id: str) -> float:
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-async def fanout(rt: Runtime, listeners: int = 1000, other_accounts: int = 99, per_other: int = 91) -> dict[str, Any]:
-    people = rt.add_account("fanout", 1)
-    engineer = people[0]
-    stored = _stored_rows(rt, other_accounts, per_other)
+def _peer_message(handoff_id: str) -> str:
+    """What the peer posts: an event of the size baton posts, keyed as the clients count arrivals."""
+    return json.dumps({"type": "handoff_created", "event_id": handoff_id, "handoff": {"id": handoff_id, "notes": "x" * 600}})
+
+
+async def one_size(rt: Runtime, listeners: int, rounds: int) -> dict[str, Any]:
+    account = f"fanout{listeners}"
+    junior = rt.add_account(account, 1)[0]
+    stored = await asyncio.to_thread(_stored_rows, rt, 9 * listeners // 100, 100)
     async with httpx.AsyncClient(base_url=rt.base_url, timeout=60) as http:
-        urls = [(await http.post("/api/v1/ws-ticket", headers=rt.headers(engineer))).json()["url"] for _ in range(listeners)]
-    # The clients live in a process of their own: in this one they would compete with the
-    # posting threads for the GIL, and slow both designs alike.
+        urls = [(await http.post("/api/v1/ws-ticket", headers=rt.headers(junior))).json()["url"] for _ in range(listeners)]
+    # The clients live in a process of their own, so they compete with neither poster for the GIL.
     clients = await asyncio.to_thread(ListenerProcess, urls)
-    dynamodb = rt.client("dynamodb")
-    # One shared Management API client, configured as the push function's.
-    shared = boto3.client(
-        "apigatewaymanagementapi", endpoint_url=rt.base_url, region_name="us-east-1", aws_access_key_id="x",
-        aws_secret_access_key="x", config=CLIENT_CONFIG,
-    )  # fmt: skip
-    results: dict[str, Any] = {"stored_connections": other_accounts * per_other + listeners, "account_connections": listeners}
-    for design in ("baton", "baseline"):
-        event = _event(design)
-        started = time.perf_counter()
-        if design == "baton":
-            report = await asyncio.to_thread(
-                push.push_event,
-                event,
-                ConnectionRepository(TABLE, dynamodb),
-                ManagementApiSender(shared),
-                ThreadPoolExecutor(POST_CONCURRENCY),
-            )
-            sent, units = report.delivered, baton_query_units(dynamodb, "fanout")
-        else:
-            sent, units = await asyncio.to_thread(
-                baseline_scan_and_post, dynamodb, shared, "fanout", event.model_dump_json().encode()
-            )
-        last = await asyncio.to_thread(clients.wait_all_heard, design, 60)
-        results[design] = {
-            "sent": sent,
-            "last_delivery_ms": round((last - started) * 1000, 1) if last is not None else float("nan"),
-            "read_units": units,
-        }
+    store = HandoffRepository("DataTable", rt.client("dynamodb"))
+    sessions = [
+        create_session(junior, SessionCreate(intake_type="bench", intake_content={}), store).id for _ in range(rounds + WARM_UP)
+    ]
+    peer, workers = NodePeer(rt), push_workers(rt)
+    runs: dict[str, list[dict[str, float]]] = {"peer": [], "baton": []}
+    async with aiohttp.ClientSession(rt.base_url) as http:
+        for number in range(-WARM_UP, rounds):  # warm-up rounds first (negative numbers, not counted)
+            # The peer, invoked as its Lambda would be: invoke → last arrival.
+            handoff_id, cpu = f"peer-{listeners}-{number}", cpu_seconds([peer.process.pid])
+            started = time.time()
+            posted = (await asyncio.to_thread(peer.invoke, account, _peer_message(handoff_id)))["posted"]
+            last = await asyncio.to_thread(clients.wait_all_heard, handoff_id, 60)
+            peer_run = _run(started, last, cpu_seconds([peer.process.pid]) - cpu, posted)
+            # baton, as deployed: the create request → stream → SNS → SQS → push function → last arrival.
+            cpu = cpu_seconds(workers)
+            started = time.time()
+            async with http.post(
+                f"/api/v1/ai-sessions/{sessions[number + WARM_UP]}/handoff",
+                headers=rt.headers(junior),
+                json={"intent": "park", "engineer_notes": "fan-out bench"},
+            ) as reply:
+                handoff_id = (await reply.json())["id"]
+            last = await asyncio.to_thread(clients.wait_all_heard, handoff_id, 60)
+            await asyncio.sleep(0.2)  # the push function logs after its last post returns
+            pushed = next(line for line in rt.log_lines("pushed") if line.get("handoff_id") == handoff_id)
+            run = _run(started, last, cpu_seconds(workers) - cpu, int(pushed["delivered"]))
+            run["push_start_to_last_ms"] = round(((last or float("nan")) - pushed["received_at"]) * 1000, 1)
+            run["post_to_push_start_ms"] = round((pushed["received_at"] - started) * 1000, 1)
+            if number >= 0:
+                runs["peer"].append(peer_run)
+                runs["baton"].append(run)
+    peer.close()
     counts = await asyncio.to_thread(clients.close)
-    _remove_rows(rt, stored)
-    for design in ("baton", "baseline"):
-        results[design]["delivered"] = counts.get(design, (0, 0.0))[0]
-    results["ratio_read_units"] = round(results["baseline"]["read_units"] / results["baton"]["read_units"], 1)
-    results["ratio_last_delivery"] = round(results["baseline"]["last_delivery_ms"] / results["baton"]["last_delivery_ms"], 1)
-    return results
+    dynamodb = rt.client("dynamodb")
+    units = {"peer": scan_units(dynamodb, account), "baton": query_units(dynamodb, account)}
+    await asyncio.to_thread(_remove_rows, rt, stored)
+    result: dict[str, Any] = {"account_connections": listeners, "other_rows": len(stored), "rounds": rounds}
+    for design, measured in runs.items():
+        result[design] = {
+            "last_delivery_ms": statistics.median(run["last_ms"] for run in measured),
+            "cpu_ms_per_post": round(sum(run["cpu_ms"] for run in measured) / sum(run["posted"] for run in measured), 3),
+            "read_units": units[design],
+            "delivered": sum(count for key, (count, _) in counts.items() if key.startswith("peer-") == (design == "peer"))
+            - WARM_UP * listeners,
+            "runs_ms": [run["last_ms"] for run in measured],
+        }
+    for hop in ("push_start_to_last_ms", "post_to_push_start_ms"):
+        result["baton"][hop] = statistics.median(run[hop] for run in runs["baton"])
+    result["ratio_peer_to_baton_push"] = round(result["peer"]["last_delivery_ms"] / result["baton"]["push_start_to_last_ms"], 2)
+    result["ratio_peer_to_baton_post"] = round(result["peer"]["last_delivery_ms"] / result["baton"]["last_delivery_ms"], 2)
+    result["ratio_read_units"] = round(units["peer"] / units["baton"], 1)
+    return result
 
 
-def _event(event_id: str) -> HandoffEvent:
-    handoff = HandoffOut(
-        id=event_id, session_id="s", account_id="fanout", intent="escalate", engineer_notes="fan-out bench", status="open",
-        created_by="u", created_by_name="U", created_at="2026-11-25T17:00:00.000Z", claimed_by=None, claimed_by_name=None,
-        claimed_at=None, resolved_at=None, resolution_notes=None, version=1,
-    )  # fmt: skip
-    return HandoffEvent(
-        type="handoff_created", event_id=event_id, occurred_at=handoff.created_at, account_id="fanout", handoff=handoff
-    )
+def _run(started: float, last: float | None, cpu: float, posted: int) -> dict[str, float]:
+    last_ms = round((last - started) * 1000, 1) if last is not None else float("nan")
+    return {"last_ms": last_ms, "cpu_ms": cpu * 1000, "posted": posted}
+
+
+async def fanout(rt: Runtime, sizes: tuple[int, ...] = (200, 1000), rounds: int = 5) -> dict[str, Any]:
+    await asyncio.to_thread(install_peer)
+    return {str(size): await one_size(rt, size, rounds) for size in sizes}

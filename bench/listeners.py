@@ -1,6 +1,6 @@
 """WebSocket clients in a process of their own, so the clients' work does not share a GIL with
-the code under test. Arrival times are `time.perf_counter()`, which on Linux is the system-wide
-monotonic clock: comparable with the parent's."""
+the code under test. Arrivals are keyed by the handoff's id (what the bench knows before the
+event exists) and timed with `time.time()`, the clock the functions' logs use."""
 
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ async def _listen(urls: list[str], pipe: Connection) -> None:
 
     async def listen(socket: Any) -> None:
         async for raw in socket:
-            event_id = json.loads(raw)["event_id"]
-            heard = arrivals[event_id]
-            heard.append(time.perf_counter())
+            handoff_id = json.loads(raw)["handoff"]["id"]
+            heard = arrivals[handoff_id]
+            heard.append(time.time())
             if len(heard) == len(sockets):
-                pipe.send(("all heard", event_id, max(heard)))
+                pipe.send(("all heard", handoff_id, max(heard)))
 
     tasks = [asyncio.create_task(listen(socket)) for socket in sockets]
     pipe.send(("ready", str(len(sockets)), 0.0))
@@ -52,12 +52,12 @@ class ListenerProcess:
         if kind != "ready" or connected != str(len(urls)):
             raise RuntimeError(f"the listener process connected {connected} of {len(urls)} clients")
 
-    def wait_all_heard(self, event_id: str, timeout: float) -> float | None:
-        """perf_counter() of the event's last arrival once every client has it; None on timeout."""
-        deadline = time.perf_counter() + timeout
-        while self._pipe.poll(max(0.0, deadline - time.perf_counter())):
+    def wait_all_heard(self, handoff_id: str, timeout: float) -> float | None:
+        """time() of the handoff's event's last arrival once every client has it; None on timeout."""
+        deadline = time.monotonic() + timeout
+        while self._pipe.poll(max(0.0, deadline - time.monotonic())):
             _, heard_id, last = self._pipe.recv()
-            if heard_id == event_id:
+            if heard_id == handoff_id:
                 return float(last)
         return None
 
