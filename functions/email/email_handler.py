@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
+from baton.errors import Invalid, Transient
 from baton.events import HandoffEvent
 from baton.logic import notify
 from baton.observability import instruments
@@ -22,13 +23,15 @@ from baton.repositories.users import UserRepository
 from baton.settings import Settings
 
 logger, metrics, tracer = instruments()
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every message failed is reported like any partial failure: SQS redelivers exactly those.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 class Delivery(BaseModel):
-    """One email of one event: the unit that must happen exactly once."""
+    """One email of one event: the unit that must happen exactly once (keyed by event and address)."""
 
     event_id: str
+    recipient_id: str
     email: notify.Email
 
 
@@ -50,8 +53,19 @@ def dependencies() -> Dependencies:
 
     @idempotent_function(data_keyword_argument="delivery", config=config, persistence_store=persistence)
     def send_once(delivery: Delivery) -> dict[str, str]:
-        sender.send(delivery.email)
-        return {"to": delivery.email.to}
+        """Sent or refused for good, the outcome is recorded (and reported) once: a redelivery repeats neither.
+        A transient failure records nothing (Powertools drops the in-progress record) and is retried."""
+        try:
+            sender.send(delivery.email)
+        except Invalid as refused:
+            code = str(refused.extra.get("code", ""))
+            logger.warning(
+                "email bounced", extra={"event_id": delivery.event_id, "recipient_id": delivery.recipient_id, "code": code}
+            )
+            metrics.add_metric(name="EmailsBounced", unit=MetricUnit.Count, value=1)
+            return {"to": delivery.email.to, "outcome": "bounced", "code": code}
+        metrics.add_metric(name="EscalationEmails", unit=MetricUnit.Count, value=1)
+        return {"to": delivery.email.to, "outcome": "sent"}
 
     return Dependencies(UserRepository(settings.data_table_name, dynamodb), send_once, config, settings.console_url)
 
@@ -61,9 +75,16 @@ def record_handler(record: SQSRecord) -> None:
     if not notify.is_emailed(event):
         return  # the subscription's filter policy should never let these through
     deps = dependencies()
+    to_retry = 0
     for recipient in notify.recipients(event, deps.users.list_by_account(event.account_id)):
-        deps.send_once(delivery=Delivery(event_id=event.event_id, email=notify.compose(event, recipient, deps.console_url)))
-        metrics.add_metric(name="EscalationEmails", unit=MetricUnit.Count, value=1)
+        email = notify.compose(event, recipient, deps.console_url)
+        try:
+            deps.send_once(delivery=Delivery(event_id=event.event_id, recipient_id=recipient.id, email=email))
+        except Transient as error:
+            to_retry += 1  # the others still get theirs now; this one comes back with the redelivery
+            logger.warning("email deferred", extra={**event.log_fields(), "recipient_id": recipient.id, **error.extra})
+    if to_retry:
+        raise Transient(f"{to_retry} escalation emails were deferred by SES; the event will be redelivered.")
 
 
 @logger.inject_lambda_context

@@ -1,24 +1,40 @@
-"""Typed settings read from the environment the template gives each function."""
+"""Typed settings read from the environment the template gives each function.
+
+Every setting is required and non-empty: a function missing one fails its first invocation
+with the variable's name, not a later call with an empty table name or topic ARN.
+"""
 
 import os
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+
+Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class MissingSettings(RuntimeError):
+    """The function's environment lacks settings it needs; the message names each variable."""
 
 
 class Settings(BaseModel):
-    data_table_name: str
-    connections_table_name: str = ""
-    idempotency_table_name: str = ""
-    events_topic_arn: str = ""
-    websocket_url: str = ""
-    websocket_management_url: str = ""
-    sender_email: str = ""
-    console_url: str = ""
-    stage: str = "dev"
+    model_config = ConfigDict(frozen=True)
+
+    data_table_name: Required
+    connections_table_name: Required
+    idempotency_table_name: Required
+    events_topic_arn: Required
+    websocket_url: Required
+    websocket_management_url: Required
+    sender_email: Required
+    console_url: Required
+    stage: Required
 
     @classmethod
     def from_env(cls) -> Self:
         """Each field from its upper-case environment variable (DATA_TABLE_NAME, ...)."""
-        values = {name: os.environ[name.upper()] for name in cls.model_fields if name.upper() in os.environ}
-        return cls.model_validate(values)
+        values = {name: os.environ.get(name.upper(), "") for name in cls.model_fields}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as error:
+            names = sorted({str(problem["loc"][0]).upper() for problem in error.errors()})
+            raise MissingSettings(f"missing or empty environment variables: {', '.join(names)} (set by template.yaml)") from None

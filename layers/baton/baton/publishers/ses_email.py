@@ -1,4 +1,4 @@
-"""Send plain-text email through SES."""
+"""Send plain-text email through SES, telling a refusal for good from a failure worth retrying."""
 
 from __future__ import annotations
 
@@ -6,11 +6,21 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from baton.errors import Transient
+from baton.errors import Invalid, Transient
 from baton.logic.notify import Email
 
 if TYPE_CHECKING:
     from mypy_boto3_ses.client import SESClient
+
+# SES error codes that the same email will meet again on every retry (SES API reference, SendEmail).
+PERMANENT_ERRORS = frozenset(
+    {
+        "MessageRejected",  # e.g. an unverified address while the account is in the SES sandbox
+        "MailFromDomainNotVerifiedException",
+        "InvalidParameterValue",  # e.g. a malformed recipient address
+        "ConfigurationSetDoesNotExist",
+    }
+)
 
 
 class SesEmailSender:
@@ -19,6 +29,7 @@ class SesEmailSender:
         self._client = client
 
     def send(self, email: Email) -> None:
+        """Raises `Invalid` when SES refuses this email for good, `Transient` when a retry may work (throttling)."""
         try:
             self._client.send_email(
                 Source=self._sender,
@@ -29,4 +40,7 @@ class SesEmailSender:
                 },
             )
         except ClientError as error:
-            raise Transient(f"SES did not accept the email to {email.to}; it will be retried.") from error
+            code = error.response.get("Error", {}).get("Code", "Unknown")
+            if code in PERMANENT_ERRORS:
+                raise Invalid("SES refused the email; retrying would not change that.", code=code) from error
+            raise Transient("SES did not accept the email; it will be retried.", code=code) from error
