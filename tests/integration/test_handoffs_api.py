@@ -162,9 +162,10 @@ def test_resolve_needs_the_claimer_or_a_supervisor(api: ApiClient, users: dict[s
 
 def test_claiming_a_resolved_handoff_is_409(api: ApiClient, users: dict[str, User]) -> None:
     session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
-    api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["admin@acme.test"])
-    reply = api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"])
-    assert reply.status == 409 and "resolved" in reply.body["detail"]
+    assert api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"]).status == 200
+    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["admin@acme.test"]).status == 200
+    reply = api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior2@acme.test"])
+    assert reply.status == 409 and "it is resolved" in reply.body["detail"]
 
 
 def test_handoff_context_has_everything_a_senior_needs(api: ApiClient, users: dict[str, User]) -> None:

@@ -16,12 +16,23 @@ WITH_IDS = [
     ("POST", "{handoff}/claim", None),
     ("POST", "{handoff}/release", None),
     ("POST", "{handoff}/resolve", {"resolution_notes": "done"}),
+    ("GET", "{handoff}/timeline", None),
+    ("POST", "{handoff}/reassign", {"to_user_id": "{senior2}"}),
+    ("POST", "{handoff}/escalate", None),
+    ("POST", "{handoff}/withdraw", {"reason": "not needed"}),
 ]
 ENGINEER_ONLY = [("POST", "/api/v1/ai-sessions", SESSION_BODY), ("GET", "/api/v1/ai-sessions/queue", None), *WITH_IDS]
 
 
 def _fill(path: str, session_id: str, handoff_id: str) -> str:
     return path.format(session=f"/api/v1/ai-sessions/{session_id}", handoff=handoff_path(session_id, handoff_id))
+
+
+def _body(body: object, users: dict[str, User]) -> object:
+    """A body's "{senior2}" stands for that acme user's id."""
+    if isinstance(body, dict):
+        return {k: users["senior2@acme.test"].id if v == "{senior2}" else v for k, v in body.items()}
+    return body
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENGINEER_ONLY)
@@ -31,7 +42,7 @@ def test_a_viewer_is_refused_with_a_detail_naming_the_engineer_role(
     # Given an open handoff of the viewer's own account
     session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
     # When the viewer calls an engineer-only endpoint
-    reply = api.call(method, _fill(path, session_id, handoff_id), users["viewer@acme.test"], body)
+    reply = api.call(method, _fill(path, session_id, handoff_id), users["viewer@acme.test"], _body(body, users))
     # Then 403, and the detail says the engineer role is needed
     assert reply.status == 403
     assert "engineer" in reply.body["detail"]
@@ -54,7 +65,7 @@ def test_another_accounts_ids_answer_404_like_missing_ones(
     session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
     api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"])
     # When globex's admin (allowed everything in globex) uses acme's ids
-    reply = api.call(method, _fill(path, session_id, handoff_id), users["admin@globex.test"], body)
+    reply = api.call(method, _fill(path, session_id, handoff_id), users["admin@globex.test"], _body(body, users))
     # Then 404, and nothing changed for acme
     assert reply.status == 404, reply.body
     assert "detail" in reply.body

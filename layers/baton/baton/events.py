@@ -89,7 +89,9 @@ class HandoffEvent(EventModel):
     handoff: EventHandoff
     timeline_entry: EventTimelineEntry | None
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        frozen=True, populate_by_name=True, serialize_by_alias=True, json_schema_serialization_defaults_required=True
+    )
 
     def log_fields(self) -> dict[str, str | int]:
         """What every log line about this event carries (the bench's hop timings join on them)."""

@@ -1,0 +1,35 @@
+"""The published event contract (docs/event-schema.v1.json): every event the tests see is checked against it."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from baton.events import HandoffEvent
+from tests.conftest import ROOT
+
+SCHEMA_PATH = ROOT / "docs" / "event-schema.v1.json"
+
+
+def generated_schema() -> dict[str, Any]:
+    schema = HandoffEvent.model_json_schema(by_alias=True, mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "baton.event.v1", **schema}
+
+
+def checked(event: dict[str, Any]) -> dict[str, Any]:
+    """The event, after asserting it follows the published schema."""
+    problems = sorted(_validator().iter_errors(event), key=str)
+    assert not problems, f"event breaks docs/event-schema.v1.json: {problems[0].message} at {list(problems[0].path)}"
+    return event
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+
+
+if __name__ == "__main__":  # python -m tests.event_contract: regenerate the published schema from the model
+    SCHEMA_PATH.write_text(json.dumps(generated_schema(), indent=2) + "\n")
