@@ -30,6 +30,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 OUTBOX_PATH = "/_local/ses-outbox"
+PING_PATH = "/_local/ping"  # answered without touching moto: the runtime's liveness probe
 
 
 class Serialized:
@@ -40,6 +41,9 @@ class Serialized:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ.get("PATH_INFO") == OUTBOX_PATH:
             return _outbox(start_response)
+        if environ.get("PATH_INFO") == PING_PATH:
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b'{"status": "ok"}']
         if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
             return list(self._app(environ, start_response))
         with self._lock:

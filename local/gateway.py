@@ -3,24 +3,45 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
+from local.faults import FaultRequest, FaultSwitch
 from local.http_api import Router, build_event, to_response
 from local.lambda_pool import FunctionError, FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer, TokenRejected
 from local.template import HttpRoute
 from local.websocket_api import WebSocketApi
 
+log = logging.getLogger("baton.local")
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # the HTTP API payload limit
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+_JSON_PATHS = ("/api/", "/local/", "/@connections/")
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> web.Response:
     return web.json_response(payload, status=status, headers=headers)
+
+
+@web.middleware
+async def json_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """API Gateway never answers text/plain: the gateway's own failures are JSON too, and logged."""
+    try:
+        return await handler(request)
+    except web.HTTPException as error:
+        if error.status < 400 or not request.path.startswith(_JSON_PATHS):
+            raise
+        return _json(error.status, {"message": error.reason, "detail": error.text or error.reason})
+    except Exception:
+        log.exception("The gateway failed on %s %s", request.method, request.path)
+        return _json(500, {"message": "Internal Server Error", "detail": "The local gateway failed; see the runtime log."})
 
 
 class Gateway:
@@ -34,8 +55,8 @@ class Gateway:
         users: Callable[[], list[dict[str, Any]]],
         outbox: Callable[[], Awaitable[list[dict[str, Any]]]],
         websocket: WebSocketApi,
-        aws_endpoint: str,
-        pids: Callable[[], list[int]],
+        health: Callable[[], Awaitable[dict[str, Any]]],
+        faults: FaultSwitch,
     ) -> None:
         self._router = Router(routes)
         self._pools = pools
@@ -45,13 +66,16 @@ class Gateway:
         self._users = users
         self._outbox = outbox
         self.websocket = websocket
-        self._aws_endpoint = aws_endpoint
-        self._pids = pids
+        self._health = health
+        self._faults = faults
         self.ready = False
 
     def app(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+        app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=[json_errors])
         app.router.add_get("/local/health", self.health)
+        app.router.add_get("/local/faults", self.list_faults)
+        app.router.add_post("/local/faults", self.arm_fault)
+        app.router.add_delete("/local/faults", self.clear_faults)
         app.router.add_get("/local/users", self.list_users)
         app.router.add_post("/local/token", self.token)
         app.router.add_get("/local/oidc/.well-known/openid-configuration", self.discovery)
@@ -67,16 +91,31 @@ class Gateway:
     # --- local-only endpoints -------------------------------------------------------------
     async def health(self, _: web.Request) -> web.Response:
         if not self.ready:
-            return _json(503, {"status": "starting"})
-        return _json(
-            200,
-            {
-                "status": "ok",
-                "aws_endpoint": self._aws_endpoint,
-                "connections": len(self.websocket.connections),
-                "pids": self._pids(),
-            },
-        )
+            return _json(503, {"status": "starting", "down": ["gateway"], "detail": "The local runtime is starting."})
+        report = await self._health()
+        if not report["down"]:
+            return _json(200, report)
+        return _json(503, {**report, "detail": f"Not working: {', '.join(report['down'])}. See the runtime log."})
+
+    async def list_faults(self, _: web.Request) -> web.Response:
+        return _json(200, {"faults": self._faults.as_json()})
+
+    async def arm_fault(self, request: web.Request) -> web.Response:
+        try:
+            fault = FaultRequest.model_validate_json(await request.read())
+        except ValidationError as error:
+            errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]
+            detail = 'Send {"function": "<logical id>", "mode": "fail" | "hang", "count": N}.'
+            return _json(422, {"detail": detail, "errors": errors})
+        if fault.function not in self._pools:
+            known = ", ".join(sorted(self._pools))
+            return _json(404, {"detail": f"No function {fault.function!r} in template.yaml; known: {known}."})
+        self._faults.arm(fault)
+        return _json(200, {"faults": self._faults.as_json()})
+
+    async def clear_faults(self, request: web.Request) -> web.Response:
+        self._faults.clear(request.query.get("function"))
+        return _json(200, {"faults": self._faults.as_json()})
 
     async def list_users(self, _: web.Request) -> web.Response:
         return _json(200, self._users())
@@ -99,7 +138,10 @@ class Gateway:
         return web.FileResponse(WEB_ROOT / "index.html")
 
     async def outbox(self, _: web.Request) -> web.Response:
-        return _json(200, await self._outbox())
+        try:
+            return _json(200, await self._outbox())
+        except OSError:
+            return _json(503, {"detail": "The AWS endpoint (which holds the sent email) is not reachable; see /local/health."})
 
     async def discovery(self, _: web.Request) -> web.Response:
         return _json(200, self._issuer.discovery())

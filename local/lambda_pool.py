@@ -1,7 +1,9 @@
 """Warm execution environments of one function: a small pool of worker processes.
 
 Like Lambda, each environment runs one event at a time; concurrent events go to other
-environments. A crashed or timed-out environment is replaced.
+environments. An environment that exits (crash, SIGKILL) or overruns the function's timeout
+is logged and replaced; an event it never received goes to another environment, and an event
+it was running fails as Lambda's "Runtime exited" does, for the event source to retry.
 """
 
 from __future__ import annotations
@@ -9,54 +11,91 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
+import signal
 import sys
 import time
 import uuid
 from typing import Any
 
+from local.faults import FaultMode, FaultSwitch
 from local.template import FunctionSpec
 
+log = logging.getLogger("baton.local")
 _MAX_REPLY_BYTES = 16 * 1024 * 1024  # a reply is one JSON line; Lambda caps responses at 6 MB
+_RESPAWN_BACKOFF_SECONDS = (0.2, 1.0, 5.0)
+_ACCEPT_SECONDS = 5.0  # an idle worker reads a request at once; one that does not is frozen or gone
 
 
 class FunctionError(Exception):
     """The function raised, crashed or timed out (API Gateway answers 500 for these)."""
 
 
+class _Exited(FunctionError):
+    """The environment exited while it ran the event."""
+
+
+class _NotDelivered(Exception):
+    """The environment was gone (or frozen) before it read the event: another one may run it."""
+
+
+def describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "still running"
+    if returncode < 0:
+        return f"killed by {signal.Signals(-returncode).name}"
+    return f"exit status {returncode}"
+
+
 class _Environment:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
+        self.retired = False
+
+    @property
+    def alive(self) -> bool:
+        return not self.retired and self.process.returncode is None
 
     async def invoke(self, event: dict[str, Any], limit_seconds: float) -> Any:
         assert self.process.stdin and self.process.stdout
         request_id = str(uuid.uuid4())
         deadline_ms = int((time.time() + limit_seconds) * 1000)
-        self.process.stdin.write(
-            (json.dumps({"event": event, "request_id": request_id, "deadline_ms": deadline_ms}) + "\n").encode()
-        )
-        await self.process.stdin.drain()
+        request = (json.dumps({"event": event, "request_id": request_id, "deadline_ms": deadline_ms}) + "\n").encode()
+        try:
+            self.process.stdin.write(request)
+            await self.process.stdin.drain()
+            accepted = await asyncio.wait_for(self.process.stdout.readline(), min(_ACCEPT_SECONDS, limit_seconds))
+        except (BrokenPipeError, ConnectionResetError, TimeoutError) as error:
+            raise _NotDelivered from error
+        if not accepted:
+            raise _NotDelivered
         line = await asyncio.wait_for(self.process.stdout.readline(), limit_seconds)
         if not line:
-            raise FunctionError("the execution environment exited")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), 1)
+            raise _Exited(f"Runtime exited ({describe_exit(self.process.returncode)}) while running the event")
         reply = json.loads(line)
         if "error" in reply:
             raise FunctionError(f"{reply['type']}: {reply['error']}")
         return reply["result"]
 
     def stop(self) -> None:
+        self.retired = True
         with contextlib.suppress(ProcessLookupError):
             self.process.kill()
 
 
 class FunctionPool:
-    def __init__(self, spec: FunctionSpec, environment: dict[str, str], size: int, log_prefix: str = "") -> None:
+    def __init__(self, spec: FunctionSpec, environment: dict[str, str], size: int, faults: FaultSwitch | None = None) -> None:
         self.spec = spec
         self._environment = environment
         self.size = size
+        self._faults = faults or FaultSwitch()
         self._idle: asyncio.Queue[_Environment] = asyncio.Queue()
         self._all: set[_Environment] = set()
-        self._log_prefix = log_prefix or spec.name
+        self._background: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     async def start(self) -> None:
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
@@ -74,6 +113,7 @@ class FunctionPool:
             env={**os.environ, **self._environment},
             cwd=str(self.spec.code_dir),
             limit=_MAX_REPLY_BYTES,
+            start_new_session=True,  # Ctrl-C reaches the runtime, which stops its environments itself
         )
         assert process.stdout
         ready = await process.stdout.readline()
@@ -82,32 +122,110 @@ class FunctionPool:
         environment = _Environment(process)
         self._all.add(environment)
         self._idle.put_nowait(environment)
+        self._in_background(self._watch(environment))
 
-    def pids(self) -> list[int]:
-        return [environment.process.pid for environment in self._all]
+    def _in_background(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
-    async def invoke(self, event: dict[str, Any]) -> Any:
-        environment = await self._idle.get()
-        try:
-            result = await environment.invoke(event, self.spec.timeout)
-        except (FunctionError, TimeoutError, json.JSONDecodeError) as error:
-            if environment.process.returncode is None and not isinstance(error, TimeoutError):
-                self._idle.put_nowait(environment)  # the handler raised; the environment is fine
-            else:
-                self._replace(environment)
-            raise FunctionError(str(error) or type(error).__name__) from error
-        except BaseException:
+    async def _watch(self, environment: _Environment) -> None:
+        """An environment that exits on its own (crash, SIGKILL) is replaced at once, busy or idle."""
+        returncode = await environment.process.wait()
+        if not environment.retired and not self._stopping:
+            log.warning(
+                "%s: execution environment pid %d exited (%s); starting a new one",
+                self.spec.name,
+                environment.process.pid,
+                describe_exit(returncode),
+            )
             self._replace(environment)
-            raise
-        self._idle.put_nowait(environment)
-        return result
 
     def _replace(self, environment: _Environment) -> None:
+        if environment.retired and environment not in self._all:
+            return
         environment.stop()
         self._all.discard(environment)
-        asyncio.get_running_loop().create_task(self._spawn())
+        if not self._stopping:
+            self._in_background(self._respawn())
+
+    async def _respawn(self) -> None:
+        """Start a replacement, trying again (0.2 s, 1 s, then every 5 s) until one starts."""
+        pauses = iter(_RESPAWN_BACKOFF_SECONDS)
+        while True:
+            try:
+                await self._spawn()
+                return
+            except Exception:
+                pause = next(pauses, _RESPAWN_BACKOFF_SECONDS[-1])
+                log.exception("%s: could not start an execution environment; trying again in %.1f s", self.spec.name, pause)
+                await asyncio.sleep(pause)
+
+    def pids(self) -> list[int]:
+        return [environment.process.pid for environment in self._all if environment.alive]
+
+    def health(self) -> dict[str, Any]:
+        alive = len(self.pids())
+        return {"state": "up" if alive else "down", "workers": alive, "size": self.size, "pids": self.pids()}
+
+    async def invoke(self, event: dict[str, Any]) -> Any:
+        fault = self._faults.take(self.spec.name)
+        for _ in range(self.size + 1):
+            try:
+                environment = await self._checkout()
+            except TimeoutError as error:
+                raise FunctionError(f"{self.spec.name}: no execution environment was free within its timeout") from error
+            try:
+                if fault is not None:
+                    await self._injected(fault)
+                result = await environment.invoke(event, self.spec.timeout)
+            except _NotDelivered:
+                self._replace(environment)
+                continue
+            except _Exited:
+                self._replace(environment)
+                raise
+            except FunctionError:
+                self._release(environment)
+                raise
+            except TimeoutError as error:
+                self._replace(environment)  # Lambda stops a timed-out environment
+                raise FunctionError(f"Task timed out after {self.spec.timeout:.2f} seconds") from error
+            except asyncio.CancelledError:
+                self._replace(environment)  # it may be mid-event: start afresh
+                raise
+            except Exception as error:  # an unreadable reply, an event that is not JSON
+                self._replace(environment)
+                raise FunctionError(f"{type(error).__name__}: {error}") from error
+            self._release(environment)
+            return result
+        raise FunctionError(f"{self.spec.name}: no execution environment could take the event")
+
+    async def _checkout(self) -> _Environment:
+        """An idle, live environment; waits up to the function's timeout for one."""
+        async with asyncio.timeout(self.spec.timeout):
+            while True:
+                environment = await self._idle.get()
+                if environment.alive:
+                    return environment
+                self._replace(environment)
+
+    def _release(self, environment: _Environment) -> None:
+        if environment.alive:
+            self._idle.put_nowait(environment)
+        else:
+            self._replace(environment)
+
+    async def _injected(self, fault: FaultMode) -> None:
+        if fault is FaultMode.HANG:
+            await asyncio.sleep(self.spec.timeout)
+            raise FunctionError(f"Task timed out after {self.spec.timeout:.2f} seconds (a hang from the local fault switch)")
+        raise FunctionError("InjectedFault: this invocation failed on purpose (the local fault switch)")
 
     async def stop(self) -> None:
+        self._stopping = True
+        for task in list(self._background):
+            task.cancel()
         for environment in self._all:
             environment.stop()
         for environment in self._all:

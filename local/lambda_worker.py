@@ -1,7 +1,10 @@
 """One warm Lambda execution environment: imports a handler once, then runs events one at a time.
 
-Protocol: one JSON request per line on stdin ({"event", "request_id", "deadline_ms"}), one
-JSON reply per line on the original stdout ({"result"} or {"error", "type"}). Anything the
+Protocol: one JSON request per line on stdin ({"event", "request_id", "deadline_ms"}); on the
+original stdout, an acknowledgement line ({"accepted": request_id}) as soon as the request is
+read, then one JSON reply line ({"result"} or {"error", "type"}). The acknowledgement tells the
+pool whether a worker that died had started the event (then it failed) or not (then another
+worker runs it). Anything the
 handler prints (logs, EMF metrics) goes to stderr, as CloudWatch would collect it.
 
 Run by the runtime as: python -m local.lambda_worker <handler> <code_dir> [<layer_dir> ...]
@@ -36,6 +39,24 @@ class LambdaContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
+def _local_client_limits() -> None:
+    """Timeouts the runtime asks for (BATON_LOCAL_AWS_*_TIMEOUT) on every boto3 client of the default
+    session, so that a dead or frozen endpoint fails an invocation in seconds; a client's own
+    config still wins where it sets the same option. Unset in the cloud: nothing changes there."""
+    connect = os.environ.get("BATON_LOCAL_AWS_CONNECT_TIMEOUT")
+    read = os.environ.get("BATON_LOCAL_AWS_READ_TIMEOUT")
+    if not (connect or read):
+        return
+    import boto3
+    from botocore.config import Config
+
+    boto3.setup_default_session()
+    session = boto3.DEFAULT_SESSION
+    assert session is not None
+    limits = Config(connect_timeout=float(connect or 60), read_timeout=float(read or 60))
+    session._session.set_default_client_config(limits)
+
+
 def main() -> None:
     handler_path, code_dir, *layer_dirs = sys.argv[1:]
     # Lambda puts the function code (/var/task) first, then the layers (/opt/python).
@@ -43,12 +64,14 @@ def main() -> None:
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    _local_client_limits()
     module_name, function_name = handler_path.rsplit(".", 1)
     handler = getattr(importlib.import_module(module_name), function_name)
     replies.write(json.dumps({"ready": True}) + "\n")
     capture = os.environ.get("BATON_LOCAL_CAPTURE_DIR")  # keep every event, e.g. to refresh events/
     for number, line in enumerate(sys.stdin):
         request = json.loads(line)
+        replies.write(json.dumps({"accepted": request["request_id"]}) + "\n")
         if capture:
             with open(os.path.join(capture, f"{module_name}-{os.getpid()}-{number}.json"), "w") as saved:
                 json.dump(request["event"], saved, indent=2)

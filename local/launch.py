@@ -18,10 +18,12 @@ STARTUP_SECONDS = 90
 
 
 @contextlib.contextmanager
-def launched(log: Path, signing_key: Path | None = None, port: int | None = None) -> Iterator[str]:
+def launched(
+    log: Path, signing_key: Path | None = None, port: int | None = None, extra_args: list[str] | None = None
+) -> Iterator[str]:
     """Yields the base URL of a fresh local runtime; its output goes to `log`."""
     port = port or free_port()
-    command = [sys.executable, "-m", "local", "--port", str(port)]
+    command = [sys.executable, "-m", "local", "--port", str(port), *(extra_args or [])]
     if signing_key:
         command += ["--signing-key", str(signing_key)]
     paths = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "baton")])

@@ -17,6 +17,11 @@ now reads the retention period alone; what it decides is unchanged.
 (hundreds of `isdir` calls) and then trying every backend's URL patterns, under one lock.
 The installed backends do not change while it runs: each host's answer is kept after its
 first request.
+
+4. moto's JSON response serializer writes a map entry whose key is the empty string into the
+map itself when its value is a structure (as DynamoDB's typed attribute values are): the item
+`{"m": {"M": {"": {"S": "x"}}}}` came out of GetRecords as `{"m": {"M": {"S": "x"}}}`, which
+boto3 cannot parse. An empty key is now serialized like any other.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import unix_time
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
@@ -96,7 +102,25 @@ def get_backend_for_host(self: DomainDispatcherApplication, host: str | None) ->
     return _BACKEND_BY_HOST[host]
 
 
+_EMPTY_KEY_STAND_IN = "\x00baton-empty-key"
+
+
+def serialize_json_map(self: BaseJSONSerializer, serialized: Any, value: Any, shape: Any, key: str) -> None:
+    """moto's own JSON map serializer, except that an empty key gets a wrapper like any other key."""
+    entries: dict[str, Any] = self.MAP_TYPE()
+    self._default_serialize(serialized, entries, shape, key)
+    for entry_key, entry_value in value.items():
+        if entry_key:
+            self._serialize(entries, entry_value, shape.value, entry_key)
+            continue
+        holder: dict[str, Any] = self.MAP_TYPE()
+        self._serialize(holder, entry_value, shape.value, _EMPTY_KEY_STAND_IN)
+        if _EMPTY_KEY_STAND_IN in holder:
+            entries[""] = holder[_EMPTY_KEY_STAND_IN]
+
+
 def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
     DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_map = serialize_json_map  # type: ignore[method-assign]

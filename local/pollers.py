@@ -3,11 +3,17 @@
 Each applies the template's batch size, FilterCriteria and partial batch failure
 semantics; stream pollers also retry with bisection, drop records past their maximum
 age and send what they give up on to the on-failure destination.
+
+A poller never stops on an error: a failed read or delivery is logged (with its traceback,
+once per streak) and tried again after a backoff. A batch whose function crashed counts as
+failed, as Lambda counts it: SQS messages come back after their visibility timeout, a stream
+batch is retried from its checkpoint. `failing` tells health what the last error was.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -16,12 +22,36 @@ from datetime import UTC, datetime
 from typing import Any
 
 from local import event_filter
-from local.lambda_pool import FunctionError, FunctionPool
+from local.lambda_pool import FunctionPool
+from local.stream_records import lambda_record
 from local.template import REGION, EventSourceSpec
 
 log = logging.getLogger("baton.local")
 IDLE_POLL_SECONDS = 0.02  # DynamoDB Streams has no long polling: the stream poller looks this often
 SQS_LONG_POLL_SECONDS = 2
+
+
+class PollerHealth:
+    """Consecutive errors of one poller: logged with a traceback at the first, then every 30 s."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.failing: str | None = None
+        self._streak = 0
+        self._logged_at = 0.0
+
+    def ok(self) -> None:
+        if self._streak:
+            log.info("%s works again after %d failed tries", self.name, self._streak)
+        self.failing, self._streak = None, 0
+
+    async def failed(self, error: Exception) -> None:
+        self.failing = f"{type(error).__name__}: {error}"
+        self._streak += 1
+        if self._streak == 1 or time.monotonic() - self._logged_at > 30:
+            log.error("%s failed (%d in a row); trying again", self.name, self._streak, exc_info=error)
+            self._logged_at = time.monotonic()
+        await asyncio.sleep(min(0.1 * 2**self._streak, 5.0))
 
 
 def _failed_ids(result: Any) -> list[str] | None:
@@ -43,35 +73,54 @@ class StreamPoller:
         self._dlq_url = dlq_url
         self._iterators: dict[str, str] = {}
         self._stream_arn = ""
+        self._table = ""
+        self.health = PollerHealth(f"poller:{spec.function}/{spec.source}")
 
     def start_at_latest(self, table_name: str) -> None:
         """StartingPosition LATEST: only changes made from now on."""
-        self._stream_arn = self._dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+        self._table = table_name
+        self._open("LATEST")
+
+    def _open(self, position: str) -> None:
+        self._stream_arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
         shards = self._streams.describe_stream(StreamArn=self._stream_arn)["StreamDescription"]["Shards"]
-        for shard in shards:
-            self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
-                StreamArn=self._stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+        self._iterators = {
+            shard["ShardId"]: self._streams.get_shard_iterator(
+                StreamArn=self._stream_arn, ShardId=shard["ShardId"], ShardIteratorType=position
             )["ShardIterator"]
+            for shard in shards
+        }
+
+    def _follow_a_new_stream(self) -> None:
+        """After the endpoint restarted, the table (and its stream) is a new one: read it from its start."""
+        if self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"] != self._stream_arn:
+            log.warning("%s: the table %s has a new stream; reading it from its start", self.health.name, self._table)
+            self._open("TRIM_HORIZON")
 
     async def run(self) -> None:
         while True:
-            busy = False
-            for shard_id, iterator in list(self._iterators.items()):
-                page = await asyncio.to_thread(self._streams.get_records, ShardIterator=iterator, Limit=1000)
-                self._iterators[shard_id] = page["NextShardIterator"]
-                records = [self._lambda_record(raw) for raw in page.get("Records", [])]
-                for start in range(0, len(records), self.spec.batch_size):
-                    await self._deliver(records[start : start + self.spec.batch_size])
-                busy = busy or bool(records)
+            try:
+                busy = await self._poll_once()
+            except Exception as error:
+                await self.health.failed(error)
+                with contextlib.suppress(Exception):  # still unreachable: the next round reports it
+                    await asyncio.to_thread(self._follow_a_new_stream)
+                continue
+            self.health.ok()
             if not busy:
                 await asyncio.sleep(IDLE_POLL_SECONDS)
 
-    def _lambda_record(self, raw: dict[str, Any]) -> dict[str, Any]:
-        change = dict(raw["dynamodb"])
-        created = change.get("ApproximateCreationDateTime")
-        if isinstance(created, datetime):
-            change["ApproximateCreationDateTime"] = created.timestamp()
-        return {**raw, "dynamodb": change, "eventSourceARN": self._stream_arn}
+    async def _poll_once(self) -> bool:
+        busy = False
+        for shard_id, iterator in list(self._iterators.items()):
+            page = await asyncio.to_thread(self._streams.get_records, ShardIterator=iterator, Limit=1000)
+            records = [lambda_record(raw, self._stream_arn) for raw in page.get("Records", [])]
+            for start in range(0, len(records), self.spec.batch_size):
+                await self._deliver(records[start : start + self.spec.batch_size])
+            # The checkpoint moves once the page is handled: a failure above reads it again.
+            self._iterators[shard_id] = page["NextShardIterator"]
+            busy = busy or bool(records)
+        return busy
 
     async def _deliver(self, records: list[dict[str, Any]]) -> None:
         fresh = [r for r in records if not self._too_old(r)]
@@ -94,7 +143,7 @@ class StreamPoller:
                 # Lambda retries from the first failed sequence number; earlier records are done.
                 first = min(int(number) for number in failed)
                 batch = [r for r in batch if int(r["dynamodb"]["SequenceNumber"]) >= first]
-            except FunctionError as error:
+            except Exception as error:  # the function raised, crashed or timed out
                 log.warning("%s failed on a stream batch of %d: %s", self.spec.function, len(batch), error)
                 if self.spec.bisect_on_error and len(batch) > 1:
                     half = len(batch) // 2
@@ -142,6 +191,7 @@ class SqsPoller:
         self._url = queue_url
         self._arn = queue_arn
         self._workers = workers
+        self.health = PollerHealth(f"poller:{spec.function}/{spec.source}")
 
     async def run(self) -> None:
         # Several pollers per queue, like Lambda's concurrent batches, bounded by the pool size.
@@ -149,17 +199,25 @@ class SqsPoller:
 
     async def _poll(self) -> None:
         while True:
-            reply = await asyncio.to_thread(
-                self._sqs.receive_message,
-                QueueUrl=self._url,
-                MaxNumberOfMessages=min(self.spec.batch_size, 10),
-                WaitTimeSeconds=SQS_LONG_POLL_SECONDS,  # as Lambda's pollers: answered the moment a message lands
-                MessageAttributeNames=["All"],
-                MessageSystemAttributeNames=["All"],
-            )
-            messages = reply.get("Messages", [])
-            if messages:
-                await self._deliver(messages)
+            try:
+                await self._poll_once()
+            except Exception as error:
+                await self.health.failed(error)
+            else:
+                self.health.ok()
+
+    async def _poll_once(self) -> None:
+        reply = await asyncio.to_thread(
+            self._sqs.receive_message,
+            QueueUrl=self._url,
+            MaxNumberOfMessages=min(self.spec.batch_size, 10),
+            WaitTimeSeconds=SQS_LONG_POLL_SECONDS,  # as Lambda's pollers: answered the moment a message lands
+            MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+        )
+        messages = reply.get("Messages", [])
+        if messages:
+            await self._deliver(messages)
 
     async def _deliver(self, messages: list[dict[str, Any]]) -> None:
         records = [self._lambda_record(m) for m in messages]
@@ -168,7 +226,7 @@ class SqsPoller:
         if passed:
             try:
                 result = await self._pool.invoke({"Records": passed})
-            except FunctionError as error:  # the whole batch failed: every message comes back later
+            except Exception as error:  # raised, crashed or timed out: every message of the batch comes back later
                 log.warning("%s failed on %d messages: %s", self.spec.function, len(passed), error)
                 failed = {r["messageId"] for r in passed}
             else:

@@ -61,10 +61,11 @@ def create_table_copy(endpoint_url: str | None, source: str, name: str, template
     local_client("dynamodb", endpoint_url).create_table(TableName=name, **props)
 
 
-def create_messaging(template: Template, endpoint_url: str | None) -> dict[str, str]:
+def create_messaging(template: Template, endpoint_url: str | None, max_visibility_timeout: int | None = None) -> dict[str, str]:
     """Topics, queues (redrive to their DLQs), subscriptions (raw delivery, filter policies).
 
-    Returns each queue's URL by logical id, for the pollers.
+    `max_visibility_timeout` caps the template's visibility timeouts (tests use it so that failed
+    messages come back within seconds). Returns each queue's URL by logical id, for the pollers.
     """
     sqs = local_client("sqs", endpoint_url)
     sns = local_client("sns", endpoint_url)
@@ -72,6 +73,8 @@ def create_messaging(template: Template, endpoint_url: str | None) -> dict[str, 
     queues = template.queues()
     for name, props in queues.items():  # first every queue, so redrive targets exist
         attributes = {key: str(props[key]) for key in _QUEUE_ATTRIBUTES if key in props}
+        if max_visibility_timeout is not None:
+            attributes["VisibilityTimeout"] = str(min(int(props.get("VisibilityTimeout", 30)), max_visibility_timeout))
         urls[name] = sqs.create_queue(QueueName=template.physical_name(name), Attributes=attributes)["QueueUrl"]
     for name, props in queues.items():
         if "RedrivePolicy" in props:

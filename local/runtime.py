@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
 import sys
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,12 +21,17 @@ from aiohttp import web
 from baton.repositories.users import UserRepository
 from local import demo, provision
 from local.aws_endpoint import OUTBOX_PATH
+from local.embedded_endpoint import EmbeddedEndpoint
+from local.faults import FaultSwitch
 from local.gateway import Gateway
 from local.lambda_pool import FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer
 from local.pollers import SqsPoller, StreamPoller
+from local.supervisor import PartState, Supervisor
 from local.template import REGION, EventSourceSpec, Template
 from local.websocket_api import WebSocketApi
+
+log = logging.getLogger("baton.local")
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_AUDIENCE = "baton-local"
@@ -44,16 +49,33 @@ class RuntimeOptions:
     signing_key: Path | None = None
     pool_size: int = 4
     template: Path = ROOT / "template.yaml"
+    # Tests shorten SQS redelivery (a failed message comes back after this many seconds at most).
+    max_visibility_timeout: int | None = None
+
+
+# What the local functions' AWS clients do when the endpoint is down or frozen: fail within
+# seconds, not retry for ten (read by local.lambda_worker and botocore; product code is unchanged).
+LOCAL_CLIENT_ENVIRONMENT = {
+    "AWS_RETRY_MODE": "standard",
+    "AWS_MAX_ATTEMPTS": "2",
+    "BATON_LOCAL_AWS_CONNECT_TIMEOUT": "1",
+    "BATON_LOCAL_AWS_READ_TIMEOUT": "5",
+}
 
 
 @dataclass
 class Runtime:
     options: RuntimeOptions
     endpoint_url: str = ""
-    _endpoint: asyncio.subprocess.Process | None = None
     websocket: WebSocketApi | None = None
+    faults: FaultSwitch = field(default_factory=FaultSwitch)
+    supervisor: Supervisor = field(default_factory=Supervisor)
+    _endpoint: EmbeddedEndpoint | None = None
+    _template: Template | None = None
+    _queue_urls: dict[str, str] = field(default_factory=dict)
+    _users: list[dict[str, Any]] = field(default_factory=list)
     _pools: dict[str, FunctionPool] = field(default_factory=dict)
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _pollers: dict[str, StreamPoller | SqsPoller] = field(default_factory=dict)
     _site_runner: web.AppRunner | None = None
 
     @property
@@ -63,30 +85,23 @@ class Runtime:
     async def start(self) -> None:
         # Pollers block a thread in SQS long polls; the default pool (cores + 4) would starve.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=64, thread_name_prefix="baton"))
-        endpoint_port = free_port()
-        self.endpoint_url = f"http://127.0.0.1:{endpoint_port}"
-        self._endpoint = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "local.aws_endpoint", "--port", str(endpoint_port), stderr=asyncio.subprocess.DEVNULL
-        )
-        await asyncio.to_thread(_wait_for, f"{self.endpoint_url}/moto-api/")
-
+        self._endpoint = EmbeddedEndpoint(free_port())
+        self.endpoint_url = self._endpoint.url
         issuer_url = f"{self.base_url}/local/oidc"
-        template = Template(
+        self._template = template = Template(
             self.options.template,
             {"JwtIssuer": issuer_url, "JwtAudience": LOCAL_AUDIENCE, "ConsoleOrigin": self.base_url},
         )
-        provision.create_tables(template, self.endpoint_url)
-        queue_urls = provision.create_messaging(template, self.endpoint_url)
-        provision.verify_sender(template, self.endpoint_url)
-        client = provision.local_client("dynamodb", self.endpoint_url)
-        users = [user.model_dump(mode="json") for user in demo.seed(UserRepository(template.physical_name("DataTable"), client))]
+        await self._endpoint.start()
+        await self._provision()
+        self.supervisor.keep_running("aws_endpoint", self._run_endpoint, up_at_start=False)
 
         sources = template.event_sources()
         for name, spec in template.functions().items():
             environment = self._lambda_environment(spec.name, spec.memory, spec.timeout, spec.environment)
-            self._pools[name] = FunctionPool(spec, environment, self._pool_size(name, template, sources))
+            self._pools[name] = FunctionPool(spec, environment, self._pool_size(name, template, sources), self.faults)
         await asyncio.gather(*(pool.start() for pool in self._pools.values()))
-        self._start_pollers(template, sources, queue_urls)
+        self._start_pollers(template, sources)
 
         issuer = LocalIssuer.from_key_file(issuer_url, LOCAL_AUDIENCE, self.options.signing_key)
         authorizer = template.jwt_authorizer()
@@ -99,21 +114,72 @@ class Runtime:
             authorizer=JwtAuthorizer(authorizer.issuer, authorizer.audience, issuer.jwks()),
             issuer=issuer,
             cors=template.http_api().get("CorsConfiguration"),
-            users=lambda: users,
+            users=lambda: self._users,
             outbox=self._outbox,
             websocket=self.websocket,
-            aws_endpoint=self.endpoint_url,
-            pids=self.pids,
+            health=self.health,
+            faults=self.faults,
         )
         self._site_runner = web.AppRunner(gateway.app(), access_log=None)
         await self._site_runner.setup()
         await web.TCPSite(self._site_runner, "127.0.0.1", self.options.port).start()
         gateway.ready = True
 
+    async def _provision(self) -> None:
+        """Create the template's resources and the demo users on a fresh endpoint."""
+        template, endpoint = self._template, self.endpoint_url
+        assert template
+
+        def create() -> list[dict[str, Any]]:
+            provision.create_tables(template, endpoint)
+            self._queue_urls = provision.create_messaging(template, endpoint, self.options.max_visibility_timeout)
+            provision.verify_sender(template, endpoint)
+            users = UserRepository(template.physical_name("DataTable"), provision.local_client("dynamodb", endpoint))
+            return [user.model_dump(mode="json") for user in demo.seed(users)]
+
+        self._users = await asyncio.to_thread(create)
+
+    async def _run_endpoint(self, state: PartState) -> None:
+        assert self._endpoint
+        await self._endpoint.run(state, self._provision_again)
+
+    async def _provision_again(self) -> None:
+        await self._provision()
+        log.warning("The AWS endpoint started again, empty: tables, queues and demo users are provisioned anew")
+        if self.websocket:  # their connection records are gone: clients reconnect (and resume)
+            await self.websocket.close_all(1012, "Service restart")
+
     def pids(self) -> list[int]:
         """This process, the AWS endpoint and every warm execution environment."""
         workers = [pid for pool in self._pools.values() for pid in pool.pids()]
-        return [os.getpid(), *([self._endpoint.pid] if self._endpoint else []), *workers]
+        endpoint = self._endpoint.process.pid if self._endpoint and self._endpoint.running and self._endpoint.process else None
+        return [os.getpid(), *([endpoint] if endpoint else []), *workers]
+
+    async def health(self) -> dict[str, Any]:
+        """Each part's state; `down` names every part that is not up."""
+        assert self._endpoint and self.websocket
+        endpoint_state = self.supervisor.parts["aws_endpoint"]
+        endpoint_up = endpoint_state.up and await self._endpoint.reachable()
+        parts: dict[str, dict[str, Any]] = {
+            "aws_endpoint": {**endpoint_state.as_json(), "state": "up" if endpoint_up else "down", "url": self.endpoint_url},
+            "gateway": {"state": "up", "connections": len(self.websocket.connections)},
+        }
+        for name, pool in self._pools.items():
+            parts[f"function:{name}"] = pool.health()
+        for name, poller in self._pollers.items():
+            supervised = self.supervisor.parts[name]
+            up = supervised.up and poller.health.failing is None
+            parts[name] = {**supervised.as_json(), "state": "up" if up else "down", "failing": poller.health.failing}
+        down = [name for name, part in parts.items() if part["state"] != "up"]
+        return {
+            "status": "degraded" if down else "ok",
+            "down": down,
+            "parts": parts,
+            "faults": self.faults.as_json(),
+            "aws_endpoint": self.endpoint_url,
+            "connections": len(self.websocket.connections),
+            "pids": self.pids(),
+        }
 
     def _pool_size(self, function: str, template: Template, sources: list[EventSourceSpec]) -> int:
         """Warm environments per function: API traffic gets the configured size; a stream shard is
@@ -123,14 +189,14 @@ class Runtime:
         kinds = {source.kind for source in sources if source.function == function}
         return 1 if kinds == {"DynamoDB"} else 2
 
-    def _start_pollers(self, template: Template, sources: list[EventSourceSpec], queue_urls: dict[str, str]) -> None:
+    def _start_pollers(self, template: Template, sources: list[EventSourceSpec]) -> None:
         endpoint = self.endpoint_url
         sqs = provision.local_client("sqs", endpoint)
         for source in sources:
             pool = self._pools[source.function]
             poller: StreamPoller | SqsPoller
             if source.kind == "DynamoDB":
-                dlq = queue_urls.get(source.on_failure_queue) if source.on_failure_queue else None
+                dlq = self._queue_urls.get(source.on_failure_queue) if source.on_failure_queue else None
                 poller = StreamPoller(
                     source,
                     pool,
@@ -142,12 +208,13 @@ class Runtime:
                 poller.start_at_latest(template.physical_name(source.source))
             else:
                 arn = template.get_att(source.source, "Arn")
-                poller = SqsPoller(source, pool, sqs, queue_urls[source.source], arn, workers=pool.size)
-            self._tasks.append(asyncio.create_task(poller.run(), name=f"poller:{source.function}"))
+                poller = SqsPoller(source, pool, sqs, self._queue_urls[source.source], arn, workers=pool.size)
+            self._pollers[poller.health.name] = poller
+            self.supervisor.keep_running(poller.health.name, _runner(poller))
 
     async def _outbox(self) -> list[dict[str, Any]]:
         def fetch() -> list[dict[str, Any]]:
-            with urllib.request.urlopen(f"{self.endpoint_url}{OUTBOX_PATH}", timeout=5) as reply:  # noqa: S310 (our own endpoint)
+            with urllib.request.urlopen(f"{self.endpoint_url}{OUTBOX_PATH}", timeout=2) as reply:  # noqa: S310 (our own endpoint)
                 return list(json.load(reply))
 
         return await asyncio.to_thread(fetch)
@@ -164,6 +231,7 @@ class Runtime:
             "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory),
             "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout),
+            **LOCAL_CLIENT_ENVIRONMENT,
             **variables,
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally, whatever XRayTracing says
             # The WebSocket and Management APIs are served by the gateway itself.
@@ -172,19 +240,14 @@ class Runtime:
         }
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        await self.supervisor.stop()
         if self.websocket:
-            for live in list(self.websocket.connections.values()):
-                with contextlib.suppress(Exception):
-                    await live.socket.close(code=1001, message=b"Server stopping")
+            await self.websocket.close_all(1001, "Server stopping")
         if self._site_runner:
             await self._site_runner.cleanup()
         await asyncio.gather(*(pool.stop() for pool in self._pools.values()))
-        if self._endpoint and self._endpoint.returncode is None:
-            self._endpoint.terminate()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._endpoint.wait(), 5)
+        if self._endpoint:
+            await self._endpoint.stop()
 
     def banner(self) -> str:
         url = self.base_url
@@ -206,19 +269,15 @@ class Runtime:
         )
 
 
-def _wait_for(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (our own http://127.0.0.1 URL)
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+def _runner(poller: StreamPoller | SqsPoller) -> Any:
+    async def run(_: PartState) -> None:
+        await poller.run()
+
+    return run
 
 
 async def serve(options: RuntimeOptions) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     runtime = Runtime(options)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -240,8 +299,16 @@ def options_from_env(argv: list[str]) -> RuntimeOptions:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     parser.add_argument("--signing-key", type=Path, default=os.environ.get("BATON_LOCAL_SIGNING_KEY") or None)
     parser.add_argument("--pool-size", type=int, default=int(os.environ.get("BATON_LOCAL_POOL_SIZE", "4")))
+    parser.add_argument(
+        "--max-visibility-timeout",
+        type=int,
+        default=int(os.environ.get("BATON_LOCAL_MAX_VISIBILITY_TIMEOUT", "0")) or None,
+        help="cap the queues' visibility timeouts (seconds), so failed messages come back sooner (tests)",
+    )
     args = parser.parse_args(argv)
-    return RuntimeOptions(port=args.port, signing_key=args.signing_key, pool_size=args.pool_size)
+    return RuntimeOptions(
+        port=args.port, signing_key=args.signing_key, pool_size=args.pool_size, max_visibility_timeout=args.max_visibility_timeout
+    )
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -70,6 +70,11 @@ class WebSocketApi:
         app.router.add_get("/@connections/{connection_id}", self.get_connection)
         app.router.add_delete("/@connections/{connection_id}", self.delete_connection)
 
+    async def close_all(self, code: int, reason: str) -> None:
+        for live in list(self.connections.values()):
+            with contextlib.suppress(Exception):
+                await live.socket.close(code=code, message=reason.encode())
+
     # --- the WebSocket API --------------------------------------------------------------------
     async def connect(self, request: web.Request) -> web.StreamResponse:
         connection_id = _connection_id()

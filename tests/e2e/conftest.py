@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -43,16 +45,53 @@ class Stack:
         headers = {"Authorization": f"Bearer {self.token(email)}"} if email else {}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
 
+    def health(self) -> httpx.Response:
+        return httpx.get(f"{self.base_url}/local/health", timeout=10)
+
+    def aws(self, service: str) -> Any:
+        """A boto3 client of the runtime's embedded AWS endpoint."""
+        endpoint = self.health().json()["aws_endpoint"]
+        return boto3.client(  # type: ignore[call-overload]
+            service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        )
+
+    def fault(self, function: str, mode: str, count: int) -> None:
+        reply = httpx.post(f"{self.base_url}/local/faults", json={"function": function, "mode": mode, "count": count})
+        assert reply.status_code == 200, reply.text
+
+    def clear_faults(self) -> None:
+        assert httpx.delete(f"{self.base_url}/local/faults").status_code == 200
+
+    def wait_healthy(self, seconds: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        while (reply := self.health()).status_code != 200:
+            assert time.monotonic() < deadline, f"still not healthy: {reply.json().get('detail')}"
+            time.sleep(0.2)
+        return dict(reply.json())
+
+    def outbox_to(self, address: str, subject_part: str) -> list[dict[str, Any]]:
+        mails = httpx.get(f"{self.base_url}/local/outbox").json()
+        return [m for m in mails if address in m["to"] and subject_part in m["subject"] + m["text"]]
+
+
+def eventually(check: Callable[[], Any], seconds: float, what: str) -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not (result := check()):
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
+        time.sleep(0.1)
+    return result
+
 
 @contextlib.contextmanager
-def start_stack(folder: Path) -> Iterator[Stack]:
+def start_stack(folder: Path, extra_args: list[str] | None = None) -> Iterator[Stack]:
     """`python -m local` on a free port, with a signing key the tests own."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     (folder / "signing-key.pem").write_bytes(key)
     log = folder / "runtime.log"
-    with launched(log, signing_key=folder / "signing-key.pem") as base_url:
+    with launched(log, signing_key=folder / "signing-key.pem", extra_args=extra_args) as base_url:
         yield Stack(base_url, key, f"{base_url}/local/oidc", log)
 
 
@@ -60,3 +99,24 @@ def start_stack(folder: Path) -> Iterator[Stack]:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with start_stack(tmp_path_factory.mktemp("runtime")) as running:
         yield running
+
+
+# Failed SQS messages come back after 2 s rather than the template's 60/180 s, so fault tests are quick.
+FAULT_VISIBILITY_SECONDS = 2
+
+
+@pytest.fixture(scope="session")
+def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A runtime of its own for the tests that break it on purpose."""
+    folder = tmp_path_factory.mktemp("faults")
+    with start_stack(folder, ["--max-visibility-timeout", str(FAULT_VISIBILITY_SECONDS)]) as running:
+        yield running
+
+
+@pytest.fixture
+def faulty(fault_stack: Stack) -> Iterator[Stack]:
+    """The fault runtime, healthy and with no fault armed, before and after the test."""
+    fault_stack.clear_faults()
+    fault_stack.wait_healthy()
+    yield fault_stack
+    fault_stack.clear_faults()
