@@ -69,9 +69,22 @@ class Stack:
             time.sleep(0.2)
         return dict(reply.json())
 
-    def outbox_to(self, address: str, subject_part: str) -> list[dict[str, Any]]:
+    def outbox_to(self, address: str, text_part: str) -> list[dict[str, Any]]:
+        """Emails SES accepted for `address` whose subject or text contains `text_part`."""
         mails = httpx.get(f"{self.base_url}/local/outbox").json()
-        return [m for m in mails if address in m["to"] and subject_part in m["subject"] + m["text"]]
+        return [m for m in mails if address in m["to"] and text_part in m["subject"] + m["text"]]
+
+    def escalate(self, email: str = "junior@acme.test", intake: dict[str, Any] | None = None) -> tuple[str, str]:
+        """A new session of `email` escalated at once: (session id, handoff id)."""
+        with self.client(email) as client:
+            session = client.post("/api/v1/ai-sessions", json={"intake_type": "ticket", "intake_content": intake or {}})
+            assert session.status_code == 201, session.text
+            handoff = client.post(f"/api/v1/ai-sessions/{session.json()['id']}/handoff", json={"intent": "escalate"})
+            assert handoff.status_code == 201, handoff.text
+            return str(session.json()["id"]), str(handoff.json()["id"])
+
+    def worker_pids(self, function: str) -> list[int]:
+        return list(self.health().json()["parts"][f"function:{function}"]["pids"])
 
 
 def eventually(check: Callable[[], Any], seconds: float, what: str) -> Any:

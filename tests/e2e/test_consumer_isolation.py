@@ -1,44 +1,83 @@
-"""A failing consumer never blocks another: a broken push path, email still goes out.
+"""A failing consumer never blocks another, and loses nothing: the local fault switch breaks one on purpose.
 
-Uses a runtime of its own, because it breaks it on purpose.
+Runs on the fault runtime (`faulty`), whose queues redeliver failed messages after 2 s.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+import asyncio
 
-import boto3
-import httpx
-import pytest
+from tests.e2e.conftest import Stack, eventually
+from tests.e2e.live import Live
 
-from tests.e2e.conftest import Stack, start_stack
+SENIOR = "senior@acme.test"
 
 
-@pytest.fixture(scope="module")
-def broken_push(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with start_stack(tmp_path_factory.mktemp("broken")) as stack:
-        endpoint = httpx.get(f"{stack.base_url}/local/health").json()["aws_endpoint"]
-        aws = {"endpoint_url": endpoint, "region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
-        # Break the push consumer: the table it reads connections from is gone.
-        boto3.client("dynamodb", **aws).delete_table(TableName="ConnectionsTable")
-        yield stack
+def test_email_flows_while_push_fails_and_the_push_comes_once_push_recovers(faulty: Stack) -> None:
+    async def scenario() -> None:
+        async with Live(faulty, SENIOR) as senior:
+            # Given the push function failing every invocation
+            faulty.fault("PushFunction", "fail", 1000)
+            # When a junior escalates
+            _, handoff_id = await asyncio.to_thread(faulty.escalate)
+            # Then the email goes out while push keeps failing, and nothing is pushed
+            await asyncio.to_thread(eventually, lambda: faulty.outbox_to(SENIOR, handoff_id), 15, "the escalation email")
+            assert [m for m in await senior.silence(1) if m.get("handoff", {}).get("id") == handoff_id] == []
+            # And once push works again, the held event arrives: nothing was lost
+            faulty.clear_faults()
+            await senior.next_for(handoff_id, "handoff_created", timeout=15)
+
+    asyncio.run(scenario())
 
 
-def test_email_is_delivered_while_the_push_consumer_fails(broken_push: Stack) -> None:
-    stack = broken_push
-    endpoint = httpx.get(f"{stack.base_url}/local/health").json()["aws_endpoint"]
-    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    push_queue = sqs.get_queue_url(QueueName="PushQueue")["QueueUrl"]
-    # When a junior escalates
-    with stack.client("junior@acme.test") as junior:
-        session = junior.post("/api/v1/ai-sessions", json={"intake_type": "ticket", "intake_content": {}}).json()
-        assert junior.post(f"/api/v1/ai-sessions/{session['id']}/handoff", json={"intent": "escalate"}).status_code == 201
-    # Then the emails go out
-    deadline = time.monotonic() + 15
-    while len(httpx.get(f"{stack.base_url}/local/outbox").json()) < 4:
-        assert time.monotonic() < deadline, "email was held up by the failing push consumer"
-        time.sleep(0.2)
-    # While the push consumer keeps failing: its event is still on its queue, not lost
-    attributes = sqs.get_queue_attributes(QueueUrl=push_queue, AttributeNames=["All"])["Attributes"]
-    assert int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"]) >= 1
+def test_push_flows_while_email_fails_and_the_email_goes_once_email_recovers(faulty: Stack) -> None:
+    async def scenario() -> None:
+        async with Live(faulty, SENIOR) as senior:
+            # Given the email function failing every invocation
+            faulty.fault("EmailFunction", "fail", 1000)
+            # When a junior escalates
+            _, handoff_id = await asyncio.to_thread(faulty.escalate)
+            # Then the push arrives at once, while no email goes out
+            await senior.next_for(handoff_id, "handoff_created", timeout=5)
+            await asyncio.sleep(1)
+            assert faulty.outbox_to(SENIOR, handoff_id) == []
+            # And once email works again, the email goes out: nothing was lost
+            faulty.clear_faults()
+            await asyncio.to_thread(eventually, lambda: faulty.outbox_to(SENIOR, handoff_id), 15, "the held email")
+
+    asyncio.run(scenario())
+
+
+def test_the_stream_router_fails_then_recovers_and_nothing_is_lost(faulty: Stack) -> None:
+    failures = faulty.aws("sqs").get_queue_url(QueueName="StreamFailures")["QueueUrl"]
+
+    async def scenario() -> None:
+        async with Live(faulty, SENIOR) as senior:
+            # Given the stream router failing its next three invocations (the mapping retries five times)
+            faulty.fault("StreamRouterFunction", "fail", 3)
+            # When a junior escalates
+            _, handoff_id = await asyncio.to_thread(faulty.escalate)
+            # Then, retried, the event reaches both consumers
+            await senior.next_for(handoff_id, "handoff_created", timeout=15)
+            await asyncio.to_thread(eventually, lambda: faulty.outbox_to(SENIOR, handoff_id), 15, "the escalation email")
+        # And the fault was used up, and nothing went to the stream's on-failure destination
+        assert faulty.health().json()["faults"] == {}
+        sqs = faulty.aws("sqs")
+        attributes = sqs.get_queue_attributes(QueueUrl=failures, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == "0"
+
+    asyncio.run(scenario())
+
+
+def test_the_fault_switch_refuses_unknown_functions_and_bad_modes(faulty: Stack) -> None:
+    import httpx
+
+    # When a fault is asked for a function the template does not have, or with a mode that does not exist
+    unknown = httpx.post(f"{faulty.base_url}/local/faults", json={"function": "NoSuchFunction", "mode": "fail"})
+    bad_mode = httpx.post(f"{faulty.base_url}/local/faults", json={"function": "PushFunction", "mode": "explode"})
+    string_count = httpx.post(f"{faulty.base_url}/local/faults", json={"function": "PushFunction", "mode": "fail", "count": "2"})
+    # Then 404 and 422, as JSON that says why, and nothing is armed
+    assert unknown.status_code == 404 and "PushFunction" in unknown.json()["detail"]
+    assert bad_mode.status_code == 422 and bad_mode.json()["errors"][0]["loc"] == ["mode"]
+    assert string_count.status_code == 422
+    assert httpx.get(f"{faulty.base_url}/local/faults").json() == {"faults": {}}
