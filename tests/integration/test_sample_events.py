@@ -18,6 +18,11 @@ EXPECTED = {
     # The sample session/handoff do not exist in an empty table: a clean 404, never a 500.
     "api_create_handoff": 404,
     "api_claim_handoff": 404,
+    "api_release_handoff": 404,
+    "api_reassign_handoff": 404,
+    "api_escalate_handoff": 404,
+    "api_withdraw_handoff": 404,
+    "api_get_timeline": 404,
 }
 
 
