@@ -5,24 +5,36 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
+CHECKOV := $(VENV)/checkov/bin/checkov
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
+# uv copies from its cache when it cannot hardlink (another filesystem): say so once, not per package.
+export UV_LINK_MODE := copy
 # `sam build` for the python3.13 runtime needs python3.13 on PATH (pyenv has it here).
 PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
+# Left out of the layer's lock: the Lambda runtime provides them.
+PROVIDED_BY_LAMBDA := boto3 botocore s3transfer urllib3 python-dateutil six jmespath
 
-.PHONY: help install dev test unit lint typecheck validate build bench clean
+.PHONY: help install dev test unit lint typecheck validate build bench lock smoke publish-console clean
 
 help:
 	@echo "make dev       run baton locally on http://127.0.0.1:$(PORT) (PORT=... to change)"
-	@echo "make test      lint, type-check, validate the template, run every test"
+	@echo "make test      lint, type-check, validate the template (cfn-lint + serverless rules, sam, checkov), run every test"
 	@echo "make build     sam build (python3.13, arm64)"
+	@echo "make smoke     STACK=<stack> [REGION=...] after a deploy, or BASE_URL=http://127.0.0.1:3000 against make dev"
+	@echo "make publish-console STACK=<stack> [REGION=...]  upload web/ with a config.json from the stack's outputs"
+	@echo "make lock      re-pin requirements-*.txt and layers/baton/requirements.txt from their .in files"
 	@echo "make bench     benchmarks against a local runtime they start themselves"
 	@echo "make lint | typecheck | validate | unit"
 
-$(VENV)/.ready: requirements-dev.txt
+# Locked installs through uv (itself pinned with hashes): the dev tools, and checkov in its own environment.
+$(VENV)/.ready: requirements-uv.txt requirements-dev.txt requirements-checkov.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check --no-deps --require-hashes -r requirements-uv.txt
+	$(UV) pip sync --python $(BIN)/python --require-hashes requirements-dev.txt
+	$(UV) venv --allow-existing --python $(PYTHON) $(VENV)/checkov
+	$(UV) pip sync --python $(VENV)/checkov/bin/python --require-hashes requirements-checkov.txt
 	@# Make the repository's packages importable in the venv, as `pip install -e` would.
 	$(BIN)/python -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "baton-dev.pth").write_text("$(CURDIR)\n$(CURDIR)/layers/baton\n")'
 	touch $@
@@ -38,10 +50,12 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+	$(BIN)/mypy tools
 
 validate: install
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint
+	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
 
 unit: install
 	$(BIN)/pytest tests/unit -q
@@ -55,6 +69,21 @@ build: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# After a deploy: STACK=baton-dev [REGION=eu-west-1] make smoke; against `make dev`: BASE_URL=http://127.0.0.1:3000 make smoke
+smoke: install
+	$(BIN)/python -m tools.smoke $(if $(BASE_URL),--base-url $(BASE_URL),--stack $(STACK)) $(if $(REGION),--region $(REGION))
+
+publish-console: install
+	@if [ -z "$(STACK)" ]; then echo "STACK=<stack name> make publish-console"; exit 1; fi
+	$(BIN)/python -m tools.publish_console --stack $(STACK) $(if $(REGION),--region $(REGION))
+
+lock: install
+	$(UV) pip compile --quiet --universal --generate-hashes requirements-uv.in -o requirements-uv.txt
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes requirements-dev.in -o requirements-dev.txt
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes requirements-checkov.in -o requirements-checkov.txt
+	cd layers/baton && ../../$(UV) pip compile --quiet --python-version 3.13 --python-platform aarch64-manylinux2014 --generate-hashes \
+		-c ../../requirements-dev.txt $(addprefix --no-emit-package ,$(PROVIDED_BY_LAMBDA)) requirements.in -o requirements.txt
 
 clean:
 	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache

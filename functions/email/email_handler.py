@@ -76,13 +76,15 @@ def record_handler(record: SQSRecord) -> None:
         return  # the subscription's filter policy should never let these through
     deps = dependencies()
     to_retry = 0
-    for recipient in notify.recipients(event, deps.users.list_by_account(event.account_id)):
+    recipients = notify.recipients(event, deps.users.list_by_account(event.account_id))
+    for recipient in recipients:
         email = notify.compose(event, recipient, deps.console_url)
         try:
             deps.send_once(delivery=Delivery(event_id=event.event_id, recipient_id=recipient.id, email=email))
         except Transient as error:
             to_retry += 1  # the others still get theirs now; this one comes back with the redelivery
             logger.warning("email deferred", extra={**event.log_fields(), "recipient_id": recipient.id, **error.extra})
+    logger.info("emailed", extra={**event.log_fields(), "recipients": len(recipients), "deferred": to_retry})
     if to_retry:
         raise Transient(f"{to_retry} escalation emails were deferred by SES; the event will be redelivered.")
 

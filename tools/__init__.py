@@ -1,0 +1,1 @@
+"""Operator tools: post-deploy smoke check, console publishing."""
