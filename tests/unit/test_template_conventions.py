@@ -76,3 +76,134 @@ def test_xray_tracing_parameter_sets_lambda_tracing_and_powertools_alike(tracing
     # Then every function's Tracer agrees with Lambda's tracing mode (no X-Ray SDK import when off)
     assert template.doc["Globals"]["Function"]["Tracing"] == {"Ref": "XRayTracing"}
     assert {spec.environment["POWERTOOLS_TRACE_DISABLED"] for spec in functions.values()} == {disabled}
+
+
+def _alarmed_queues(template: Template) -> set[str]:
+    alarms = template.of_type("AWS::CloudWatch::Alarm").values()
+    return {
+        dimension["Value"]["Fn::GetAtt"][0]
+        for alarm in alarms
+        if alarm["Properties"].get("Namespace") == "AWS/SQS"
+        for dimension in alarm["Properties"].get("Dimensions", [])
+        if dimension["Name"] == "QueueName"
+    }
+
+
+def test_every_queue_has_an_alarm_and_every_dead_letter_queue_alarms_on_its_first_message(template: Template) -> None:
+    # Given every queue of the template, and which of them are dead-letter queues or on-failure destinations
+    queues = set(template.of_type("AWS::SQS::Queue"))
+    dead_letters = {
+        spec["RedrivePolicy"]["deadLetterTargetArn"].rsplit(":", 1)[-1]
+        for spec in template.queues().values()
+        if "RedrivePolicy" in spec
+    }
+    dead_letters |= {source.on_failure_queue for source in template.event_sources() if source.on_failure_queue}
+    # Then each queue has an alarm on the alarm topic
+    assert queues == _alarmed_queues(template)
+    for alarm in template.of_type("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    # And a dead-letter queue alarms as soon as one message is in it
+    for name, alarm in template.of_type("AWS::CloudWatch::Alarm").items():
+        props = alarm["Properties"]
+        queue = next((d["Value"]["Fn::GetAtt"][0] for d in props.get("Dimensions", []) if d["Name"] == "QueueName"), None)
+        if queue in dead_letters:
+            assert props["MetricName"] == "ApproximateNumberOfMessagesVisible" and props["Threshold"] == 0, name
+
+
+def test_every_function_alarms_on_errors_and_throttles(template: Template) -> None:
+    watched = {
+        (alarm["Properties"]["MetricName"], alarm["Properties"]["Dimensions"][0]["Value"]["Ref"])
+        for alarm in template.of_type("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["Namespace"] == "AWS/Lambda"
+    }
+    for function in _functions(template):
+        assert {("Errors", function), ("Throttles", function)} <= watched, function
+
+
+def test_every_sns_subscription_to_a_queue_has_a_dead_letter_queue(template: Template) -> None:
+    for name, spec in template.of_type("AWS::SNS::Subscription").items():
+        if spec["Properties"]["Protocol"] == "sqs":
+            assert spec["Properties"]["RedrivePolicy"]["deadLetterTargetArn"], name
+
+
+def _stage_tag(tags: Any) -> Any:
+    if isinstance(tags, list):
+        return next((tag["Value"] for tag in tags if tag["Key"] == "stage"), None)
+    return (tags or {}).get("stage")
+
+
+def test_every_taggable_resource_carries_the_stage_tag() -> None:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    # Given the template with every optional resource present (console, alarm email, Cognito pool and its UI)
+    template = Template(
+        ROOT / "template.yaml", {"HostConsole": "true", "AlarmEmail": "ops@msp.example", "CognitoDomainPrefix": "x"}
+    )
+    functions_tags = template.doc["Globals"]["Function"]["Tags"]
+    assert _stage_tag(functions_tags) == {"Ref": "Stage"}
+    # Then every resource whose type takes tags (per CloudFormation's schema) has stage = the Stage parameter
+    for name, spec in template.resources.items():
+        kind = spec["Type"]
+        if kind == "AWS::Serverless::Function":
+            continue  # Globals.Function.Tags, checked above
+        if kind == "AWS::Serverless::HttpApi":
+            assert _stage_tag(spec["Properties"].get("Tags")) == {"Ref": "Stage"}, name
+            continue
+        if kind.startswith("AWS::Serverless::"):
+            continue
+        tagging = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", kind).schema.get("tagging", {})
+        if tagging.get("taggable") and "tagProperty" in tagging:
+            tag_property = tagging["tagProperty"].rsplit("/", 1)[-1]
+            assert _stage_tag(spec["Properties"].get(tag_property)) == {"Ref": "Stage"}, name
+
+
+def test_the_websocket_stage_redeploys_when_its_routes_change(template: Template) -> None:
+    # A stage pinned to a Deployment resource keeps serving the routes of the day it was created.
+    (stage,) = template.of_type("AWS::ApiGatewayV2::Stage").values()
+    assert stage["Properties"]["AutoDeploy"] is True
+    assert "DeploymentId" not in stage["Properties"]
+    assert not template.of_type("AWS::ApiGatewayV2::Deployment")
+    routes = set(template.of_type("AWS::ApiGatewayV2::Route"))
+    assert routes <= set(stage["DependsOn"])
+
+
+def test_the_websocket_stage_waits_for_the_account_logging_role(template: Template) -> None:
+    (stage,) = template.of_type("AWS::ApiGatewayV2::Stage").values()
+    assert "AccessLogSettings" in stage["Properties"]
+    assert "ApiGatewayLoggingReady" in stage["DependsOn"]
+    handle = template.resources["ApiGatewayLoggingReady"]
+    assert handle["Metadata"]["account"]["Fn::If"][1] == {"Ref": "ApiGatewayAccount"}
+
+
+def test_the_user_pool_is_protected_from_deletion_and_replacement(template: Template) -> None:
+    pool = template.resources["UserPool"]
+    assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
+    assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
+
+
+def test_the_sender_has_no_deployable_default() -> None:
+    # Given the template's SenderEmail parameter and its rules
+    template = Template(ROOT / "template.yaml")
+    default = template.doc["Parameters"]["SenderEmail"]["Default"]
+    (assertion,) = template.doc["Rules"]["SenderEmailIsSet"]["Assertions"]
+    # Then a deploy that keeps the local runtime's default is refused by CloudFormation, with the parameter named
+    assert assertion["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "SenderEmail"}, default]}]}
+    assert "SenderEmail" in assertion["AssertDescription"]
+
+
+def test_no_ttl_is_declared_on_an_attribute_nothing_writes(template: Template) -> None:
+    # The data table keeps everything (handoffs and their timeline are the audit trail); the other tables expire items.
+    tables = template.tables()
+    assert "TimeToLiveSpecification" not in tables["DataTable"]
+    assert tables["ConnectionsTable"]["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
+
+
+def test_the_hosted_console_sets_cors_and_the_cognito_callback_from_its_own_distribution() -> None:
+    # Given the template with the console hosted in the stack
+    template = Template(ROOT / "template.yaml", {"HostConsole": "true"})
+    distribution_domain = template.get_att("ConsoleDistribution", "DomainName")
+    # Then CORS, the Cognito callback and the console URL in emails are the distribution's own origin
+    assert template.http_api()["CorsConfiguration"]["AllowOrigins"] == [f"https://{distribution_domain}"]
+    client = template.resolve(template.resources["UserPoolClient"]["Properties"])
+    assert client["CallbackURLs"] == [f"https://{distribution_domain}/"]
+    assert {spec.environment["CONSOLE_URL"] for spec in template.functions().values()} == {f"https://{distribution_domain}"}
