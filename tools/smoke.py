@@ -30,6 +30,7 @@ import websockets
 from baton.models import Role, User
 from baton.repositories import keys
 from baton.repositories.users import UserRepository
+from tools.stack import stack_outputs
 
 PUSH_TIMEOUT_S = 15
 EMAIL_TIMEOUT_S = 60
@@ -219,11 +220,6 @@ class DataTable:
             for page in pages:
                 for item in page["Items"]:
                     self.delete({"pk": item["pk"]["S"], "sk": item["sk"]["S"]})
-
-
-def stack_outputs(aws: boto3.session.Session, stack: str) -> dict[str, str]:
-    (described,) = aws.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
-    return {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
 
 
 def _unset() -> Identity:

@@ -1,0 +1,83 @@
+"""Publish the console to the stack's own bucket and CloudFront distribution (HostConsole=true).
+
+    python -m tools.publish_console --stack baton-pilot [--region eu-west-1]
+
+Uploads web/ with a config.json written from the stack's outputs (API URL, Cognito hosted UI and client),
+then invalidates the distribution's cache so browsers get the new files at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from tools.stack import stack_outputs
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".json": "application/json"}
+
+
+class NotHosted(RuntimeError):
+    pass
+
+
+def console_config(outputs: dict[str, str]) -> dict[str, Any]:
+    """web/config.json for this stack: Cognito's hosted UI when the stack has one, else a pasted token."""
+    hosted_ui = outputs.get("CognitoHostedUiUrl", "")
+    return {
+        "apiBaseUrl": outputs["HttpApiUrl"],
+        "signIn": "cognito" if hosted_ui else "token",
+        "cognito": {"domain": hosted_ui, "clientId": outputs.get("UserPoolClientId", ""), "scopes": "openid email profile"},
+        "pingSeconds": 240,
+    }
+
+
+def publish(outputs: dict[str, str], s3: Any, cloudfront: Any, web: Path = WEB) -> list[str]:
+    """Every file of web/ (its config.json replaced by the stack's), then an invalidation. Returns the keys."""
+    if "ConsoleBucketName" not in outputs:
+        raise NotHosted("this stack does not host the console: deploy it with HostConsole=true")
+    bucket = outputs["ConsoleBucketName"]
+    uploaded = []
+    for path in sorted(p for p in web.rglob("*") if p.is_file() and p.name != "config.json"):
+        key = path.relative_to(web).as_posix()
+        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=_content_type(path))
+        uploaded.append(key)
+    config = json.dumps(console_config(outputs), indent=2).encode()
+    s3.put_object(Bucket=bucket, Key="config.json", Body=config, ContentType="application/json", CacheControl="no-cache")
+    uploaded.append("config.json")
+    cloudfront.create_invalidation(
+        DistributionId=outputs["ConsoleDistributionId"],
+        InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": f"publish-console-{time.time_ns()}"},
+    )
+    return uploaded
+
+
+def _content_type(path: Path) -> str:
+    return CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--region", help="the stack's region (default: your AWS configuration's)")
+    args = parser.parse_args(argv)
+    aws = boto3.session.Session(region_name=args.region)
+    outputs = stack_outputs(aws, args.stack)
+    try:
+        uploaded = publish(outputs, aws.client("s3"), aws.client("cloudfront"))
+    except NotHosted as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"published {len(uploaded)} files; the console is at {outputs['ConsoleUrl']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
