@@ -73,8 +73,9 @@ def _timeline(handoff: Handoff) -> list[TimelineEntryOut]:
 
 
 def _no_body() -> None:
-    """Actions that take no input refuse one, rather than ignore what the caller thought they sent."""
-    if (app.current_event.body or "").strip():
+    """Actions that take no input refuse one (an empty object aside), rather than ignore what the caller meant."""
+    text = (app.current_event.decoded_body or "").strip()
+    if text and text.replace(" ", "") != "{}":
         raise Invalid("This endpoint takes no request body.")
 
 

@@ -11,6 +11,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from tests.e2e.conftest import Stack
+from tests.event_contract import checked
 
 
 class Live:
@@ -46,6 +47,8 @@ class Live:
         async with asyncio.timeout(timeout):
             while True:
                 message: dict[str, Any] = json.loads(await self.socket.recv())
+                if str(message.get("type", "")).startswith("handoff_"):
+                    checked(message)  # every event a test sees follows the published contract
                 if kind is None or message.get("type") == kind:
                     return message
 
