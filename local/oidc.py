@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 TOKEN_LIFETIME_SECONDS = 3600
+MAX_TOKEN_BYTES = 10 * 1024  # API Gateway's HTTP API takes header values of up to 10 KB
+_NUMERIC_DATES = ("exp", "nbf", "iat")
 
 
 class LocalIssuer:
@@ -80,7 +82,9 @@ class TokenRejected(Exception):
 
 @dataclass(frozen=True)
 class JwtAuthorizer:
-    """Checks signature (RS256, key by kid from the JWKS), `iss`, `aud`, `exp` and `nbf`."""
+    """Checks signature (RS256, key by kid from the JWKS), `iss`, `aud`, `exp` and `nbf`, with strict
+    claim types: a date is a JSON number (never a numeric string), `sub` a non-empty string.
+    Header parameters that point elsewhere for a key (`jku`, `x5u`, `jwk`) are never followed."""
 
     issuer: str
     audience: list[str]
@@ -97,6 +101,8 @@ class JwtAuthorizer:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise TokenRejected("The Authorization header must be 'Bearer <token>'.")
+        if len(token) > MAX_TOKEN_BYTES:
+            raise TokenRejected("The token is too large.")
         try:
             header = jwt.get_unverified_header(token.strip())
             if header.get("alg") != "RS256":
@@ -104,15 +110,13 @@ class JwtAuthorizer:
             key = self._keys.get(header.get("kid", ""))
             if key is None:
                 raise TokenRejected("The token was signed with a key the issuer does not publish.")
-            return dict(
-                jwt.decode(
-                    token.strip(),
-                    key=key,
-                    algorithms=["RS256"],
-                    audience=self.audience,
-                    issuer=self.issuer,
-                    options={"require": ["exp", "iss", "sub"]},
-                )
+            claims = jwt.decode(
+                token.strip(),
+                key=key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iss", "sub"]},
             )
         except jwt.ExpiredSignatureError as error:
             raise TokenRejected("The token has expired; get a new one.") from error
@@ -122,3 +126,15 @@ class JwtAuthorizer:
             raise TokenRejected("The token is for another audience.") from error
         except jwt.PyJWTError as error:
             raise TokenRejected("The token is not a valid JWT.") from error
+        _check_claim_types(claims)
+        return dict(claims)
+
+
+def _check_claim_types(claims: dict[str, Any]) -> None:
+    """PyJWT reads `"exp": "99999999999"` as a number; a JWT's dates are JSON numbers (RFC 7519 §2)."""
+    for name in _NUMERIC_DATES:
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise TokenRejected(f"The token's {name} claim must be a number (seconds since the epoch).")
+    if not isinstance(claims.get("sub"), str) or not claims["sub"]:
+        raise TokenRejected("The token's sub claim must be a non-empty string.")

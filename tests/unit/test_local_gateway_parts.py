@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import jwt
 import pytest
 
 from local.http_api import Router, build_event, to_response
@@ -88,3 +91,14 @@ def test_template_resolves_local_names_and_the_authorizer(template: Template) ->
         "open_queue_by_intent",
         "handoff_changes",
     }
+
+
+@pytest.mark.parametrize(("claim", "value"), [("exp", "9999999999"), ("nbf", "0"), ("iat", True), ("sub", 7), ("sub", "")])
+def test_authorizer_refuses_claims_of_the_wrong_type(claim: str, value: object) -> None:
+    # Given a token the issuer signed, whose claim has a value PyJWT alone would coerce or let through
+    issuer = LocalIssuer("http://i", "aud")
+    claims = jwt.decode(issuer.token_for("u", "u@x.test"), options={"verify_signature": False}) | {claim: value}
+    token = jwt.api_jws.encode(json.dumps(claims).encode(), issuer._private_key, "RS256", {"kid": issuer.kid})
+    # When it is checked, Then it is refused, naming the claim
+    with pytest.raises(TokenRejected, match=claim):
+        JwtAuthorizer("http://i", ["aud"], issuer.jwks()).claims(f"Bearer {token}")
