@@ -72,6 +72,7 @@ bench: install
 
 # After a deploy: STACK=baton-dev [REGION=eu-west-1] make smoke; against `make dev`: BASE_URL=http://127.0.0.1:3000 make smoke
 smoke: install
+	@if [ -z "$(STACK)$(BASE_URL)" ]; then echo "STACK=<stack name> [REGION=...] make smoke, or BASE_URL=http://127.0.0.1:3000 make smoke"; exit 1; fi
 	$(BIN)/python -m tools.smoke $(if $(BASE_URL),--base-url $(BASE_URL),--stack $(STACK)) $(if $(REGION),--region $(REGION))
 
 publish-console: install
