@@ -36,6 +36,10 @@ def register(app: APIGatewayHttpResolver, logger: Logger) -> None:
         ]
         return error_response(422, _summary(errors), {"errors": errors})
 
+    @app.exception_handler(RecursionError)
+    def too_deep(_: RecursionError) -> Response[str]:
+        return error_response(400, "The request body is nested too deeply to read.")
+
     @app.exception_handler(UnicodeDecodeError)
     def not_utf8(_: UnicodeDecodeError) -> Response[str]:
         return error_response(400, "The request body is not valid JSON (it is not even UTF-8 text).")

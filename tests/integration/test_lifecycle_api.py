@@ -76,7 +76,11 @@ def test_a_handoffs_whole_life_is_one_timeline_and_one_event_per_change(
     assert (timeline[5]["to_user_id"], timeline[5]["to_user_name"]) == (senior2.id, senior2.display_name)
     context = api.call("GET", path, senior).body
     assert context["timeline"] == timeline and context["allowed_actions"] == []
-    assert (context["handoff"]["status"], context["handoff"]["intent"], context["handoff"]["version"]) == ("resolved", "escalate", 7)
+    assert (context["handoff"]["status"], context["handoff"]["intent"], context["handoff"]["version"]) == (
+        "resolved",
+        "escalate",
+        7,
+    )
     # And the stream made exactly one contract-valid event per change, in version order
     _route()
     pushed = _drain(aws["PushQueue"])

@@ -14,7 +14,7 @@ INTAKE_DEPTH_MAX = 32
 
 
 class RequestBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")  # no stripping: what the product sends is stored as sent
 
 
 class SessionCreate(RequestBody):

@@ -1,0 +1,92 @@
+"""The product's own JSON is stored faithfully or refused up front with a clear 4xx, never a 500."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from baton.models import User
+from tests.integration.conftest import ApiClient
+
+SESSION = {"intake_type": "ticket", "intake_content": {}}
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**60), max_value=10**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"": "an empty key", "ratio": 0.1, "tiny": 5e-324, "huge": 1.7976931348623157e308},
+        {"big": 10**40, "negative": -(10**39), "pi": 3.141592653589793},
+        {"unicode": "Ünïcödé ✓ 日本語 \u0000 \U0001f600", "nested": {"a": [[{"": []}]]}},
+        {"long": list(range(2_000))},
+    ],
+)
+def test_json_the_product_sends_comes_back_as_it_was_sent(api: ApiClient, users: dict[str, User], content: Any) -> None:
+    junior = users["junior@acme.test"]
+    created = api.call("POST", "/api/v1/ai-sessions", junior, {**SESSION, "intake_content": content})
+    assert created.status == 201, created.body
+    read = api.call("GET", f"/api/v1/ai-sessions/{created.body['id']}", junior)
+    assert read.body["intake_content"] == content
+
+
+@given(content=st.dictionaries(st.text(max_size=8), json_values, max_size=5))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_json_document_round_trips(api: ApiClient, users: dict[str, User], content: dict[str, Any]) -> None:
+    junior = users["junior@acme.test"]
+    created = api.call("POST", "/api/v1/ai-sessions", junior, {**SESSION, "intake_content": content})
+    assert created.status == 201, created.body
+    assert api.call("GET", f"/api/v1/ai-sessions/{created.body['id']}", junior).body["intake_content"] == content
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "detail"),
+    [
+        (b'{"intake_type": "ticket", "intake_content": {"x": NaN}}', 422, "finite"),
+        (b'{"intake_type": "ticket", "intake_content": {"x": 1e400}}', 422, "finite"),
+        (b'{"intake_type": "ticket", "intake_content": ' + b'{"a":' * 40 + b"1" + b"}" * 40 + b"}", 422, "nested"),
+        (b'{"intake_type": "ticket", "intake_content": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", 400, "nested"),
+    ],
+    ids=["NaN", "a number too large for a double", "nested 40 deep", "nested 20,000 deep"],
+)
+def test_json_that_cannot_round_trip_is_refused_with_a_detail(
+    api: ApiClient, users: dict[str, User], raw: bytes, status: int, detail: str
+) -> None:
+    reply = api.call("POST", "/api/v1/ai-sessions", users["junior@acme.test"], raw_body=raw)
+    assert reply.status == status and detail in reply.body["detail"], reply.body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"notify_email": "yes"},
+        {"notify_email": 1},
+        {"role": "Admin"},
+    ],
+)
+def test_user_patches_are_not_coerced(api: ApiClient, users: dict[str, User], body: dict[str, Any]) -> None:
+    reply = api.call("PATCH", f"/api/v1/account/users/{users['senior@acme.test'].id}", users["owner@acme.test"], body)
+    assert reply.status == 422 and reply.body["detail"], reply.body
+    assert api.call("GET", "/api/v1/me", users["senior@acme.test"]).body["notify_email"] is True
+
+
+def test_labels_are_the_products_own_words_but_bounded(api: ApiClient, users: dict[str, User]) -> None:
+    junior = users["junior@acme.test"]
+    ok = {"session_type": "guided", "intake_type": "free_text", "confidence_tier": "discovery", "intake_content": {}}
+    assert api.call("POST", "/api/v1/ai-sessions", junior, ok).status == 201
+    for bad in ({"confidence_tier": "Very High"}, {"intake_type": "x" * 33}, {"session_type": " "}, {"priority": "P5"}):
+        reply = api.call("POST", "/api/v1/ai-sessions", junior, {**ok, **bad})
+        assert reply.status == 422 and reply.body["detail"], (bad, reply.body)
+    json.dumps(ok)
