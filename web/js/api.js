@@ -26,6 +26,7 @@ export class Api {
   }
 
   async me() { return (await this.request("GET", "/api/v1/me")).data; }
+  async users() { return (await this.request("GET", "/api/v1/account/users")).data; }
 
   async openQueue() {
     // Every page, oldest first, following X-Next-Cursor.

@@ -1,18 +1,32 @@
-// The escalation console: sign in, the live queue, Pick Up, the handoff context.
+// The escalation console: sign in, the live queue, Pick Up, the handoff context and its lifecycle.
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
-import { showContext } from "./context.js";
+import { ContextScreen, describe } from "./context.js";
 import { LiveConnection } from "./live.js";
-import { QueueState, QueueView } from "./queue.js";
+import { QueueState, QueueView, kind } from "./queue.js";
 
 const $ = (selector) => document.querySelector(selector);
 const CONNECTION_LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
 const TITLE = "baton";
 
-const state = { config: null, api: null, me: null, live: null, queue: new QueueState(), view: null, intent: "", current: null, unseen: 0 };
+// What the signed-in user is told after each action of theirs succeeded.
+const DONE = {
+  claim: () => "Picked up: it is yours. The notes, timeline and conversation are below.",
+  release: () => "Released: it is back in the queue.",
+  reassign: (handoff) => `Handed to ${handoff.claimed_by_name}.`,
+  escalate: () => "Escalated: it is now an escalation, and the seniors have been told.",
+  withdraw: () => "Withdrawn: it has left the queue.",
+  resolve: () => "Resolved. Thank you!",
+};
+
+const state = {
+  config: null, api: null, me: null, live: null, queue: new QueueState(), view: null, mine: null, screen: null,
+  intent: "", current: null, unseen: 0, users: null,
+};
 
 function show(section) {
   for (const id of ["#sign-in", "#viewer", "#queue", "#context"]) $(id).hidden = id !== section;
+  $("#mine").hidden = section !== "#queue" || !state.mine || state.mine.count.dataset.n === "0";
 }
 
 function announce(text) {
@@ -26,14 +40,14 @@ function setConnection(status) {
 }
 
 // Flash the tab title until the tab is seen.
-function flashTitle() {
+function flashTitle(what = "New escalation") {
   if (!document.hidden) return;
   state.unseen += 1;
   clearInterval(state.flasher);
   let on = false;
   state.flasher = setInterval(() => {
     on = !on;
-    document.title = on ? `(${state.unseen}) New escalation — ${TITLE}` : TITLE;
+    document.title = on ? `(${state.unseen}) ${what} — ${TITLE}` : TITLE;
   }, 1000);
 }
 
@@ -47,25 +61,46 @@ document.addEventListener("visibilitychange", () => {
 
 function renderQueue(arrivals) {
   state.view.render(state.queue.open(state.intent), arrivals);
+  const held = state.mine.render(state.queue.heldBy(state.me.id), arrivals);
+  state.mine.count.dataset.n = String(held);
+  $("#mine").hidden = $("#queue").hidden || held === 0;
 }
 
-function applyHandoff(handoff, live) {
+// A handoff as the server or a pushed event has it now; older over newer is ignored (by version).
+// `event` is the pushed envelope ({type, actor, timeline_entry}) or null for our own answers.
+function applyHandoff(handoff, event = null) {
   const known = state.queue.handoffs.get(handoff.id);
   if (!state.queue.apply(handoff)) return;
-  const arrived = live && handoff.status === "open" && !known;
-  renderQueue(arrived ? new Set([handoff.id]) : new Set());
-  if (arrived && handoff.intent === "escalate") {
+  const mine = handoff.status === "claimed" && handoff.claimed_by === state.me.id;
+  const wasMine = known && known.status === "claimed" && known.claimed_by === state.me.id;
+  const arrivedInQueue = event && handoff.status === "open" && (!known || known.status !== "open");
+  const handedToMe = event && mine && !wasMine && (!event.actor || event.actor.id !== state.me.id);
+  renderQueue(arrivedInQueue || handedToMe ? new Set([handoff.id]) : new Set());
+  if (event) tell(handoff, event, { arrivedInQueue, handedToMe });
+  if (state.current && state.current.handoff.id === handoff.id && handoff.version > state.current.handoff.version) {
+    refreshContext(event);
+  }
+}
+
+function tell(handoff, event, { arrivedInQueue, handedToMe }) {
+  const what = `the ${kind(handoff)} from ${handoff.created_by_name}`;
+  const by = event.actor ? event.actor.name : "someone";
+  if (handedToMe) {
+    announce(`${by} handed you ${what}. It is under “Picked up by you”.`);
+    flashTitle("Handed to you");
+  } else if (event.type === "handoff_escalated") {
+    announce(`${handoff.created_by_name}'s parked session is now an escalation: ${handoff.engineer_notes || "no notes"}`);
+    flashTitle();
+  } else if (arrivedInQueue && event.type === "handoff_released") {
+    announce(`Back in the queue: ${what}, released by ${by}.`);
+  } else if (arrivedInQueue && handoff.intent === "escalate") {
     announce(`New escalation from ${handoff.created_by_name}: ${handoff.engineer_notes || "no notes"}`);
     flashTitle();
-  }
-  if (state.current && state.current.handoff.id === handoff.id) {
-    state.current.handoff = handoff;
-    showContext($("#context"), state.current);
   }
 }
 
 function onLiveMessage(message) {
-  if (message.handoff && (message.type.startsWith("handoff_"))) applyHandoff(message.handoff, message.type === "handoff_created");
+  if (message.handoff && message.type.startsWith("handoff_")) applyHandoff(message.handoff, message);
   else if (message.type === "error") console.warn("baton live:", message.detail);
 }
 
@@ -80,9 +115,9 @@ async function pickUp(id, card) {
   button.textContent = "Picking up…";
   try {
     const claimed = await state.api.act(handoff, "claim");
-    state.queue.apply(claimed);
-    renderQueue(new Set());
+    applyHandoff(claimed);
     await openContext(claimed.session_id, claimed.id);
+    state.screen.say(DONE.claim(claimed), "ok");
   } catch (error) {
     if (error instanceof ApiError && error.status === 409 && error.body.claimed_by) {
       state.view.markTaken(handoff, error.body.claimed_by_name || "someone else", error.body.claimed_at);
@@ -97,11 +132,25 @@ async function pickUp(id, card) {
 }
 
 async function openContext(sessionId, handoffId) {
-  state.current = await state.api.context(sessionId, handoffId);
-  showContext($("#context"), state.current);
+  $("#queue-message").textContent = "";
+  try {
+    state.current = await state.api.context(sessionId, handoffId);
+  } catch (error) {
+    show("#queue");
+    $("#queue-message").textContent = `Could not open that handoff: ${error.message}`;
+    return;
+  }
+  state.queue.apply(state.current.handoff);
+  state.screen.say("");
+  state.screen.render(state.current, state.me);
   show("#context");
   location.hash = `#/handoffs/${sessionId}/${handoffId}`;
   $("#context-title").focus();
+}
+
+function openFromCard(id) {
+  const handoff = state.queue.handoffs.get(id);
+  return openContext(handoff.session_id, handoff.id);
 }
 
 function backToQueue() {
@@ -111,26 +160,65 @@ function backToQueue() {
   renderQueue(new Set());
 }
 
+// The context answer again (allowed_actions and timeline), never older over newer. A pushed
+// change by someone else is said in the status line.
+async function refreshContext(event = null) {
+  const shown = state.current;
+  if (!shown) return;
+  let fresh;
+  try {
+    fresh = await state.api.context(shown.handoff.session_id, shown.handoff.id);
+  } catch (error) {
+    state.screen.say(`Could not refresh this handoff: ${error.message}`, "error");
+    return;
+  }
+  if (state.current !== shown && (!state.current || state.current.handoff.id !== shown.handoff.id)) return;
+  if (fresh.handoff.version < state.current.handoff.version) return;
+  state.current = fresh;
+  state.queue.apply(fresh.handoff);
+  if (event && event.timeline_entry && (!event.actor || event.actor.id !== state.me.id)) {
+    state.screen.say(`Just now: ${describe(event.timeline_entry)}.`);
+  }
+  state.screen.render(fresh, state.me);
+}
+
+// One action of the context screen: render from the answer at once, then refetch the context.
+// A refusal (403/409) shows the server's own sentence. Returns true when the action was done.
 async function act(action, body) {
-  const message = $("#context-message");
+  const screen = state.screen;
+  let done = false;
   try {
     const changed = await state.api.act(state.current.handoff, action, body);
-    applyHandoff(changed, false);
-    state.current.handoff = changed;
-    showContext($("#context"), state.current);
-    message.textContent = action === "release" ? "Released: it is back in the queue." : "Resolved. Thank you!";
+    done = true;
+    state.current = { ...state.current, handoff: changed };
+    applyHandoff(changed);
+    screen.render(state.current, state.me, { pending: true });
+    screen.say(DONE[action](changed), "ok");
   } catch (error) {
-    message.textContent = error.message;
+    screen.say(error instanceof ApiError ? error.message : `Something went wrong: ${error.message}`, "error");
   }
+  await refreshContext();
+  screen.focusMessage();
+  return done;
+}
+
+async function colleagues() {
+  if (!state.users) state.users = await state.api.users();
+  return state.users;
 }
 
 async function startEngineer() {
-  state.view = new QueueView($("#queue-list"), $("#queue-empty"), $("#queue-count"), pickUp);
+  state.view = new QueueView($("#queue-list"), $("#queue-empty"), $("#queue-count"), { onPickUp: pickUp, onOpen: openFromCard });
+  state.mine = new QueueView($("#mine-list"), null, $("#mine-count"), { onOpen: openFromCard });
+  state.screen = new ContextScreen($("#context"), { onAct: act, colleagues });
   const loadedAt = new Date().toISOString();
   for (const handoff of await state.api.openQueue()) state.queue.apply(handoff);
   renderQueue(new Set());
   show("#queue");
-  setInterval(() => state.view.tick(), 30000);
+  setInterval(() => {
+    state.view.tick();
+    state.mine.tick();
+  }, 30000);
   state.live = new LiveConnection({
     ticket: () => state.api.ticket(),
     onMessage: onLiveMessage,
@@ -208,11 +296,6 @@ async function main() {
     location.reload();
   });
   $("#back").addEventListener("click", backToQueue);
-  $("#release").addEventListener("click", () => act("release"));
-  $("#resolve-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    act("resolve", { resolution_notes: $("#resolution-notes").value });
-  });
   $("#session-lookup").addEventListener("submit", lookUpSession);
   for (const radio of document.querySelectorAll('input[name="intent"]')) {
     radio.addEventListener("change", () => {
