@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
+from api_openapi import JSON, SECURITY, SECURITY_SCHEMES, answers
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -34,6 +35,7 @@ from baton.clock import parse_iso
 from baton.errors import Conflict, Invalid
 from baton.lifecycle import allowed_actions
 from baton.logic import access, handoffs, push, realtime, sessions, users
+from baton.logic.realtime import IssuedTicket
 from baton.models import Handoff, Intent, User
 from baton.observability import instruments
 
@@ -80,17 +82,25 @@ def _no_body() -> None:
 
 
 # --- users ----------------------------------------------------------------------------------
-@app.get("/api/v1/me", summary="The signed-in user")
+@app.get("/api/v1/me", summary="The signed-in user", responses=answers(200, UserOut, "The signed-in user."))
 def get_me() -> Response[str]:
     return _json(200, UserOut.model_validate(_caller().model_dump()))
 
 
-@app.get("/api/v1/account/users", summary="Users of the caller's account")
+@app.get(
+    "/api/v1/account/users",
+    summary="Users of the caller's account",
+    responses=answers(200, list[UserOut], "Every user of the account."),
+)
 def list_account_users() -> Response[str]:
     return _json(200, [UserOut.model_validate(u.model_dump()) for u in users.list_users(_caller(), dependencies().users)])
 
 
-@app.patch("/api/v1/account/users/<user_id>", summary="Change a user's role or email notifications (owner, admin)")
+@app.patch(
+    "/api/v1/account/users/<user_id>",
+    summary="Change a user's role or email notifications (owner, admin)",
+    responses=answers(200, UserOut, "The changed user.", 404, 409, body=True),
+)
 def patch_account_user(user_id: str, patch: Annotated[UserPatch, Body()]) -> Response[str]:
     deps = dependencies()
 
@@ -102,13 +112,21 @@ def patch_account_user(user_id: str, patch: Annotated[UserPatch, Body()]) -> Res
 
 
 # --- sessions -------------------------------------------------------------------------------
-@app.post("/api/v1/ai-sessions", summary="Start an AI troubleshooting session (engineer or above)")
+@app.post(
+    "/api/v1/ai-sessions",
+    summary="Start an AI troubleshooting session (engineer or above)",
+    responses=answers(201, SessionOut, "The new session.", body=True),
+)
 def create_session(body: Annotated[SessionCreate, Body()]) -> Response[str]:
     session = sessions.create_session(_caller(), body, dependencies().handoffs)
     return _json(201, SessionOut.model_validate(session.model_dump()))
 
 
-@app.get("/api/v1/ai-sessions/queue", summary="Open handoffs of the caller's account, oldest first")
+@app.get(
+    "/api/v1/ai-sessions/queue",
+    summary="Open handoffs of the caller's account, oldest first",
+    responses=answers(200, list[HandoffOut], "Open handoffs, oldest first; `X-Next-Cursor` when there are more.", 422),
+)
 def get_queue(
     intent: Annotated[Intent | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=handoffs.QUEUE_LIMIT_MAX)] = 50,
@@ -119,14 +137,18 @@ def get_queue(
     return _json(200, [_out(h) for h in page.items], headers)
 
 
-@app.get("/api/v1/ai-sessions/<session_id>", summary="One session")
+@app.get("/api/v1/ai-sessions/<session_id>", summary="One session", responses=answers(200, SessionOut, "The session.", 404, 422))
 def get_session(session_id: UUID) -> Response[str]:
     session = sessions.get_session(_caller(), str(session_id), dependencies().handoffs)
     return _json(200, SessionOut.model_validate(session.model_dump()))
 
 
 # --- handoffs -------------------------------------------------------------------------------
-@app.post("/api/v1/ai-sessions/<session_id>/handoff", summary="Park or escalate a session")
+@app.post(
+    "/api/v1/ai-sessions/<session_id>/handoff",
+    summary="Park or escalate a session",
+    responses=answers(201, HandoffOut, "The new handoff.", 404, 409, body=True),
+)
 def create_handoff(
     session_id: UUID,
     body: Annotated[HandoffCreate, Body()],
@@ -144,13 +166,21 @@ def create_handoff(
     return _json(201, created)
 
 
-@app.get("/api/v1/ai-sessions/<session_id>/handoffs", summary="A session's handoffs, newest first")
+@app.get(
+    "/api/v1/ai-sessions/<session_id>/handoffs",
+    summary="A session's handoffs, newest first",
+    responses=answers(200, list[HandoffOut], "The handoffs, newest first.", 404, 422),
+)
 def list_session_handoffs(session_id: UUID) -> Response[str]:
     found = handoffs.session_handoffs(_caller(), str(session_id), dependencies().handoffs)
     return _json(200, [_out(h) for h in found])
 
 
-@app.get("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>", summary="A handoff with its whole session and timeline")
+@app.get(
+    "/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>",
+    summary="A handoff with its whole session and timeline",
+    responses=answers(200, HandoffContext, "The handoff, its session, timeline and what the caller may do.", 404, 422),
+)
 def get_handoff_context(session_id: UUID, handoff_id: UUID) -> Response[str]:
     caller = _caller()
     handoff, session = handoffs.handoff_context(caller, str(session_id), str(handoff_id), dependencies().handoffs)
@@ -163,13 +193,21 @@ def get_handoff_context(session_id: UUID, handoff_id: UUID) -> Response[str]:
     return _json(200, context)
 
 
-@app.get("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/timeline", summary="Who did what to a handoff, oldest first")
+@app.get(
+    "/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/timeline",
+    summary="Who did what to a handoff, oldest first",
+    responses=answers(200, list[TimelineEntryOut], "The timeline, oldest first.", 404, 422),
+)
 def get_handoff_timeline(session_id: UUID, handoff_id: UUID) -> Response[str]:
     handoff, _ = handoffs.handoff_context(_caller(), str(session_id), str(handoff_id), dependencies().handoffs)
     return _json(200, _timeline(handoff))
 
 
-@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/claim", summary="Pick up a handoff (exactly one winner)")
+@app.post(
+    "/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/claim",
+    summary="Pick up a handoff (exactly one winner)",
+    responses=answers(200, HandoffOut, "Picked up by the caller.", 404, 409, 422),
+)
 def claim_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
     _no_body()
     try:
@@ -183,14 +221,22 @@ def claim_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
     return _json(200, _out(claimed))
 
 
-@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/release", summary="Put a picked-up handoff back in the queue")
+@app.post(
+    "/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/release",
+    summary="Put a picked-up handoff back in the queue",
+    responses=answers(200, HandoffOut, "Back in the queue.", 404, 409, body=True),
+)
 def release_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffRelease | None, Body()] = None) -> Response[str]:
     reason = body.reason if body else None
     released = handoffs.release(_caller(), str(session_id), str(handoff_id), reason, dependencies().handoffs)
     return _json(200, _out(released))
 
 
-@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/reassign", summary="Hand a picked-up handoff to a colleague")
+@app.post(
+    "/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/reassign",
+    summary="Hand a picked-up handoff to a colleague",
+    responses=answers(200, HandoffOut, "Held by the colleague.", 404, 409, body=True),
+)
 def reassign_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffReassign, Body()]) -> Response[str]:
     deps = dependencies()
     moved = handoffs.reassign(
@@ -199,21 +245,33 @@ def reassign_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[Handoff
     return _json(200, _out(moved))
 
 
-@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/escalate", summary="Turn a park into an escalation")
+@app.post(
+    "/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/escalate",
+    summary="Turn a park into an escalation",
+    responses=answers(200, HandoffOut, "Now an escalation.", 404, 409, body=True),
+)
 def escalate_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffEscalate | None, Body()] = None) -> Response[str]:
     notes = body.engineer_notes if body else None
     escalated = handoffs.escalate(_caller(), str(session_id), str(handoff_id), notes, dependencies().handoffs)
     return _json(200, _out(escalated))
 
 
-@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/withdraw", summary="Take back an open handoff")
+@app.post(
+    "/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/withdraw",
+    summary="Take back an open handoff",
+    responses=answers(200, HandoffOut, "Withdrawn.", 404, 409, body=True),
+)
 def withdraw_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffWithdraw | None, Body()] = None) -> Response[str]:
     reason = body.reason if body else None
     withdrawn = handoffs.withdraw(_caller(), str(session_id), str(handoff_id), reason, dependencies().handoffs)
     return _json(200, _out(withdrawn))
 
 
-@app.post("/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/resolve", summary="Close a picked-up handoff")
+@app.post(
+    "/api/v1/ai-sessions/<session_id>/handoffs/<handoff_id>/resolve",
+    summary="Close a picked-up handoff",
+    responses=answers(200, HandoffOut, "Resolved.", 404, 409, body=True),
+)
 def resolve_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffResolve | None, Body()] = None) -> Response[str]:
     notes = body.resolution_notes if body else ""
     resolved = handoffs.resolve(_caller(), str(session_id), str(handoff_id), notes, dependencies().handoffs)
@@ -221,7 +279,11 @@ def resolve_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffR
 
 
 # --- live updates ---------------------------------------------------------------------------
-@app.post("/api/v1/ws-ticket", summary="A single-use, 60 s ticket and the WebSocket URL to open with it")
+@app.post(
+    "/api/v1/ws-ticket",
+    summary="A single-use, 60 s ticket and the WebSocket URL to open with it",
+    responses=answers(201, IssuedTicket, "A ticket and the URL to open with it.", 422),
+)
 def create_ws_ticket() -> Response[str]:
     _no_body()
     deps = dependencies()
@@ -229,12 +291,19 @@ def create_ws_ticket() -> Response[str]:
 
 
 # --- public ---------------------------------------------------------------------------------
-@app.get("/api/v1/openapi.json", summary="This document")
+@app.get(
+    "/api/v1/openapi.json",
+    summary="This document",
+    responses={200: {"description": "The OpenAPI document.", "content": {JSON: {"schema": {"type": "object"}}}}},
+    openapi_extensions={"security": []},
+)
 def openapi() -> Response[str]:
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,
-        body=app.get_openapi_json_schema(title="baton HTTP API", version="1.0.0"),
+        body=app.get_openapi_json_schema(
+            title="baton HTTP API", version="1.0.0", security_schemes=SECURITY_SCHEMES, security=SECURITY
+        ),
     )
 
 

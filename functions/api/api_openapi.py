@@ -1,0 +1,65 @@
+"""What the OpenAPI document says each route answers: its success model and every error it can give.
+
+Routes return pre-serialised JSON (`Response[str]`), so their answers are declared here rather than
+inferred from return annotations; the error bodies are the ones `api_errors` really sends.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
+from pydantic import BaseModel
+
+JSON = "application/json"
+SECURITY_SCHEMES: dict[str, SecurityScheme] = {
+    "bearer": HTTPBearer(bearerFormat="JWT", description="An access token of the account's OIDC issuer.")
+}
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+class Problem(BaseModel):
+    """Every error: a sentence for people. Some add facts, e.g. a 409 names who holds the handoff."""
+
+    detail: str
+
+
+class Unauthenticated(BaseModel):
+    """API Gateway's own 401 (`message`); the local gateway adds a `detail`."""
+
+    message: str
+    detail: str | None = None
+
+
+class FieldProblem(BaseModel):
+    loc: list[str]
+    msg: str
+
+
+class InvalidInput(BaseModel):
+    """A 422: the sentence, and for input that broke the schema, each problem with where it is."""
+
+    detail: str
+    errors: list[FieldProblem] | None = None
+
+
+_WHY = {
+    400: "The body is not JSON (or not UTF-8, or nested too deeply).",
+    401: "No valid bearer token.",
+    403: "Not a member of any account, or the role does not allow it (the detail names the role needed).",
+    404: "No such resource in the caller's account.",
+    409: "The resource is not in a state that allows this (the detail says which, and who holds it).",
+    413: "The body is over 64 KiB.",
+    422: "The input breaks the rules (the detail and `errors` say where).",
+    503: "The data store is busy; retry.",
+}
+_ALWAYS = (401, 403, 503)
+_ERROR_MODELS: dict[int, type[BaseModel]] = {401: Unauthenticated, 422: InvalidInput}
+
+
+def answers(status: int, model: Any, description: str, *errors: int, body: bool = False) -> dict[int, Any]:
+    """The `responses` of a route: `model` at `status`, the errors every route can give, and `errors`."""
+    codes = {*_ALWAYS, *errors, *((400, 413, 422) if body else ())}
+    declared: dict[int, Any] = {status: {"description": description, "content": {JSON: {"model": model}}}}
+    for code in sorted(codes):
+        model_of_error = _ERROR_MODELS.get(code, Problem)
+        declared[code] = {"description": _WHY[code], "content": {JSON: {"model": model_of_error}}}
+    return declared
