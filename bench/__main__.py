@@ -67,7 +67,7 @@ def main() -> None:
             )
         if "claim_race" in only:
             progress("claim race")
-            results["claim_race"] = asyncio.run(claim_race.claim_race(rt, handoffs=20 if quick else 200, claimers=50))
+            results["claim_race"] = asyncio.run(claim_race.claim_race(rt, handoffs=20 if quick else 100, claimers=50))
         if "fanout" in only:
             progress("fan-out")
             results["fanout"] = asyncio.run(fanout.fanout(rt, sizes=(200,) if quick else (200, 1000), rounds=3 if quick else 5))

@@ -77,10 +77,11 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
-def push_workers(rt: Runtime) -> list[int]:
+def runtime_pids(rt: Runtime) -> tuple[int, list[int]]:
+    """The gateway's process (serving `@connections` and the WebSockets) and the push function's workers."""
     with urllib.request.urlopen(f"{rt.base_url}/local/health") as reply:  # noqa: S310 (our own URL)
         pids = json.load(reply).get("pids", [])
-    return [pid for pid in pids if b"push_handler" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    return pids[0], [pid for pid in pids if b"push_handler" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
 def _stored_rows(rt: Runtime, accounts: int, per_account: int) -> list[dict[str, Any]]:
@@ -159,15 +160,18 @@ async def one_size(rt: Runtime, listeners: int, rounds: int) -> dict[str, Any]:
     sessions = [
         create_session(junior, SessionCreate(intake_type="bench", intake_content={}), store).id for _ in range(rounds + WARM_UP)
     ]
-    peer, workers = NodePeer(rt), push_workers(rt)
+    peer, (gateway, workers) = NodePeer(rt), runtime_pids(rt)
+    gateway_cpu = 0.0
     runs: dict[str, list[dict[str, float]]] = {"peer": [], "baton": []}
     async with aiohttp.ClientSession(rt.base_url) as http:
         for number in range(-WARM_UP, rounds):  # warm-up rounds first (negative numbers, not counted)
             # The peer, invoked as its Lambda would be: invoke → last arrival.
-            handoff_id, cpu = f"peer-{listeners}-{number}", cpu_seconds([peer.process.pid])
+            handoff_id, cpu, served = f"peer-{listeners}-{number}", cpu_seconds([peer.process.pid]), cpu_seconds([gateway])
             started = time.time()
             posted = (await asyncio.to_thread(peer.invoke, account, _peer_message(handoff_id)))["posted"]
             last = await asyncio.to_thread(clients.wait_all_heard, handoff_id, 60)
+            if number >= 0:
+                gateway_cpu += cpu_seconds([gateway]) - served
             peer_run = _run(started, last, cpu_seconds([peer.process.pid]) - cpu, posted)
             # baton, as deployed: the create request → stream → SNS → SQS → push function → last arrival.
             cpu = cpu_seconds(workers)
@@ -192,7 +196,14 @@ async def one_size(rt: Runtime, listeners: int, rounds: int) -> dict[str, Any]:
     dynamodb = rt.client("dynamodb")
     units = {"peer": scan_units(dynamodb, account), "baton": query_units(dynamodb, account)}
     await asyncio.to_thread(_remove_rows, rt, stored)
-    result: dict[str, Any] = {"account_connections": listeners, "other_rows": len(stored), "rounds": rounds}
+    result: dict[str, Any] = {
+        "account_connections": listeners,
+        "other_rows": len(stored),
+        "rounds": rounds,
+        # What the local gateway spends per post (its `@connections` handler and the frame out),
+        # measured during the peer's rounds: the same for both designs, and not AWS's cost.
+        "gateway_cpu_ms_per_post": round(gateway_cpu * 1000 / (rounds * listeners), 3),
+    }
     for design, measured in runs.items():
         result[design] = {
             "last_delivery_ms": statistics.median(run["last_ms"] for run in measured),

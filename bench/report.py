@@ -106,8 +106,8 @@ def _fanout_rows(fanout: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             ),
             (
                 "2 fan-out",
-                f"{size} connections: CPU ms per post, peer / baton",
-                f"{peer['cpu_ms_per_post']} / {baton['cpu_ms_per_post']}",
+                f"{size} connections: CPU ms per post, peer / baton (local gateway's share)",
+                f"{peer['cpu_ms_per_post']} / {baton['cpu_ms_per_post']} ({figures.get('gateway_cpu_ms_per_post')})",
                 "-",
             ),
             (
