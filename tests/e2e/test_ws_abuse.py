@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from typing import Any
 
 import httpx
@@ -41,7 +40,15 @@ async def _reply(socket: ClientConnection, timeout: float = 5) -> dict[str, Any]
 
 
 @pytest.mark.parametrize(
-    "query", ["", "?ticket=", f"?ticket={secrets.token_urlsafe(32)}", "?ticket=../../etc/passwd", "?ticket=%00", "?tick=x"]
+    "query",
+    [
+        "",
+        "?ticket=",
+        "?ticket=Zm9yZ2VkLXRpY2tldC1mb3JnZWQtdGlja2V0LWZvcmdlZA",
+        "?ticket=../../etc/passwd",
+        "?ticket=%00",
+        "?tick=x",
+    ],
 )
 def test_a_missing_or_forged_ticket_is_refused_with_401(stack: Stack, query: str) -> None:
     # When a client connects without a real ticket, Then the upgrade is refused with 401
