@@ -1,0 +1,119 @@
+"""The push function end to end on moto, posting to a real `@connections` on loopback: 410 cleanup of
+that connection only, throttling that outlasts the retries redelivers, one broken client isolated."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from aiohttp import web
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from baton.models import User
+from tests.integration.builders import new_handoff
+from tests.integration.conftest import ApiClient, lambda_context
+from tests.integration.event_builders import handoff_only, sqs_event, stream_event
+
+REFUSALS = (("gone", 410, "GoneException"), ("busy", 429, "LimitExceededException"), ("bad", 500, "InternalServerErrorException"))
+
+
+class ConnectionsApi:
+    """`@connections` on loopback: 'gone*' 410, 'busy*' 429, 'bad*' 500; others 200, recorded."""
+
+    def __init__(self) -> None:
+        self.received: dict[str, list[dict[str, Any]]] = {}
+        self.url = ""
+
+    async def post(self, request: web.Request) -> web.Response:
+        connection_id = request.match_info["connection_id"]
+        for prefix, status, error in REFUSALS:
+            if connection_id.startswith(prefix):
+                return web.json_response({"message": error}, status=status, headers={"x-amzn-ErrorType": error})
+        self.received.setdefault(connection_id, []).append(json.loads(await request.read()))
+        return web.Response(status=200)
+
+
+@pytest.fixture
+def connections_api(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectionsApi]:
+    """The server on a loop of its own thread: the handler under test runs loops of its own."""
+    api, loop = ConnectionsApi(), asyncio.new_event_loop()
+
+    async def serve() -> web.AppRunner:
+        app = web.Application()
+        app.router.add_post("/dev/@connections/{connection_id}", api.post)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        api.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/dev"  # type: ignore[union-attr]
+        return runner
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    runner = asyncio.run_coroutine_threadsafe(serve(), loop).result(10)
+    monkeypatch.setenv("WEBSOCKET_MANAGEMENT_URL", api.url)
+    yield api
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+
+
+def _connect(connection_id: str, account: str, user: str) -> None:
+    from baton.logic import realtime
+    from baton.repositories.connections import ConnectionRepository
+
+    realtime.connect(connection_id, account, user, ConnectionRepository("ConnectionsTable", boto3.client("dynamodb")))
+
+
+def _stored_connections() -> set[str]:
+    items = boto3.client("dynamodb").scan(TableName="ConnectionsTable")["Items"]
+    return {item["connection_id"]["S"] for item in items if "connection_id" in item}
+
+
+def _push_batch(aws: dict[str, str]) -> dict[str, Any]:
+    import push_handler
+    import stream_router_handler
+
+    stream_router_handler.handler(handoff_only(stream_event()), lambda_context())
+    return dict(push_handler.handler(sqs_event(aws["PushQueue"]), lambda_context()))
+
+
+def test_gone_connections_are_forgotten_one_by_one_and_a_broken_one_fails_alone(
+    connections_api: ConnectionsApi, api: ApiClient, users: dict[str, User], aws: dict[str, str]
+) -> None:
+    # Given acme connections that are live, gone and broken, and a live globex one
+    senior, other = users["senior@acme.test"].id, users["senior@globex.test"].id
+    for connection_id in ("live1", "live2", "gone1", "bad1"):
+        _connect(connection_id, "acme", senior)
+    _connect("glob1", "globex", other)
+    # When an acme escalation is pushed
+    _, handoff_id = new_handoff(api, users["junior@acme.test"])
+    reply = _push_batch(aws)
+    # Then the live acme clients have it, globex's has nothing, and the message is done
+    assert reply == {"batchItemFailures": []}
+    assert {cid: [m["handoff"]["id"] for m in got] for cid, got in connections_api.received.items()} == {
+        "live1": [handoff_id],
+        "live2": [handoff_id],
+    }
+    # And only the gone connection's row was deleted
+    assert _stored_connections() == {"live1", "live2", "bad1", "glob1"}
+
+
+def test_throttling_that_outlasts_the_retries_returns_the_message_for_redelivery(
+    connections_api: ConnectionsApi, api: ApiClient, users: dict[str, User], aws: dict[str, str]
+) -> None:
+    # Given an acme client whose posts are always throttled, and a live one
+    _connect("busy1", "acme", users["senior@acme.test"].id)
+    _connect("live1", "acme", users["senior2@acme.test"].id)
+    # When an escalation is pushed
+    new_handoff(api, users["junior@acme.test"])
+    # Then the batch (its only message) fails, so Lambda returns it to the queue for later
+    with pytest.raises(BatchProcessingError, match="All records failed"):
+        _push_batch(aws)
+    # And the live client has it meanwhile
+    assert list(connections_api.received) == ["live1"]
