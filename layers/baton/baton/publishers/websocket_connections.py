@@ -18,7 +18,6 @@ from urllib.parse import quote, urlsplit
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 if TYPE_CHECKING:
@@ -26,10 +25,6 @@ if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi.client import ApiGatewayManagementApiClient
 
 from baton.realtime import ConnectionGone, PostFailed, Throttled
-
-# For the boto3 client: one retry (a throttled post is retried by the push logic); no client-side
-# parameter validation (the request is ours, an id and bytes: checking it again catches nothing).
-CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 2}, parameter_validation=False)
 
 THROTTLING = frozenset({"LimitExceededException", "TooManyRequestsException", "ThrottlingException"})
 REQUEST_TIMEOUT_SECONDS = 5.0
