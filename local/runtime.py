@@ -120,8 +120,9 @@ class Runtime:
             health=self.health,
             faults=self.faults,
         )
-        # Headers up to 256 KB reach the gateway, which answers an oversized token with 401 JSON, as API Gateway would.
-        self._site_runner = web.AppRunner(gateway.app(), access_log=None, max_field_size=256 * 1024)
+        # Headers up to 256 KB reach the gateway, which answers an oversized token with 401 JSON, as API Gateway would;
+        # long query strings reach the API, which refuses over-long parameters with a 422 (aiohttp's own 400 is plain text).
+        self._site_runner = web.AppRunner(gateway.app(), access_log=None, max_field_size=256 * 1024, max_line_size=64 * 1024)
         await self._site_runner.setup()
         await web.TCPSite(self._site_runner, "127.0.0.1", self.options.port).start()
         gateway.ready = True

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from api_openapi import JSON, SECURITY, SECURITY_SCHEMES, answers
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -40,6 +40,8 @@ from baton.models import Handoff, Intent, User
 from baton.observability import instruments
 
 MAX_BODY_BYTES = 64 * 1024
+# A user id is the identity provider's `sub` (Entra, Auth0 "auth0|..."): never a path segment such as "..".
+USER_ID_PATTERN = r"^[A-Za-z0-9_@|:+=-][A-Za-z0-9_.@|:+=-]{0,127}$"
 
 logger, metrics, tracer = instruments()
 app = APIGatewayHttpResolver(enable_validation=True)
@@ -49,6 +51,17 @@ api_errors.register(app, logger)
 def _body_size(event: dict[str, Any]) -> int:
     body = event.get("body") or ""
     return len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
+
+
+def _is_json(event: dict[str, Any]) -> bool:
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    media_type = str(headers.get("content-type", "application/json")).split(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _refused(status: int, detail: str) -> dict[str, Any]:
+    """An answer given before routing, in the same shape as every other error."""
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"detail": detail})}
 
 
 def _caller() -> User:
@@ -101,7 +114,9 @@ def list_account_users() -> Response[str]:
     summary="Change a user's role or email notifications (owner, admin)",
     responses=answers(200, UserOut, "The changed user.", 404, 409, body=True),
 )
-def patch_account_user(user_id: str, patch: Annotated[UserPatch, Body()]) -> Response[str]:
+def patch_account_user(
+    user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)], patch: Annotated[UserPatch, Body()]
+) -> Response[str]:
     deps = dependencies()
 
     def revoke_live(demoted_id: str) -> int:
@@ -313,7 +328,8 @@ def openapi() -> Response[str]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     size = _body_size(event)
     if size > MAX_BODY_BYTES:  # before validation, which would otherwise report the field limits
-        detail = f"The request body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (64 KiB)."
-        return {"statusCode": 413, "headers": {"Content-Type": "application/json"}, "body": json.dumps({"detail": detail})}
+        return _refused(413, f"The request body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (64 KiB).")
+    if size and not _is_json(event):  # before the event handler, which would parse forms and multipart
+        return _refused(415, "Send the request body as JSON (Content-Type: application/json).")
     dependencies().idempotency.register_lambda_context(context)
     return app.resolve(event, context)

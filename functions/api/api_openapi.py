@@ -48,6 +48,7 @@ _WHY = {
     404: "No such resource in the caller's account.",
     409: "The resource is not in a state that allows this (the detail says which, and who holds it).",
     413: "The body is over 64 KiB.",
+    415: "The body is not sent as application/json.",
     422: "The input breaks the rules (the detail and `errors` say where).",
     503: "The data store is busy; retry.",
 }
@@ -57,7 +58,7 @@ _ERROR_MODELS: dict[int, type[BaseModel]] = {401: Unauthenticated, 422: InvalidI
 
 def answers(status: int, model: Any, description: str, *errors: int, body: bool = False) -> dict[int, Any]:
     """The `responses` of a route: `model` at `status`, the errors every route can give, and `errors`."""
-    codes = {*_ALWAYS, *errors, *((400, 413, 422) if body else ())}
+    codes = {*_ALWAYS, *errors, *((400, 413, 415, 422) if body else ())}
     declared: dict[int, Any] = {status: {"description": description, "content": {JSON: {"model": model}}}}
     for code in sorted(codes):
         model_of_error = _ERROR_MODELS.get(code, Problem)

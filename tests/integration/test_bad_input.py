@@ -104,3 +104,17 @@ def test_openapi_document_lists_every_route(api: ApiClient) -> None:
     assert reply.status == 200
     assert "/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/claim" in reply.body["paths"]
     assert len(reply.body["paths"]) == 18
+
+
+@pytest.mark.parametrize("media_type", ["text/plain", "multipart/form-data", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_sent_as_json_is_415(api: ApiClient, users: dict[str, User], media_type: str) -> None:
+    # Given a JSON body labelled as something else, When it is sent, Then 415 with a detail, and nothing changed
+    reply = api.call(
+        "PATCH",
+        f"/api/v1/account/users/{users['senior@acme.test'].id}",
+        users["owner@acme.test"],
+        raw_body=b'{"role": "viewer"}',
+        headers={"content-type": media_type},
+    )
+    assert reply.status == 415 and "application/json" in reply.body["detail"]
+    assert api.call("GET", "/api/v1/me", users["senior@acme.test"]).body["role"] == "engineer"
