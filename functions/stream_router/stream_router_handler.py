@@ -58,4 +58,5 @@ async def record_handler(record: DynamoDBRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    publisher()  # a missing setting fails the invocation here, naming it, not each record five times
     return async_process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

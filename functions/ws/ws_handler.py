@@ -132,6 +132,7 @@ ROUTES: dict[str, Callable[[WsEvent], dict[str, int]]] = {
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    dependencies()  # a missing setting fails here, naming it
     request = parse(event=event, model=WsEvent)
     logger.append_keys(connection_id=request.request_context.connection_id, route=request.request_context.route_key)
     return ROUTES.get(request.request_context.route_key, on_default)(request)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from baton.logic.push import MAX_ATTEMPTS, BatchConnections, close_connections_of, push_to_account
 from baton.realtime import Connection, ConnectionGone, PostFailed, Throttled, Ticket
 
@@ -152,3 +154,13 @@ def test_closing_a_users_connections_closes_and_forgets_each() -> None:
     sender = Sender()
     assert close_connections_of("u1", connections, sender) == 2
     assert sender.closed == ["a", "b"] and connections.deleted == ["a", "b"]
+
+
+def test_a_failed_post_says_which_connection_and_why(caplog: pytest.LogCaptureFixture) -> None:
+    # Given a connection whose post breaks, When an event is pushed
+    connections = Connections({"acme": ["ok1", "boom1"]})
+    with caplog.at_level("WARNING", logger="baton.logic.push"):
+        asyncio.run(push_to_account("acme", DATA, BatchConnections(connections), Poster(), _no_wait))
+    # Then the log names the connection and the error
+    (record,) = [r for r in caplog.records if r.getMessage() == "post failed"]
+    assert record.connection_id == "boom1" and record.error  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from typing import Protocol
 from baton.events import HandoffEvent
 from baton.logic.ports import Connections, Sender
 from baton.realtime import ConnectionGone, Throttled
+
+log = logging.getLogger(__name__)  # Lambda sends it to the function's log group
 
 MAX_ATTEMPTS = 5
 BASE_BACKOFF_SECONDS = 0.05
@@ -103,13 +106,15 @@ async def _deliver(
             try:
                 await connections.forget(connection_id)  # this connection's row, and only it
             except Exception:  # the row expires by TTL anyway; the others must still be served
+                log.warning("could not forget a gone connection", extra={"connection_id": connection_id}, exc_info=True)
                 return Outcome.FAILED
             return Outcome.GONE
         except Throttled:
             # Full jitter: a random wait up to an exponentially growing cap, holding no connection.
             await sleep(random.uniform(0, BASE_BACKOFF_SECONDS * 2**attempt))  # noqa: S311 (jitter, not crypto)
             continue
-        except Exception:  # one broken connection must never hold up the others
+        except Exception as error:  # one broken connection must never hold up the others
+            log.warning("post failed", extra={"connection_id": connection_id, "error": repr(error)})
             return Outcome.FAILED
         return Outcome.DELIVERED
     return Outcome.THROTTLED
