@@ -33,7 +33,7 @@ from baton.api_models import (
 )
 from baton.clock import parse_iso
 from baton.errors import Conflict, Invalid
-from baton.lifecycle import allowed_actions
+from baton.lifecycle import Action, allowed_actions, assignees
 from baton.logic import access, handoffs, push, realtime, sessions, users
 from baton.logic.realtime import IssuedTicket
 from baton.models import Handoff, Intent, User
@@ -197,13 +197,16 @@ def list_session_handoffs(session_id: UUID) -> Response[str]:
     responses=answers(200, HandoffContext, "The handoff, its session, timeline and what the caller may do.", 404, 422),
 )
 def get_handoff_context(session_id: UUID, handoff_id: UUID) -> Response[str]:
-    caller = _caller()
-    handoff, session = handoffs.handoff_context(caller, str(session_id), str(handoff_id), dependencies().handoffs)
+    caller, deps = _caller(), dependencies()
+    handoff, session = handoffs.handoff_context(caller, str(session_id), str(handoff_id), deps.handoffs)
+    allowed = allowed_actions(handoff, caller)
+    members = deps.users.list_by_account(caller.account_id) if Action.REASSIGN in allowed else []
     context = HandoffContext(
         handoff=_out(handoff),
         session=SessionOut.model_validate(session.model_dump()),
         timeline=_timeline(handoff),
-        allowed_actions=allowed_actions(handoff, caller),
+        allowed_actions=allowed,
+        assignees=[UserOut.model_validate(user.model_dump()) for user in assignees(handoff, caller, members)],
     )
     return _json(200, context)
 

@@ -59,6 +59,9 @@ def test_a_handoffs_whole_life_is_one_timeline_and_one_event_per_change(
         (senior2, "resolve", {"resolution_notes": "replaced the disk"}),
     ]
     for who, action, body in steps:
+        if action == "reassign":  # the holder's context offers the colleagues they may hand it to
+            offered = api.call("GET", path, who).body["assignees"]
+            assert senior2.id in [u["id"] for u in offered] and who.id not in [u["id"] for u in offered]
         reply = api.call("POST", f"{path}/{action}", who, body)
         assert reply.status == 200, (action, reply.body)
     # Then the timeline holds every change, oldest first, with who did it and why

@@ -20,9 +20,7 @@ BASE = Handoff(
 
 def _after(action: str, status: str) -> Handoff:
     entry = TimelineEntry(at="2026-01-01T00:00:02.000Z", action=action, actor_id="s", actor_name="Sam", version=2)
-    return BASE.model_copy(
-        update={"status": status, "version": 2, "updated_at": entry.at, "timeline": [*BASE.timeline, entry]}
-    )
+    return BASE.model_copy(update={"status": status, "version": 2, "updated_at": entry.at, "timeline": [*BASE.timeline, entry]})
 
 
 @pytest.mark.parametrize(

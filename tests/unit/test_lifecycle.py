@@ -165,3 +165,14 @@ def test_allowed_actions_follow_the_table(
 def test_every_action_but_create_names_its_own_event() -> None:
     assert len(set(lifecycle.EVENT_TYPES)) == len(lifecycle.RULES)
     assert {lifecycle.event_type(action.value) for action in Action} == set(lifecycle.EVENT_TYPES)
+
+
+def test_assignees_are_the_holders_colleagues_who_may_take_it(store: InMemoryHandoffs, users: InMemoryUsers) -> None:
+    # Given a handoff Sam holds
+    claimed = _claimed(store)
+    members = users.list_by_account("acme")
+    # Then Sam may hand it to any other engineer-or-above of acme, never a viewer, himself or another account
+    assert {u.id for u in lifecycle.assignees(claimed, SENIOR, members)} == {JUNIOR.id, SENIOR2.id, ADMIN.id}
+    # And an admin may too (Sam, the holder, excluded); a colleague who may not reassign gets nobody
+    assert {u.id for u in lifecycle.assignees(claimed, ADMIN, members)} == {JUNIOR.id, SENIOR2.id}
+    assert lifecycle.assignees(claimed, SENIOR2, members) == []

@@ -26,7 +26,6 @@ export class Api {
   }
 
   async me() { return (await this.request("GET", "/api/v1/me")).data; }
-  async users() { return (await this.request("GET", "/api/v1/account/users")).data; }
 
   async openQueue() {
     // Every page, oldest first, following X-Next-Cursor.

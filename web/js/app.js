@@ -202,15 +202,10 @@ async function act(action, body) {
   return done;
 }
 
-async function colleagues() {
-  if (!state.users) state.users = await state.api.users();
-  return state.users;
-}
-
 async function startEngineer() {
   state.view = new QueueView($("#queue-list"), $("#queue-empty"), $("#queue-count"), { onPickUp: pickUp, onOpen: openFromCard });
   state.mine = new QueueView($("#mine-list"), null, $("#mine-count"), { onOpen: openFromCard });
-  state.screen = new ContextScreen($("#context"), { onAct: act, colleagues });
+  state.screen = new ContextScreen($("#context"), { onAct: act });
   const loadedAt = new Date().toISOString();
   for (const handoff of await state.api.openQueue()) state.queue.apply(handoff);
   renderQueue(new Set());

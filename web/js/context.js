@@ -88,11 +88,10 @@ function timelineItem(entry) {
 }
 
 export class ContextScreen {
-  // onAct(action, body) runs the action; colleagues() answers the account's users (cached by the caller).
-  constructor(root, { onAct, colleagues }) {
+  // onAct(action, body) runs the action.
+  constructor(root, { onAct }) {
     this.root = root;
     this.onAct = onAct;
-    this.colleagues = colleagues;
     this.context = null;
     this.me = null;
     this.$ = (selector) => root.querySelector(selector);
@@ -176,7 +175,7 @@ export class ContextScreen {
     if (this.openAction === action) return this.closeForm(true);
     this.closeForm(false);
     const form = this.$(`#form-${action}`);
-    if (action === "reassign") await this.fillColleagues(form);
+    if (action === "reassign") this.fillColleagues(form);
     form.hidden = false;
     this.$(`#do-${action}`).setAttribute("aria-expanded", "true");
     this.openAction = action;
@@ -193,18 +192,11 @@ export class ContextScreen {
     if (returnFocus && !toggle.hidden) toggle.focus();
   }
 
-  async fillColleagues(form) {
+  fillColleagues(form) {
+    // Whom the server says the signed-in user may hand this to now (`assignees`); it checks the choice again.
     const select = form.querySelector("select");
     const chosen = select.value;
-    let users = [];
-    try {
-      users = await this.colleagues();
-    } catch (error) {
-      this.say(`Could not list your colleagues: ${error.message}`, "error");
-    }
-    // The picker offers the account's engineers, admins and owners other than you and the holder;
-    // the server checks the assignee again (422/404 with a detail) whatever is picked.
-    const eligible = users.filter((user) => user.role !== "viewer" && user.id !== this.me.id && user.id !== this.handoff.claimed_by);
+    const eligible = this.context.assignees || [];
     select.replaceChildren(
       new Option("Choose a colleague…", ""),
       ...eligible.map((user) => new Option(`${user.display_name} — ${user.role}`, user.id)),

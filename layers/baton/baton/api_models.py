@@ -155,6 +155,7 @@ class HandoffContext(BaseModel):
     session: SessionOut
     timeline: list[TimelineEntryOut]
     allowed_actions: list[Action] = Field(description="What the caller may do with this handoff now.")
+    assignees: list[UserOut] = Field(description="Whom the caller may reassign it to now (empty unless reassign is allowed).")
 
 
 class ErrorOut(BaseModel):

@@ -127,6 +127,21 @@ def check_assignee(actor: User, assignee: User | None) -> User:
     return assignee
 
 
+def assignees(handoff: Handoff, actor: User, members: list[User]) -> list[User]:
+    """Whom `actor` may hand `handoff` to now (empty when they may not reassign it)."""
+    if Action.REASSIGN not in allowed_actions(handoff, actor):
+        return []
+    return [m for m in members if m.id != handoff.claimed_by and _is_assignable(actor, m)]
+
+
+def _is_assignable(actor: User, member: User) -> bool:
+    try:
+        check_assignee(actor, member)
+    except BatonError:
+        return False
+    return True
+
+
 def event_type(action: str) -> str | None:
     """The event a timeline entry's action means (None for an action this contract does not know)."""
     return next((rule.event_type for rule in RULES.values() if rule.action.value == action), None)
