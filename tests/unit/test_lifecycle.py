@@ -119,7 +119,7 @@ def test_a_park_is_escalated_by_its_creator_with_new_notes_once(store: InMemoryH
         handoffs.escalate(SENIOR, park.session_id, park.id, None, store)
     escalated = handoffs.escalate(JUNIOR, park.session_id, park.id, "logs show disk failure", store)
     assert (escalated.intent, escalated.status, escalated.engineer_notes) == ("escalate", "open", "logs show disk failure")
-    with pytest.raises(Conflict, match="already an escalate"):
+    with pytest.raises(Conflict, match="already an escalation"):
         handoffs.escalate(JUNIOR, park.session_id, park.id, None, store)
 
 

@@ -89,9 +89,7 @@ def refusal(action: Action, handoff: Handoff, actor: User, to_user_id: str | Non
         holder = {"claimed_by": handoff.claimed_by, "claimed_by_name": handoff.claimed_by_name, "claimed_at": handoff.claimed_at}
         return Conflict(_wrong_status(rule, handoff), status=handoff.status, **holder)
     if rule.only_intent and handoff.intent != rule.only_intent:
-        return Conflict(
-            f"Only a parked handoff can be escalated; this one is already an {handoff.intent}.", status=handoff.status
-        )
+        return Conflict("Only a parked handoff can be escalated; this one is already an escalation.", status=handoff.status)
     if rule.creator_barred_for and handoff.intent == rule.creator_barred_for and handoff.created_by == actor.id:
         return Forbidden("You escalated this yourself: another engineer must pick it up (you can withdraw it).")
     if not is_supervisor(actor):
