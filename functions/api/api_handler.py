@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from api_openapi import JSON, SECURITY, SECURITY_SCHEMES, answers
+from api_openapi import JSON, SECURITY, answers, security_schemes
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -320,7 +320,7 @@ def openapi() -> Response[str]:
         status_code=200,
         content_type=content_types.APPLICATION_JSON,
         body=app.get_openapi_json_schema(
-            title="baton HTTP API", version="1.0.0", security_schemes=SECURITY_SCHEMES, security=SECURITY
+            title="baton HTTP API", version="1.0.0", security_schemes=security_schemes(), security=SECURITY
         ),
     )
 

@@ -4,16 +4,22 @@ Routes return pre-serialised JSON (`Response[str]`), so their answers are declar
 inferred from return annotations; the error bodies are the ones `api_errors` really sends.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, SecurityScheme
 from pydantic import BaseModel
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme
+
 JSON = "application/json"
-SECURITY_SCHEMES: dict[str, SecurityScheme] = {
-    "bearer": HTTPBearer(bearerFormat="JWT", description="An access token of the account's OIDC issuer.")
-}
 SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+def security_schemes() -> dict[str, "SecurityScheme"]:
+    """The bearer scheme. Imported here, not at cold start: Powertools' OpenAPI models cost ~100 ms to load."""
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+    return {"bearer": HTTPBearer(bearerFormat="JWT", description="An access token of the account's OIDC issuer.")}
 
 
 class Problem(BaseModel):
