@@ -362,3 +362,26 @@ def test_axe_finds_nothing_serious_on_the_queue_and_the_context_screen(sign_in: 
     _card(junior, own).get_by_role("button", name=re.compile("^Details of")).click()
     _action(junior, "Withdraw").click()
     assert _axe_violations(junior, axe_script) == []
+
+
+def test_the_emails_deep_link_opens_with_pick_up_and_survives_a_reload(browser: Browser, stack: Stack) -> None:
+    # Given an escalation and the link its email carries, opened by a senior who is not signed in yet
+    handoff_id = _handoff(stack, notes="Deep link check")
+    with stack.client("senior@acme.test") as senior:
+        (item,) = [h for h in senior.get("/api/v1/ai-sessions/queue").json() if h["id"] == handoff_id]
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(f"{stack.base_url}/#/handoffs/{item['session_id']}/{handoff_id}")
+    # When they sign in
+    page.select_option("#demo-user", "senior2@acme.test")
+    page.click("#local-sign-in button")
+    # Then the handoff opens with Pick Up, and picking it up offers what its holder may do
+    expect(page.locator("#context-notes")).to_have_text("Deep link check", timeout=10_000)
+    _expect_actions(page, ["Pick Up"])
+    _action(page, "Pick Up").click()
+    _expect_actions(page, ["Release", "Reassign", "Resolve"])
+    # And a reload opens the same handoff with the same actions
+    page.reload()
+    expect(page.locator("#context-notes")).to_have_text("Deep link check", timeout=10_000)
+    _expect_actions(page, ["Release", "Reassign", "Resolve"])
+    context.close()
