@@ -25,6 +25,8 @@ EventType = Literal[
     "handoff_overdue",
     "handoff_snapshot",
 ]
+# Entries no user makes (the SLA ladder's timers): they name their event directly.
+_SYSTEM_EVENTS = {"overdue": "handoff_overdue"}
 
 
 class EventModel(BaseModel):
@@ -132,7 +134,3 @@ def _event(kind: str, event_id: str, at: str, handoff: Handoff, entry: TimelineE
             "timeline_entry": entry.model_dump() if entry else None,
         }
     )
-
-
-# Entries no user makes (the SLA ladder's timers): they name their event directly.
-_SYSTEM_EVENTS = {"overdue": "handoff_overdue"}
