@@ -26,7 +26,7 @@ triage = st.fixed_dictionaries(
 )
 
 
-@given(notes=text, fields=triage, intake=st.dictionaries(text, st.one_of(st.none(), st.floats(allow_nan=False), text)))
+@given(notes=text, fields=triage, intake=st.dictionaries(text, st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False), text)))
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_what_goes_in_comes_out_of_the_push_and_the_resume(
     stack: Stack, notes: str, fields: dict[str, Any], intake: dict[str, Any]
