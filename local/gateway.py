@@ -81,7 +81,8 @@ class Gateway:
         app.router.add_get("/local/oidc/.well-known/openid-configuration", self.discovery)
         app.router.add_get("/local/oidc/.well-known/jwks.json", self.jwks)
         app.router.add_get("/local/outbox", self.outbox)
-        app.router.add_route("*", "/api/{tail:.*}", self.http_api)
+        # `[\s\S]`, not `.`: a path id may hold an encoded newline, and must still reach the API (and its 404).
+        app.router.add_route("*", r"/api/{tail:[\s\S]*}", self.http_api)
         self.websocket.add_routes(app)
         # The console: static files, as any static host (S3 + CloudFront) would serve them. Last: it matches any path.
         app.router.add_get("/", self.console)

@@ -125,6 +125,14 @@ def test_unknown_routes_are_404_with_detail(stack: Stack) -> None:
     assert reply.status_code == 404 and reply.json()["detail"]
 
 
+def test_a_path_id_with_an_encoded_newline_reaches_the_api_and_is_not_found(stack: Stack) -> None:
+    # Given a senior, When an action names a handoff id holding a newline
+    with stack.client("senior@acme.test") as senior:
+        reply = senior.post("/api/v1/ai-sessions/%0A/handoffs/x%0A/claim")
+    # Then the API answers it as any id that does not exist, not the gateway with a 405
+    assert reply.status_code in (404, 422) and reply.json()["detail"], reply.text
+
+
 def test_openapi_is_public(stack: Stack) -> None:
     reply = httpx.get(f"{stack.base_url}/api/v1/openapi.json")
     assert reply.status_code == 200 and reply.json()["info"]["title"] == "baton HTTP API"

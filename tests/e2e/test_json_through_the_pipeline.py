@@ -26,7 +26,10 @@ triage = st.fixed_dictionaries(
 )
 
 
-@given(notes=text, fields=triage, intake=st.dictionaries(text, st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False), text)))
+json_value = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False), text)  # JSON has no NaN or infinity
+
+
+@given(notes=text, fields=triage, intake=st.dictionaries(text, json_value))
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_what_goes_in_comes_out_of_the_push_and_the_resume(
     stack: Stack, notes: str, fields: dict[str, Any], intake: dict[str, Any]

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.schemas import APIOperation
 
 from tests.e2e.conftest import Stack
 
@@ -35,17 +36,24 @@ def _document() -> dict[str, object]:
 
 
 schema = schemathesis.openapi.from_dict(_document())
+# One test per operation, each with its own id: `schema.parametrize()` gives every operation the same node id,
+# and pytest-xdist then runs only one of them.
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
 
 
-@schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_answer_is_declared_and_none_is_a_server_error(case: schemathesis.Case, stack: Stack) -> None:
-    # Given each role's token, When schemathesis calls the operation with generated input,
-    # Then the answer is no 5xx and matches what the document says about it
-    for email in ROLES:
-        headers = {"Authorization": f"Bearer {stack.token(email)}"}
-        response = case.call_and_validate(base_url=stack.base_url, headers=headers, checks=CHECKS)
-        ANSWERS[email][response.status_code] += 1
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+def test_every_answer_is_declared_and_none_is_a_server_error(operation: APIOperation, stack: Stack) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    def call_as_each_role(case: schemathesis.Case) -> None:
+        # Given each role's token, When schemathesis calls the operation with generated input,
+        # Then the answer is no 5xx and matches what the document says about it
+        for email in ROLES:
+            headers = {"Authorization": f"Bearer {stack.token(email)}"}
+            response = case.call_and_validate(base_url=stack.base_url, headers=headers, checks=CHECKS)
+            ANSWERS[email][response.status_code] += 1
+
+    call_as_each_role()
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -1,0 +1,51 @@
+"""What every route module shares: who is calling, and how an answer is written."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.logging import Logger
+from pydantic import BaseModel
+
+from api_dependencies import dependencies
+from baton.api_models import HandoffOut, TimelineEntryOut, UserOut
+from baton.errors import Invalid
+from baton.logic import access
+from baton.models import Handoff, User
+
+logger = Logger(child=True)
+
+
+def caller(router: BaseRouter) -> User:
+    """The user record behind the request's token: account and role come from it, never from the token."""
+    claims = router.current_event.request_context.authorizer.jwt_claim or {}  # type: ignore[attr-defined]
+    user = access.caller_from_subject(claims.get("sub"), dependencies().users)
+    logger.append_keys(account_id=user.account_id, user_id=user.id)
+    return user
+
+
+def json_response(status: int, model: BaseModel | list[Any], headers: dict[str, str] | None = None) -> Response[str]:
+    if isinstance(model, list):
+        body = "[" + ",".join(item.model_dump_json() for item in model) + "]"
+    else:
+        body = model.model_dump_json()
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def no_body(router: BaseRouter) -> None:
+    """Actions that take no input refuse one (an empty object aside), rather than ignore what the caller meant."""
+    text = (router.current_event.decoded_body or "").strip()
+    if text and text.replace(" ", "") != "{}":
+        raise Invalid("This endpoint takes no request body.")
+
+
+def handoff_out(handoff: Handoff) -> HandoffOut:
+    return HandoffOut.model_validate(handoff.model_dump())
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut.model_validate(user.model_dump())
+
+
+def timeline_out(handoff: Handoff) -> list[TimelineEntryOut]:
+    return [TimelineEntryOut.model_validate(entry.model_dump()) for entry in handoff.timeline]

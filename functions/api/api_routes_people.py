@@ -1,0 +1,49 @@
+"""The signed-in user and the people of their account."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from api_common import caller, json_response, user_out
+from api_dependencies import dependencies
+from api_openapi import answers
+from baton.api_models import UserOut, UserPatch
+from baton.logic import push, users
+
+# A user id is the identity provider's `sub` (Entra, Auth0 "auth0|..."): never a path segment such as "..".
+USER_ID_PATTERN = r"^[A-Za-z0-9_@|:+=-][A-Za-z0-9_.@|:+=-]{0,127}$"
+
+router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ unannotated
+
+
+@router.get("/api/v1/me", summary="The signed-in user", responses=answers(200, UserOut, "The signed-in user."))
+def get_me() -> Response[str]:
+    return json_response(200, user_out(caller(router)))
+
+
+@router.get(
+    "/api/v1/account/users",
+    summary="Users of the caller's account",
+    responses=answers(200, list[UserOut], "Every user of the account."),
+)
+def list_account_users() -> Response[str]:
+    return json_response(200, [user_out(u) for u in users.list_users(caller(router), dependencies().users)])
+
+
+@router.patch(
+    "/api/v1/account/users/<user_id>",
+    summary="Change a user's role or email notifications (owner, admin)",
+    responses=answers(200, UserOut, "The changed user.", 404, 409, body=True),
+)
+def patch_account_user(
+    user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)], patch: Annotated[UserPatch, Body()]
+) -> Response[str]:
+    deps = dependencies()
+
+    def revoke_live(demoted_id: str) -> int:
+        return push.close_connections_of(demoted_id, deps.connections, deps.live)
+
+    changed = users.change_user(caller(router), user_id, patch, deps.users, revoke_live)
+    return json_response(200, user_out(changed))
