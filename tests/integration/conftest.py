@@ -76,6 +76,8 @@ HANDLER_CACHES = (
     ("email_handler", "dependencies"),
     ("ws_handler", "dependencies"),
     ("ws_authorizer_handler", "repositories"),
+    ("api_routes_integrations", "channel_dependencies"),
+    ("webhooks_handler", "dependencies"),
 )
 
 
