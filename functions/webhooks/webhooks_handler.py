@@ -67,9 +67,17 @@ def dependencies() -> Dependencies:
 
     @idempotent_function(data_keyword_argument="post", config=config, persistence_store=persistence)
     def post_once(post: Post) -> dict[str, Any]:
-        """Delivered or refused for good, the outcome is recorded once: a redelivery posts nothing again.
+        """Delivered or refused for good, the outcome is recorded (and reported) once: a redelivery repeats neither.
         A retryable failure raises `Transient`, records nothing here, and the queue redelivers the message."""
-        return channels.deliver(post.event, post.channel, store, poster, settings.console_url).model_dump()
+        result = channels.deliver(post.event, post.channel, store, poster, settings.console_url)
+        fields = {**post.event.log_fields(), "channel": post.channel, "account_id": post.event.account_id, **result.model_dump()}
+        if result.outcome in METRIC_OF:
+            metrics.add_metric(name=METRIC_OF[result.outcome], unit=MetricUnit.Count, value=1)
+        if result.outcome == "rejected":  # not retried: the channel's last delivery shows it in the console
+            logger.error("webhook rejected", extra=fields)
+        else:
+            logger.info("webhook", extra=fields)
+        return result.model_dump()
 
     return Dependencies(channel, post_once, config)
 
@@ -77,20 +85,14 @@ def dependencies() -> Dependencies:
 def record_handler(record: SQSRecord) -> None:
     event = HandoffEvent.model_validate_json(record.body)
     deps = dependencies()
-    fields = {**event.log_fields(), "channel": deps.channel, "account_id": event.account_id}
     try:
-        result = deps.post_once(post=Post(channel=deps.channel, event=event))
+        deps.post_once(post=Post(channel=deps.channel, event=event))
     except Transient as error:
         metrics.add_metric(name="WebhooksDeferred", unit=MetricUnit.Count, value=1)
-        logger.warning("webhook deferred", extra={**fields, "detail": error.detail, **error.extra})
+        logger.warning(
+            "webhook deferred", extra={**event.log_fields(), "channel": deps.channel, "detail": error.detail, **error.extra}
+        )
         raise
-    outcome = result["outcome"]
-    if outcome in METRIC_OF:
-        metrics.add_metric(name=METRIC_OF[outcome], unit=MetricUnit.Count, value=1)
-    if outcome == "rejected":  # refused for good, not retried: the integration's last delivery shows it in the console
-        logger.error("webhook rejected", extra={**fields, **result})
-    else:
-        logger.info("webhook", extra={**fields, **result})
 
 
 @logger.inject_lambda_context

@@ -81,7 +81,7 @@ HANDLER_CACHES = (
 )
 
 
-def _clear_handler_caches() -> None:
+def clear_handler_caches() -> None:
     import importlib
 
     for module, factory in HANDLER_CACHES:
@@ -101,9 +101,9 @@ def aws(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
             for name, value in spec.environment.items():
                 monkeypatch.setenv(name, value)
         monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")  # no X-Ray daemon here, whatever XRayTracing says
-        _clear_handler_caches()
+        clear_handler_caches()
         yield queue_urls
-        _clear_handler_caches()
+        clear_handler_caches()
 
 
 @pytest.fixture
@@ -116,3 +116,7 @@ def users(aws: dict[str, str]) -> dict[str, User]:
 @pytest.fixture
 def api(aws: dict[str, str], template: Template) -> ApiClient:
     return ApiClient(template)
+
+
+# The loopback Teams/Slack receiver, for the webhook tests.
+from tests.integration.webhook_receiver import receiver  # noqa: E402, F401

@@ -297,10 +297,9 @@ def send_test(caller: User, channel: Channel, store: Integrations, poster: Poste
     url = store.webhook_url(caller.account_id, channel)
     if url is None:
         raise NotFound(f"No {PROVIDER_NAMES[channel]} webhook is set for your account; set one first.")
-    answer = poster.post(channel, url, payload(channel, test_message(channel, caller, console_url)))
-    delivery = _delivery(channel, answer, event_id=None)
+    delivery = _attempt(poster, channel, url, test_message(channel, caller, console_url), event_id=None)
     store.record_delivery(caller.account_id, channel, delivery)
-    return TestResult(delivered=delivery.outcome == "delivered", provider_status=answer.status, detail=delivery.detail)
+    return TestResult(delivered=delivery.outcome == "delivered", provider_status=delivery.provider_status, detail=delivery.detail)
 
 
 _OUTCOMES: dict[AnswerMeaning, Literal["delivered", "rejected", "retrying"]] = {
@@ -326,12 +325,20 @@ def deliver(event: HandoffEvent, channel: Channel, store: Integrations, poster: 
     url = store.webhook_url(event.account_id, channel)
     if url is None:
         return Outcome(outcome="not_configured")
-    answer = poster.post(channel, url, payload(channel, announcement(event, console_url)))
-    delivery = _delivery(channel, answer, event.event_id)
+    delivery = _attempt(poster, channel, url, announcement(event, console_url), event.event_id)
     store.record_delivery(event.account_id, channel, delivery)
     if delivery.outcome == "retrying":
-        raise Transient(delivery.detail, provider_status=answer.status)
-    return Outcome(outcome=delivery.outcome, provider_status=answer.status, detail=delivery.detail)
+        raise Transient(delivery.detail, provider_status=delivery.provider_status)
+    return Outcome(outcome=delivery.outcome, provider_status=delivery.provider_status, detail=delivery.detail)
+
+
+def _attempt(poster: Poster, channel: Channel, url: str, message: Message, event_id: str | None) -> WebhookDelivery:
+    """One post. A stored URL that breaks the rules now (e.g. a narrowed allowlist) is not posted: refused for good."""
+    try:
+        answer = poster.post(channel, url, payload(channel, message))
+    except Invalid as refused:
+        return WebhookDelivery(at=iso(utc_now()), outcome="rejected", detail=f"Not sent: {refused.detail}", event_id=event_id)
+    return _delivery(channel, answer, event_id)
 
 
 def _delivery(channel: Channel, answer: ProviderAnswer, event_id: str | None) -> WebhookDelivery:
