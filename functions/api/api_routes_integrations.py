@@ -71,7 +71,7 @@ def put_integration(channel: ChannelPath, body: Annotated[WebhookSet, Body()]) -
     "/api/v1/account/integrations/<channel>",
     summary="Remove the account's Teams or Slack webhook (owner, admin)",
     responses={
-        **{code: spec for code, spec in answers(200, None, "", 404).items() if code != 200},
+        **{code: spec for code, spec in answers(200, None, "", 404, 422).items() if code != 200},
         204: {"description": "Removed."},
     },
 )
@@ -83,7 +83,7 @@ def delete_integration(channel: ChannelPath) -> Response[str]:
 @router.post(
     "/api/v1/account/integrations/<channel>/test",
     summary="Send a test message to the channel now and say what the provider answered (owner, admin)",
-    responses=answers(200, WebhookTestOut, "Whether the provider took it, its status and what it said.", 404),
+    responses=answers(200, WebhookTestOut, "Whether the provider took it, its status and what it said.", 404, 422),
 )
 def test_integration(channel: ChannelPath) -> Response[str]:
     no_body(router)
