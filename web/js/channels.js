@@ -103,7 +103,11 @@ export class ChannelsScreen {
       said = { text: error.message, tone: "error" };
     }
     const { text, tone } = typeof said === "string" ? { text: said, tone: "ok" } : said;
-    await this.refresh();
+    try {
+      await this.refresh();
+    } catch (error) {
+      return this.say(parts, `${text} (Could not reload the settings: ${error.message})`, "error");
+    }
     this.say(parts, text, tone);
   }
 
