@@ -15,6 +15,7 @@ from local.faults import FaultRequest, FaultSwitch
 from local.http_api import Router, build_event, to_response
 from local.lambda_pool import FunctionError, FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer, TokenRejected
+from local.oidc_flow import AuthorizationServer
 from local.template import HttpRoute
 from local.websocket_api import WebSocketApi
 
@@ -57,6 +58,8 @@ class Gateway:
         websocket: WebSocketApi,
         health: Callable[[], Awaitable[dict[str, Any]]],
         faults: FaultSwitch,
+        sign_in: AuthorizationServer,
+        outputs: Callable[[], dict[str, str]],
     ) -> None:
         self._router = Router(routes)
         self._pools = pools
@@ -68,6 +71,8 @@ class Gateway:
         self.websocket = websocket
         self._health = health
         self._faults = faults
+        self._sign_in = sign_in
+        self._outputs = outputs
         self.ready = False
 
     def app(self) -> web.Application:
@@ -80,6 +85,8 @@ class Gateway:
         app.router.add_post("/local/token", self.token)
         app.router.add_get("/local/oidc/.well-known/openid-configuration", self.discovery)
         app.router.add_get("/local/oidc/.well-known/jwks.json", self.jwks)
+        self._sign_in.add_routes(app)
+        app.router.add_get("/local/outputs", self.outputs)
         app.router.add_get("/local/outbox", self.outbox)
         # `[\s\S]`, not `.`: a path id may hold an encoded newline, and must still reach the API (and its 404).
         app.router.add_route("*", r"/api/{tail:[\s\S]*}", self.http_api)
@@ -132,8 +139,13 @@ class Gateway:
         user = next((u for u in self._users() if u["email"].lower() == email.strip().lower()), None)
         if user is None:
             return _json(404, {"detail": f"No demo user has the email {email!r}; see GET /local/users."})
-        token = self._issuer.token_for(user["id"], user["email"])
+        token = self._issuer.token_for(user["id"], user["email"], name=user["display_name"])
+        self._sign_in.remember(user["id"], user["email"], user["display_name"])
         return _json(200, {"access_token": token, "token_type": "Bearer", "user": user})
+
+    async def outputs(self, _: web.Request) -> web.Response:
+        """What a deployed stack's outputs give operators (`baton-admin --local`): names and where they live."""
+        return _json(200, self._outputs())
 
     async def console(self, _: web.Request) -> web.FileResponse:
         return web.FileResponse(WEB_ROOT / "index.html")

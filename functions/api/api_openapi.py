@@ -53,6 +53,7 @@ _WHY = {
     403: "Not a member of any account, or the role does not allow it (the detail names the role needed).",
     404: "No such resource in the caller's account.",
     409: "The resource is not in a state that allows this (the detail says which, and who holds it).",
+    410: "The resource can no longer be used (a revoked or expired invitation).",
     413: "The body is over 64 KiB.",
     415: "The body is not sent as application/json.",
     422: "The input breaks the rules (the detail and `errors` say where).",

@@ -65,7 +65,13 @@ def dependencies() -> Dependencies:
 
 async def record_handler(record: SQSRecord, batch: push.BatchConnections) -> None:
     received_at = time.time()
-    event = HandoffEvent.model_validate_json(record.body)
+    message = record.json_body
+    if not (isinstance(message, dict) and str(message.get("type", "")).startswith("handoff_")):
+        # The subscription's filter lets only handoff events through; anything else is never pushed.
+        kind = message.get("type") if isinstance(message, dict) else None
+        logger.warning("not a handoff event: dropped", extra={"event_type": str(kind)})
+        return
+    event = HandoffEvent.model_validate(message)
     deps = dependencies()
     pushing = asyncio.run_coroutine_threadsafe(push.push_event(event, batch, deps.poster), deps.posting_loop)
     report = await asyncio.wrap_future(pushing)

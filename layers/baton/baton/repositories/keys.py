@@ -1,7 +1,9 @@
 """Key shapes of the data table (single-table design) and its indexes.
 
 - user:     pk USER#<sub>                          sk USER        gsi1 ACCOUNT#<acct> / USER#<email>
-- account:  pk ACCOUNT#<acct>                      sk ACCOUNT     (owner_count)
+- account:  pk ACCOUNT#<acct>                      sk ACCOUNT     (name, owner_count) gsi1 ACCOUNTS / ACCOUNT#<acct>
+- invitation: pk INVITEE#<email>                   sk INVITATION#<acct>   gsi1 ACCOUNT#<acct> / INVITATION#<id>
+            (one per address and account: a new invitation replaces a used, revoked or expired one)
 - session:  pk ACCOUNT#<acct>#SESSION#<session>    sk SESSION
 - handoff:  pk ACCOUNT#<acct>#SESSION#<session>    sk HANDOFF#<handoff>
             queue_sk <created_at>#<handoff>, queue_home_pk ACCOUNT#<acct>,
@@ -24,6 +26,9 @@ SESSION_SK = "SESSION"
 USER_SK = "USER"
 ACCOUNT_SK = "ACCOUNT"
 HANDOFF_PREFIX = "HANDOFF#"
+USER_PREFIX = "USER#"
+INVITATION_PREFIX = "INVITATION#"
+ALL_ACCOUNTS_PK = "ACCOUNTS"
 
 
 def user_key(user_id: str) -> dict[str, str]:
@@ -60,3 +65,11 @@ def queue_sk(created_at: str, handoff_id: str) -> str:
 
 def changes_sk(updated_at: str, handoff_id: str) -> str:
     return f"{updated_at}#{handoff_id}"
+
+
+def invitation_key(email: str, account_id: str) -> dict[str, str]:
+    return {"pk": f"INVITEE#{email}", "sk": f"{INVITATION_PREFIX}{account_id}"}
+
+
+def invitee_pk(email: str) -> str:
+    return f"INVITEE#{email}"
