@@ -292,7 +292,7 @@ class Runtime:
                 f'  get a token     curl -s -X POST {url}/local/token -d \'{{"email":"senior@acme.test"}}\'',
                 f"  WebSocket       ws://127.0.0.1:{self.options.port}/ws?ticket=...   (ticket: POST {url}/api/v1/ws-ticket)",
                 f"  sent email      {url}/local/outbox",
-                f"  operators       .venv/bin/baton-admin --local {url} create-account --name 'Your MSP' --owner-email you@x.test",
+                f"  operators       baton-admin --local {url} create-account --name 'Your MSP' --owner-email you@x.test",
                 f"  health          {url}/local/health",
                 f"  AWS endpoint    {self.endpoint_url}   (moto; tables from template.yaml)",
                 "",

@@ -95,7 +95,7 @@ class AccountOut(BaseModel):
 
 
 class InvitationCreate(RequestBody):
-    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str = Field(min_length=3, max_length=254, pattern=r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$")
     role: Role
 
 

@@ -65,8 +65,8 @@ class Invitation(Entity):
     email: str
     role: Role
     status: InvitationStatus
-    invited_by: str | None
-    invited_by_name: str | None
+    invited_by: str | None = None
+    invited_by_name: str | None = None
     created_at: str
     expires_at: str
     accepted_by: str | None = None
