@@ -58,7 +58,7 @@ def local_target(base_url: str) -> Target:
         endpoint_url=outputs["AwsEndpoint"],
         region_name=outputs["Region"],
         aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 (the embedded endpoint takes any)
+        aws_secret_access_key="local",
     )
     return _target(outputs["DataTableName"], client, outputs["ConsoleUrl"])
 

@@ -306,3 +306,13 @@ def test_a_removed_member_can_be_invited_again_and_rejoin(api: ApiClient, users:
     created = invite(api, users["owner@acme.test"], junior.email, "viewer")
     joined = api.call("POST", ACCEPT, None, {"invitation_id": created["id"]}, claims=newcomer(junior.email, sub=junior.id))
     assert joined.status == 200 and joined.body["role"] == "viewer"
+
+
+def test_an_invited_owner_who_joins_counts_as_an_owner(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a second owner who joined by invitation
+    created = invite(api, users["owner@acme.test"], "co-owner@example.com", "owner")
+    claims = newcomer("co-owner@example.com", sub="co-owner")
+    assert api.call("POST", ACCEPT, None, {"invitation_id": created["id"]}, claims=claims).body["role"] == "owner"
+    # When the first owner leaves, Then that is allowed (two owners), and the new one is now the last
+    assert api.call("DELETE", f"/api/v1/account/users/{users['owner@acme.test'].id}", None, claims=claims).status == 204
+    assert api.call("DELETE", "/api/v1/account/users/co-owner", None, claims=claims).status == 409

@@ -146,15 +146,7 @@ class InvitationRepository:
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": to_attrs(keys.account_key(invitation.account_id)),
-                    "UpdateExpression": "ADD owner_count :owners",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": to_attrs({":owners": int(user.role == Role.OWNER)}),
-                }
-            },
+            self._account_still_there(invitation.account_id, user.role),
         ]
         try:
             call(self._client.transact_write_items, TransactItems=actions)
@@ -163,6 +155,21 @@ class InvitationRepository:
             if refused is None:
                 raise
             raise _explain_accept(refused, invitation, now_epoch) from error
+
+    def _account_still_there(self, account_id: str, role: Role) -> dict[str, Any]:
+        """The account exists; a new owner also counts towards its owners (the last-owner rule reads the count)."""
+        key = to_attrs(keys.account_key(account_id))
+        if role != Role.OWNER:
+            return {"ConditionCheck": {"TableName": self._table, "Key": key, "ConditionExpression": "attribute_exists(pk)"}}
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": key,
+                "UpdateExpression": "ADD owner_count :one",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": to_attrs({":one": 1}),
+            }
+        }
 
 
 def _explain_accept(refused: list[dict[str, Any] | None], invitation: Invitation, now_epoch: int) -> BatonError:
