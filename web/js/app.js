@@ -2,7 +2,9 @@
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
 import { ContextScreen, describe } from "./context.js";
+import { showJoin } from "./join.js";
 import { LiveConnection } from "./live.js";
+import { PeoplePage } from "./people.js";
 import { QueueState, QueueView, kind } from "./queue.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -25,7 +27,12 @@ const state = {
 };
 
 function show(section) {
-  for (const id of ["#sign-in", "#viewer", "#queue", "#context"]) $(id).hidden = id !== section;
+  for (const id of ["#sign-in", "#viewer", "#queue", "#context", "#join", "#people"]) $(id).hidden = id !== section;
+  for (const link of document.querySelectorAll("#nav a")) {
+    const here = (link.id === "nav-people") === (section === "#people");
+    if (here) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
   $("#mine").hidden = section !== "#queue" || !state.mine || state.mine.count.dataset.n === "0";
 }
 
@@ -243,6 +250,7 @@ async function signedIn(token) {
   try {
     state.me = await state.api.me();
   } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return joinScreen(error.message);
     auth.forgetToken();
     return showSignIn(error.message);
   }
@@ -252,7 +260,34 @@ async function signedIn(token) {
     show("#viewer");
     return;
   }
+  $("#nav").hidden = !["owner", "admin"].includes(state.me.role);
   await startEngineer();
+  if (location.hash === "#/people") await openPeople();
+}
+
+// Signed in, but not a member (yet): the invitations for the verified email, or who to ask.
+async function joinScreen(why) {
+  $("#sign-out").hidden = false;
+  show("#join");
+  await showJoin(state.api, { why, onJoined: () => location.assign(location.pathname) });
+}
+
+async function openPeople() {
+  if ($("#nav").hidden) return;
+  state.people = state.people || new PeoplePage(state.api, state.me);
+  show("#people");
+  try {
+    await state.people.load();
+  } catch (error) {
+    state.people.say(error.message, "error");
+  }
+  $("#people-title").focus();
+}
+
+function onHashChange() {
+  if (!state.me || !state.view) return;
+  if (location.hash === "#/people") openPeople();
+  else if (location.hash === "#/" || location.hash === "") backToQueue();
 }
 
 async function showSignIn(problem = "") {
@@ -264,11 +299,10 @@ async function showSignIn(problem = "") {
     const users = await auth.demoUsers(state.config.apiBaseUrl);
     select.replaceChildren(...users.map((user) => new Option(`${user.display_name} — ${user.role} (${user.email})`, user.email)));
     $("#local-sign-in").hidden = false;
-  } else if (mode === "cognito") {
-    $("#cognito-sign-in").hidden = false;
-  } else {
+  } else if (!auth.usesOidc(state.config)) {
     $("#token-sign-in").hidden = false;
   }
+  $("#oidc-sign-in").hidden = !auth.usesOidc(state.config);
 }
 
 async function main() {
@@ -285,11 +319,11 @@ async function main() {
     event.preventDefault();
     signedIn($("#pasted-token").value.trim());
   });
-  $("#cognito-button").addEventListener("click", () => auth.startCognito(state.config.cognito));
-  $("#sign-out").addEventListener("click", () => {
-    auth.forgetToken();
-    location.reload();
+  $("#oidc-button").addEventListener("click", () => {
+    auth.startSignIn(state.config).catch((error) => { $("#sign-in-error").textContent = error.message; });
   });
+  $("#sign-out").addEventListener("click", () => auth.signOut(state.config));
+  addEventListener("hashchange", onHashChange);
   $("#back").addEventListener("click", backToQueue);
   $("#session-lookup").addEventListener("submit", lookUpSession);
   for (const radio of document.querySelectorAll('input[name="intent"]')) {
@@ -298,11 +332,21 @@ async function main() {
       renderQueue(new Set());
     });
   }
-  if (state.config.signIn === "cognito") {
-    const token = await auth.finishCognito(state.config.cognito).catch((error) => showSignIn(error.message));
-    if (token) return signedIn(token);
+  let returned = null;
+  try {
+    returned = await auth.finishSignIn(state.config);
+  } catch (error) {
+    return showSignIn(error.message);
   }
-  const token = auth.savedToken();
+  auth.keepFresh(state.config, {
+    onToken: (fresh) => { if (state.api) state.api.token = fresh; },
+    onSignedOut: (why) => {
+      if (!why) return location.reload(); // signed out in another tab
+      if (state.live) state.live.stop();
+      return showSignIn(why);
+    },
+  });
+  const token = returned || await auth.freshToken(state.config).catch(() => null);
   if (token) return signedIn(token);
   return showSignIn();
 }
