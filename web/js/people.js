@@ -67,7 +67,7 @@ export class PeoplePage {
       role.disabled = locked;
       role.addEventListener("change", () => this.run(
         () => this.api.request("PATCH", `/api/v1/account/users/${encodeURIComponent(member.id)}`, { role: role.value }),
-        `${member.display_name} is now ${role.value === "admin" || role.value === "owner" ? "an" : "a"} ${role.value}.`,
+        `${member.display_name} is now ${/^[aeiou]/.test(role.value) ? "an" : "a"} ${role.value}.`,
       ));
       const remove = document.createElement("button");
       remove.type = "button";
