@@ -9,7 +9,6 @@ function when(iso) {
 export async function showJoin(api, { onJoined, why = "" }) {
   const list = $("#join-list");
   const message = $("#join-message");
-  $("#join-why").textContent = why;
   message.textContent = "";
   list.replaceChildren();
   let invitations = [];
@@ -19,6 +18,9 @@ export async function showJoin(api, { onJoined, why = "" }) {
     message.textContent = `Could not load your invitations: ${error.message}`;
   }
   $("#join-none").hidden = invitations.length > 0;
+  $("#join-why").textContent = invitations.length
+    ? "You are signed in, and your email address is invited. Join to see your team's queue."
+    : why;
   for (const invitation of invitations) {
     const item = document.createElement("li");
     item.className = "invitation";
