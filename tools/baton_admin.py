@@ -38,12 +38,37 @@ class AdminError(Exception):
     """A sentence for the operator; the command exits with status 1."""
 
 
+class CognitoPool:
+    """The stack's own user pool (when it created one): only admins create its users, so an invited
+    address needs a pool user too, with its email verified (Cognito emails a temporary password)."""
+
+    def __init__(self, pool_id: str, client: Any) -> None:
+        self.pool_id = pool_id
+        self._client = client
+
+    def ensure_user(self, email: str) -> bool:
+        """True when a user was created; False when the address already had one."""
+        try:
+            self._client.admin_create_user(
+                UserPoolId=self.pool_id,
+                Username=email,
+                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+                DesiredDeliveryMediums=["EMAIL"],
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "UsernameExistsException":
+                return False
+            raise
+        return True
+
+
 @dataclass(frozen=True)
 class Target:
     accounts: AccountRepository
     invitations: InvitationRepository
     users: UserRepository
     console_url: str
+    pool: CognitoPool | None = None
 
 
 def local_target(base_url: str) -> Target:
@@ -82,12 +107,13 @@ def stack_target(stack: str, region: str | None) -> Target:
         raise AdminError(f"AWS refused: {code}: {message}") from error
     if "DataTableName" not in outputs:
         raise AdminError(f"The stack {stack!r} has no DataTableName output; is it a baton stack?")
-    return _target(outputs["DataTableName"], client, outputs.get("ConsoleUrl", ""))
+    pool = CognitoPool(outputs["UserPoolId"], session.client("cognito-idp")) if outputs.get("UserPoolId") else None
+    return _target(outputs["DataTableName"], client, outputs.get("ConsoleUrl", ""), pool)
 
 
-def _target(table: str, client: Any, console_url: str) -> Target:
+def _target(table: str, client: Any, console_url: str, pool: CognitoPool | None = None) -> Target:
     return Target(
-        AccountRepository(table, client), InvitationRepository(table, client), UserRepository(table, client), console_url
+        AccountRepository(table, client), InvitationRepository(table, client), UserRepository(table, client), console_url, pool
     )
 
 
@@ -109,11 +135,19 @@ def invite(target: Target, account_id: str, email: str, role: Role) -> list[str]
 
 
 def _invited(target: Target, invitation: Invitation) -> list[str]:
-    return [
+    lines = [
         f"Invited {invitation.email} as {invitation.role.value} (invitation {invitation.id}, expires {invitation.expires_at}).",
         "An email is on its way; they can also sign in and join here:",
         f"  {join_link(target)}",
     ]
+    if target.pool is not None:
+        created = target.pool.ensure_user(invitation.email)
+        lines.append(
+            f"Created {invitation.email} in the stack's user pool; Cognito emails them a temporary password."
+            if created
+            else f"{invitation.email} already has a user in the stack's user pool."
+        )
+    return lines
 
 
 def list_accounts(target: Target) -> list[str]:
