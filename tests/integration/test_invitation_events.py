@@ -11,6 +11,7 @@ from moto.ses.models import ses_backends
 from baton.models import User
 from local import event_filter
 from local.template import ACCOUNT, REGION, Template
+from tests.event_contract import checked_invitation
 from tests.integration.conftest import ApiClient, lambda_context
 from tests.integration.event_builders import sqs_event, stream_event
 
@@ -46,7 +47,7 @@ def test_an_invitation_is_emailed_to_the_address_and_never_pushed(
     # Then the email queue holds one invitation_created event, and the push queue nothing at all
     assert sqs_event(aws["PushQueue"])["Records"] == []
     emailed = sqs_event(aws["EmailQueue"])
-    (event,) = [json.loads(r["body"]) for r in emailed["Records"]]
+    (event,) = [checked_invitation(json.loads(r["body"])) for r in emailed["Records"]]
     assert event["type"] == "invitation_created" and event["schema"] == "baton.invitation.v1"
     assert event["invitation"]["email"] == "ivy@example.com" and event["account_id"] == "acme"
     # When the email handler takes it, Then SES sends one email to the invited address, with the join link
