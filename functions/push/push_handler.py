@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from baton.errors import Transient
 from baton.events import HandoffEvent
+from baton.invitation_events import INVITATION_CREATED
 from baton.logic import push
 from baton.observability import instruments
 from baton.publishers.websocket_connections import ConnectionPoster, EventHooks
@@ -66,10 +67,9 @@ def dependencies() -> Dependencies:
 async def record_handler(record: SQSRecord, batch: push.BatchConnections) -> None:
     received_at = time.time()
     message = record.json_body
-    if not (isinstance(message, dict) and str(message.get("type", "")).startswith("handoff_")):
-        # The subscription's filter lets only handoff events through; anything else is never pushed.
-        kind = message.get("type") if isinstance(message, dict) else None
-        logger.warning("not a handoff event: dropped", extra={"event_type": str(kind)})
+    if isinstance(message, dict) and message.get("type") == INVITATION_CREATED:
+        # The subscription's filter keeps invitations away: an invitation is never pushed (nor failed, so never retried).
+        logger.warning("an invitation event reached the push queue: dropped", extra={"event_id": str(message.get("event_id"))})
         return
     event = HandoffEvent.model_validate(message)
     deps = dependencies()
