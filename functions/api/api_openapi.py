@@ -71,3 +71,10 @@ def answers(status: int, model: Any, description: str, *errors: int, body: bool 
         model_of_error = _ERROR_MODELS.get(code, Problem)
         declared[code] = {"description": _WHY[code], "content": {JSON: {"model": model_of_error}}}
     return declared
+
+
+def no_content(description: str, *errors: int) -> dict[int, Any]:
+    """The `responses` of a route that answers 204 with no body, and the errors as `answers` gives them."""
+    declared = answers(200, Problem, "", *errors)
+    del declared[200]
+    return {204: {"description": description}, **declared}

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from api_common import caller, json_response, no_body, user_out
 from api_dependencies import dependencies
-from api_openapi import answers
+from api_openapi import answers, no_content
 from baton.api_models import AccountOut, AccountPatch, InvitationAccept, InvitationCreate, InvitationOut, UserOut
 from baton.errors import Unauthorized
 from baton.logic import accounts, invitations
@@ -18,13 +18,6 @@ from baton.logic.invitations import Identity
 from baton.models import Account, Invitation
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ unannotated
-
-
-def no_content(description: str, *errors: int) -> dict[int, Any]:
-    """The `responses` of a route that answers 204 with no body."""
-    declared = answers(200, AccountOut, "", *errors)
-    del declared[200]
-    return {204: {"description": description}, **declared}
 
 
 def account_out(account: Account) -> AccountOut:

@@ -8,8 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from api_common import caller, json_response, no_body, user_out
 from api_dependencies import dependencies
-from api_openapi import answers
-from api_routes_account import no_content
+from api_openapi import answers, no_content
 from baton.api_models import UserOut, UserPatch
 from baton.logic import push, users
 

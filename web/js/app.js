@@ -339,7 +339,10 @@ async function main() {
     return showSignIn(error.message);
   }
   auth.keepFresh(state.config, {
-    onToken: (fresh) => { if (state.api) state.api.token = fresh; },
+    onToken: (fresh) => {
+      if (state.api) state.api.token = fresh;
+      else location.reload(); // signed in in another tab: this one is too
+    },
     onSignedOut: (why) => {
       if (!why) return location.reload(); // signed out in another tab
       if (state.live) state.live.stop();
