@@ -39,7 +39,12 @@ $(VENV)/.ready: requirements-uv.txt requirements-dev.txt requirements-checkov.tx
 	$(BIN)/python -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "baton-dev.pth").write_text("$(CURDIR)\n$(CURDIR)/layers/baton\n")'
 	touch $@
 
-install: $(VENV)/.ready
+# The operator CLI, as a console script would install it (it runs from this checkout, like the .pth above).
+$(BIN)/baton-admin: $(VENV)/.ready
+	printf '#!/bin/sh\nexec "$(CURDIR)/$(BIN)/python" -m tools.baton_admin "$$@"\n' > $@
+	chmod +x $@
+
+install: $(VENV)/.ready $(BIN)/baton-admin
 
 dev: install
 	PORT=$(PORT) $(BIN)/python -m local

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from baton.models import Role, User
+from baton.models import Account, Role, User
+from baton.repositories.accounts import AccountRepository
 from baton.repositories.users import UserRepository
 
 ACCOUNTS = ("acme", "globex")
+ACCOUNT_NAMES = {"acme": "Acme IT", "globex": "Globex Managed Services"}
+CREATED_AT = "2026-01-05T09:00:00.000Z"
 _PEOPLE = (
     ("owner", "Olive Owner", Role.OWNER),
     ("admin", "Adam Admin", Role.ADMIN),
@@ -38,10 +41,15 @@ def demo_users() -> list[User]:
     ]
 
 
-def seed(users: UserRepository) -> list[User]:
+def seed(users: UserRepository, accounts: AccountRepository | None = None) -> list[User]:
+    """The demo accounts (named, when `accounts` is given) and their people."""
     people = demo_users()
     for account in ACCOUNTS:
-        users.put_account(account, owner_count=sum(1 for u in people if u.account_id == account and u.role == Role.OWNER))
+        owners = sum(1 for u in people if u.account_id == account and u.role == Role.OWNER)
+        if accounts is None:
+            users.put_account(account, owner_count=owners)
+        else:
+            accounts.put(Account(id=account, name=ACCOUNT_NAMES[account], created_at=CREATED_AT, owner_count=owners))
     for user in people:
         users.put(user)
     return people

@@ -15,6 +15,7 @@ from local.faults import FaultRequest, FaultSwitch
 from local.http_api import Router, build_event, to_response
 from local.lambda_pool import FunctionError, FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer, TokenRejected
+from local.oidc_flow import AuthorizationServer
 from local.template import HttpRoute
 from local.webhooks import WebhookFault, WebhookReceiver
 from local.websocket_api import WebSocketApi
@@ -59,6 +60,8 @@ class Gateway:
         health: Callable[[], Awaitable[dict[str, Any]]],
         faults: FaultSwitch,
         webhooks: WebhookReceiver,
+        sign_in: AuthorizationServer,
+        outputs: Callable[[], dict[str, str]],
     ) -> None:
         self._router = Router(routes)
         self._pools = pools
@@ -71,6 +74,8 @@ class Gateway:
         self._health = health
         self._faults = faults
         self._webhooks = webhooks
+        self._sign_in = sign_in
+        self._outputs = outputs
         self.ready = False
 
     def app(self) -> web.Application:
@@ -83,6 +88,8 @@ class Gateway:
         app.router.add_post("/local/token", self.token)
         app.router.add_get("/local/oidc/.well-known/openid-configuration", self.discovery)
         app.router.add_get("/local/oidc/.well-known/jwks.json", self.jwks)
+        self._sign_in.add_routes(app)
+        app.router.add_get("/local/outputs", self.outputs)
         app.router.add_get("/local/outbox", self.outbox)
         app.router.add_get("/local/webhooks", self.webhooks_received)
         app.router.add_delete("/local/webhooks", self.webhooks_forget)
@@ -140,8 +147,13 @@ class Gateway:
         user = next((u for u in self._users() if u["email"].lower() == email.strip().lower()), None)
         if user is None:
             return _json(404, {"detail": f"No demo user has the email {email!r}; see GET /local/users."})
-        token = self._issuer.token_for(user["id"], user["email"])
+        token = self._issuer.token_for(user["id"], user["email"], name=user["display_name"])
+        self._sign_in.remember(user["id"], user["email"], user["display_name"])
         return _json(200, {"access_token": token, "token_type": "Bearer", "user": user})
+
+    async def outputs(self, _: web.Request) -> web.Response:
+        """What a deployed stack's outputs give operators (`baton-admin --local`): names and where they live."""
+        return _json(200, self._outputs())
 
     async def console(self, _: web.Request) -> web.FileResponse:
         return web.FileResponse(WEB_ROOT / "index.html")

@@ -55,23 +55,41 @@ class LocalIssuer:
         return {
             "issuer": self.issuer_url,
             "jwks_uri": f"{self.issuer_url}/.well-known/jwks.json",
+            "authorization_endpoint": f"{self.issuer_url}/authorize",
+            "token_endpoint": f"{self.issuer_url}/token",
+            "userinfo_endpoint": f"{self.issuer_url}/userinfo",
             "id_token_signing_alg_values_supported": ["RS256"],
-            "response_types_supported": ["token"],
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "scopes_supported": ["openid", "email", "profile"],
+            "claims_supported": ["sub", "email", "email_verified", "name"],
             "subject_types_supported": ["public"],
         }
 
-    def token_for(self, subject: str, email: str, lifetime: int = TOKEN_LIFETIME_SECONDS) -> str:
+    def token_for(
+        self,
+        subject: str,
+        email: str,
+        lifetime: int = TOKEN_LIFETIME_SECONDS,
+        name: str | None = None,
+        audience: str | None = None,
+    ) -> str:
+        """An access token; the local issuer vouches for every address it signs in (`email_verified`)."""
         now = int(time.time())
         claims = {
             "iss": self.issuer_url,
-            "aud": self.audience,
+            "aud": audience or self.audience,
             "sub": subject,
             "email": email,
+            "email_verified": True,
+            **({"name": name} if name else {}),
             "iat": now,
             "nbf": now,
             "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
-            "scope": "openid email",
+            "scope": "openid email profile",
         }
         return jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from baton.repositories.accounts import AccountRepository
 from baton.repositories.users import UserRepository
 from local import demo, provision
 from local.aws_endpoint import OUTBOX_PATH
@@ -27,6 +28,7 @@ from local.faults import FaultSwitch
 from local.gateway import Gateway
 from local.lambda_pool import FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer
+from local.oidc_flow import AuthorizationServer
 from local.pollers import SqsPoller, StreamPoller
 from local.supervisor import PartState, Supervisor
 from local.template import REGION, EventSourceSpec, Template
@@ -53,6 +55,8 @@ class RuntimeOptions:
     template: Path = ROOT / "template.yaml"
     # Tests shorten SQS redelivery (a failed message comes back after this many seconds at most).
     max_visibility_timeout: int | None = None
+    # Lifetime of the local issuer's access tokens (tests shorten it to see the console refresh them).
+    token_lifetime: int = 3600
 
 
 # What the local functions' AWS clients do when the endpoint is down or frozen: fail within
@@ -122,10 +126,18 @@ class Runtime:
         self.websocket = WebSocketApi(
             template.websocket(), self._pools, template.parameters["Stage"], f"127.0.0.1:{self.options.port}"
         )
+        jwt_authorizer = JwtAuthorizer(authorizer.issuer, authorizer.audience, issuer.jwks())
+        sign_in = AuthorizationServer(
+            issuer,
+            jwt_authorizer,
+            lambda: self._users,
+            [self.base_url, f"http://localhost:{self.options.port}"],
+            self.options.token_lifetime,
+        )
         gateway = Gateway(
             routes=template.http_routes(),
             pools=self._pools,
-            authorizer=JwtAuthorizer(authorizer.issuer, authorizer.audience, issuer.jwks()),
+            authorizer=jwt_authorizer,
             issuer=issuer,
             cors=template.http_api().get("CorsConfiguration"),
             users=lambda: self._users,
@@ -134,6 +146,8 @@ class Runtime:
             health=self.health,
             faults=self.faults,
             webhooks=webhooks,
+            sign_in=sign_in,
+            outputs=self.outputs,
         )
         # Headers up to 256 KB reach the gateway, which answers an oversized token with 401 JSON, as API Gateway would;
         # long query strings reach the API, which refuses over-long parameters with a 422 (aiohttp's own 400 is plain text).
@@ -151,8 +165,10 @@ class Runtime:
             provision.create_tables(template, endpoint)
             self._queue_urls = provision.create_messaging(template, endpoint, self.options.max_visibility_timeout)
             provision.verify_sender(template, endpoint)
-            users = UserRepository(template.physical_name("DataTable"), provision.local_client("dynamodb", endpoint))
-            return [user.model_dump(mode="json") for user in demo.seed(users)]
+            client = provision.local_client("dynamodb", endpoint)
+            table = template.physical_name("DataTable")
+            people = demo.seed(UserRepository(table, client), AccountRepository(table, client))
+            return [user.model_dump(mode="json") for user in people]
 
         self._users = await asyncio.to_thread(create)
 
@@ -165,6 +181,18 @@ class Runtime:
         log.warning("The AWS endpoint started again, empty: tables, queues and demo users are provisioned anew")
         if self.websocket:  # their connection records are gone: clients reconnect (and resume)
             await self.websocket.close_all(1012, "Service restart")
+
+    def outputs(self) -> dict[str, str]:
+        """The deployed stack's outputs that operators' tools read, with the local endpoint they live on."""
+        assert self._template
+        return {
+            "DataTableName": self._template.physical_name("DataTable"),
+            "ConsoleUrl": f"{self.base_url}/",
+            "HttpApiUrl": self.base_url,
+            "JwtIssuerUrl": f"{self.base_url}/local/oidc",
+            "AwsEndpoint": self.endpoint_url,
+            "Region": REGION,
+        }
 
     def pids(self) -> list[int]:
         """This process, the AWS endpoint and every warm execution environment."""
@@ -281,13 +309,14 @@ class Runtime:
             [
                 "",
                 "baton is running locally (Ctrl-C to stop)",
-                f"  console         {url}/   (pick a demo user)",
+                f"  console         {url}/   (sign in: pick a demo user, or any email, on the local identity provider)",
                 f"  HTTP API        {url}/api/v1   (OpenAPI: {url}/api/v1/openapi.json)",
                 f"  demo users      {url}/local/users   ({logins}; and the same @globex.test)",
                 f'  get a token     curl -s -X POST {url}/local/token -d \'{{"email":"senior@acme.test"}}\'',
                 f"  WebSocket       ws://127.0.0.1:{self.options.port}/ws?ticket=...   (ticket: POST {url}/api/v1/ws-ticket)",
                 f"  sent email      {url}/local/outbox",
                 f"  Teams / Slack   {url}/local/webhooks   (webhook URL to paste: {receiver}/teams/demo, /slack/demo)",
+                f"  operators       baton-admin --local {url} create-account --name 'Your MSP' --owner-email you@x.test",
                 f"  health          {url}/local/health",
                 f"  AWS endpoint    {self.endpoint_url}   (moto; tables from template.yaml)",
                 "",
@@ -331,9 +360,19 @@ def options_from_env(argv: list[str]) -> RuntimeOptions:
         default=int(os.environ.get("BATON_LOCAL_MAX_VISIBILITY_TIMEOUT", "0")) or None,
         help="cap the queues' visibility timeouts (seconds), so failed messages come back sooner (tests)",
     )
+    parser.add_argument(
+        "--token-lifetime",
+        type=int,
+        default=int(os.environ.get("BATON_LOCAL_TOKEN_SECONDS", "3600")),
+        help="seconds the local issuer's access tokens live (the console refreshes them before they expire)",
+    )
     args = parser.parse_args(argv)
     return RuntimeOptions(
-        port=args.port, signing_key=args.signing_key, pool_size=args.pool_size, max_visibility_timeout=args.max_visibility_timeout
+        port=args.port,
+        signing_key=args.signing_key,
+        pool_size=args.pool_size,
+        max_visibility_timeout=args.max_visibility_timeout,
+        token_lifetime=args.token_lifetime,
     )
 
 

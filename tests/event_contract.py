@@ -9,14 +9,29 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from baton.events import HandoffEvent
+from baton.invitation_events import InvitationEvent
 from tests.conftest import ROOT
 
 SCHEMA_PATH = ROOT / "docs" / "event-schema.v1.json"
+# The invitation event goes to the email subscription only (never to WebSockets): its own contract.
+INVITATION_SCHEMA_PATH = ROOT / "docs" / "invitation-event-schema.v1.json"
 
 
 def generated_schema() -> dict[str, Any]:
     schema = HandoffEvent.model_json_schema(by_alias=True, mode="serialization")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "baton.event.v1", **schema}
+
+
+def generated_invitation_schema() -> dict[str, Any]:
+    schema = InvitationEvent.model_json_schema(by_alias=True, mode="serialization")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "baton.invitation.v1", **schema}
+
+
+def checked_invitation(event: dict[str, Any]) -> dict[str, Any]:
+    validator = Draft202012Validator(json.loads(INVITATION_SCHEMA_PATH.read_text()))
+    problems = sorted(validator.iter_errors(event), key=str)
+    assert not problems, f"event breaks {INVITATION_SCHEMA_PATH.name}: {problems[0].message} at {list(problems[0].path)}"
+    return event
 
 
 def checked(event: dict[str, Any]) -> dict[str, Any]:
@@ -33,3 +48,4 @@ def _validator() -> Draft202012Validator:
 
 if __name__ == "__main__":  # python -m tests.event_contract: regenerate the published schema from the model
     SCHEMA_PATH.write_text(json.dumps(generated_schema(), indent=2) + "\n")
+    INVITATION_SCHEMA_PATH.write_text(json.dumps(generated_invitation_schema(), indent=2) + "\n")

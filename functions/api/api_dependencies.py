@@ -10,11 +10,14 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import P
 from pydantic import BaseModel
 
 from baton.api_models import HandoffCreate, HandoffOut
+from baton.identity_provider import UserInfoClient
 from baton.logic import handoffs
 from baton.models import User
 from baton.publishers.websocket_connections import ManagementApiSender
+from baton.repositories.accounts import AccountRepository
 from baton.repositories.connections import ConnectionRepository
 from baton.repositories.handoffs import HandoffRepository
+from baton.repositories.invitations import InvitationRepository
 from baton.repositories.users import UserRepository
 from baton.settings import Settings
 
@@ -39,6 +42,9 @@ class Dependencies:
     websocket_url: str
     idempotency: IdempotencyConfig
     create_handoff_once: Callable[..., HandoffOut]
+    accounts: AccountRepository
+    invitations: InvitationRepository
+    userinfo: UserInfoClient
 
 
 @cache
@@ -72,4 +78,7 @@ def dependencies() -> Dependencies:
         websocket_url=settings.websocket_url,
         idempotency=config,
         create_handoff_once=create_handoff_once,
+        accounts=AccountRepository(settings.data_table_name, client),
+        invitations=InvitationRepository(settings.data_table_name, client),
+        userinfo=UserInfoClient(),
     )

@@ -53,6 +53,7 @@ _WHY = {
     403: "Not a member of any account, or the role does not allow it (the detail names the role needed).",
     404: "No such resource in the caller's account.",
     409: "The resource is not in a state that allows this (the detail says which, and who holds it).",
+    410: "The resource can no longer be used (a revoked or expired invitation).",
     413: "The body is over 64 KiB.",
     415: "The body is not sent as application/json.",
     422: "The input breaks the rules (the detail and `errors` say where).",
@@ -70,3 +71,10 @@ def answers(status: int, model: Any, description: str, *errors: int, body: bool 
         model_of_error = _ERROR_MODELS.get(code, Problem)
         declared[code] = {"description": _WHY[code], "content": {JSON: {"model": model_of_error}}}
     return declared
+
+
+def no_content(description: str, *errors: int) -> dict[int, Any]:
+    """The `responses` of a route that answers 204 with no body, and the errors as `answers` gives them."""
+    declared = answers(200, Problem, "", *errors)
+    del declared[200]
+    return {204: {"description": description}, **declared}

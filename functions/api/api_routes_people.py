@@ -6,9 +6,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from api_common import caller, json_response, user_out
+from api_common import caller, json_response, no_body, user_out
 from api_dependencies import dependencies
-from api_openapi import answers
+from api_openapi import answers, no_content
 from baton.api_models import UserOut, UserPatch
 from baton.logic import push, users
 
@@ -47,3 +47,17 @@ def patch_account_user(
 
     changed = users.change_user(caller(router), user_id, patch, deps.users, revoke_live)
     return json_response(200, user_out(changed))
+
+
+@router.delete(
+    "/api/v1/account/users/<user_id>",
+    summary="Remove a member (owner, admin; an admin cannot remove owners; never the last owner)",
+    responses=no_content("Removed: their live connections are closed and their next request is 403.", 404, 409, 422),
+)
+def remove_account_user(user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)]) -> Response[str]:
+    no_body(router)
+    deps = dependencies()
+    users.remove_user(
+        caller(router), user_id, deps.users, lambda removed_id: push.close_connections_of(removed_id, deps.connections, deps.live)
+    )
+    return Response(status_code=204, body="")

@@ -1,4 +1,4 @@
-"""Email queue (SQS, escalations only) → one email per engineer-or-admin who wants it (SES)."""
+"""Email queue (SQS: escalations, reassigns, invitations) → one email per engineer-or-admin who wants it (SES)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from baton.errors import Invalid, Transient
 from baton.events import HandoffEvent
+from baton.invitation_events import INVITATION_CREATED, InvitationEvent
 from baton.logic import notify
 from baton.observability import instruments
 from baton.publishers.ses_email import SesEmailSender
@@ -71,7 +72,10 @@ def dependencies() -> Dependencies:
 
 
 def record_handler(record: SQSRecord) -> None:
-    event = HandoffEvent.model_validate_json(record.body)
+    message = record.json_body
+    if isinstance(message, dict) and message.get("type") == INVITATION_CREATED:
+        return invitation_email(InvitationEvent.model_validate(message))
+    event = HandoffEvent.model_validate(message)
     if not notify.is_emailed(event):
         return  # the subscription's filter policy should never let these through
     deps = dependencies()
@@ -87,6 +91,14 @@ def record_handler(record: SQSRecord) -> None:
     logger.info("emailed", extra={**event.log_fields(), "recipients": len(recipients), "deferred": to_retry})
     if to_retry:
         raise Transient(f"{to_retry} escalation emails were deferred by SES; the event will be redelivered.")
+
+
+def invitation_email(event: InvitationEvent) -> None:
+    """One email to the invited address (not a member, so not in the account's users)."""
+    deps = dependencies()
+    email = notify.compose_invitation(event, deps.console_url)
+    deps.send_once(delivery=Delivery(event_id=event.event_id, recipient_id=email.to, email=email))
+    logger.info("emailed", extra={**event.log_fields(), "recipients": 1})
 
 
 @logger.inject_lambda_context

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from baton.errors import Transient
 from baton.events import HandoffEvent
+from baton.invitation_events import INVITATION_CREATED
 from baton.logic import push
 from baton.observability import instruments
 from baton.publishers.websocket_connections import ConnectionPoster, EventHooks
@@ -65,7 +66,12 @@ def dependencies() -> Dependencies:
 
 async def record_handler(record: SQSRecord, batch: push.BatchConnections) -> None:
     received_at = time.time()
-    event = HandoffEvent.model_validate_json(record.body)
+    message = record.json_body
+    if isinstance(message, dict) and message.get("type") == INVITATION_CREATED:
+        # The subscription's filter keeps invitations away: an invitation is never pushed (nor failed, so never retried).
+        logger.warning("an invitation event reached the push queue: dropped", extra={"event_id": str(message.get("event_id"))})
+        return
+    event = HandoffEvent.model_validate(message)
     deps = dependencies()
     pushing = asyncio.run_coroutine_threadsafe(push.push_event(event, batch, deps.poster), deps.posting_loop)
     report = await asyncio.wrap_future(pushing)

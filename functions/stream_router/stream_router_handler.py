@@ -16,11 +16,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from baton.logic.routing import image, route_change
+from baton.logic.routing import image, route_change, route_invitation_change
 from baton.observability import instruments
 from baton.publishers.sns_events import SnsEventPublisher
 from baton.repositories.codec import from_attrs
 from baton.repositories.handoffs import handoff_from_item
+from baton.repositories.invitations import invitation_from_item
 from baton.settings import Settings
 
 logger, metrics, tracer = instruments()
@@ -36,7 +37,10 @@ async def record_handler(record: DynamoDBRecord) -> None:
     seen_at = time.time()
     change: dict[str, Any] = record.raw_event.get("dynamodb", {})
     new, old = image(change, "NewImage"), image(change, "OldImage")
-    if (new or old or {}).get("entity") != {"S": "handoff"}:
+    entity = (new or old or {}).get("entity")
+    if entity == {"S": "invitation"}:
+        return await invitation_record(new, old, str(record.event_id))
+    if entity != {"S": "handoff"}:
         return  # FilterCriteria keeps other items away; never fail a batch over one that slips through
     after = handoff_from_item(from_attrs(new)) if new else None
     before = handoff_from_item(from_attrs(old)) if old else None
@@ -52,6 +56,15 @@ async def record_handler(record: DynamoDBRecord) -> None:
             },
         )
         metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=1)
+
+
+async def invitation_record(new: dict[str, Any] | None, old: dict[str, Any] | None, event_id: str) -> None:
+    after = invitation_from_item(from_attrs(new)) if new else None
+    before = invitation_from_item(from_attrs(old)) if old else None
+    event = await asyncio.to_thread(route_invitation_change, before, after, event_id, publisher())
+    if event is not None:
+        logger.info("published", extra=event.log_fields())
+        metrics.add_metric(name="InvitationEventsPublished", unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context

@@ -12,6 +12,7 @@ import pytest
 from moto import mock_aws
 
 from baton.models import User
+from baton.repositories.accounts import AccountRepository
 from baton.repositories.users import UserRepository
 from local import demo, moto_patches, provision
 from local.http_api import Router, build_event
@@ -46,7 +47,9 @@ class ApiClient:
         headers: dict[str, str] | None = None,
         raw_body: bytes | None = None,
         query: dict[str, str] | None = None,
+        claims: dict[str, Any] | None = None,
     ) -> Reply:
+        """`claims` (e.g. of someone who is not a member yet) replace the ones made from `as_user`."""
         import api_handler
 
         match = self._router.match(method, path)
@@ -55,7 +58,8 @@ class ApiClient:
         all_headers = {"content-type": "application/json", **(headers or {})}
         query_pairs = list((query or {}).items())
         raw_query = "&".join(f"{k}={v}" for k, v in query_pairs)
-        claims = {"sub": as_user.id, "email": as_user.email} if as_user else None
+        if claims is None and as_user is not None:
+            claims = {"sub": as_user.id, "email": as_user.email, "email_verified": True}
         event = build_event(match, method, path, raw_query, query_pairs, list(all_headers.items()), payload, "127.0.0.1", claims)
         result = api_handler.handler(event, lambda_context())
         text = result.get("body") or ""
@@ -110,7 +114,8 @@ def aws(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
 def users(aws: dict[str, str]) -> dict[str, User]:
     """The demo accounts: e.g. users["senior@acme.test"]."""
     repository = UserRepository("DataTable", provision.local_client("dynamodb", None))
-    return {user.email: user for user in demo.seed(repository)}
+    accounts = AccountRepository("DataTable", provision.local_client("dynamodb", None))
+    return {user.email: user for user in demo.seed(repository, accounts)}
 
 
 @pytest.fixture

@@ -23,6 +23,10 @@ EXPECTED = {
     "api_escalate_handoff": 404,
     "api_withdraw_handoff": 404,
     "api_get_timeline": 404,
+    "api_create_invitation": 201,
+    "api_my_invitations": 200,
+    # Someone not yet a member, with a verified email; the sample invitation does not exist: 404.
+    "api_accept_invitation": 404,
 }
 
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from baton import lifecycle
 from baton.errors import Conflict, NotFound
+from baton.invitation_rules import expires_epoch, why_unusable
 from baton.lifecycle import Action
-from baton.models import Handoff, QueuePage, Role, Session, TimelineEntry, User
+from baton.models import Handoff, Invitation, QueuePage, Role, Session, TimelineEntry, User
 
 
 class InMemoryUsers:
@@ -26,6 +27,52 @@ class InMemoryUsers:
             changes["notify_email"] = notify_email
         self.by_id[current.id] = current.model_copy(update=changes)
         return self.by_id[current.id]
+
+    def by_email(self, account_id: str, email: str) -> User | None:
+        return next((u for u in self.by_id.values() if u.account_id == account_id and u.email == email), None)
+
+    def remove(self, current: User) -> None:
+        owners = [u for u in self.by_id.values() if u.account_id == current.account_id and u.role == Role.OWNER]
+        if current.role == Role.OWNER and len(owners) == 1:
+            raise Conflict("The account's last owner cannot be removed; make someone else an owner first.")
+        if self.by_id.pop(current.id, None) is None:
+            raise NotFound("No such user in your account.")
+
+
+class InMemoryInvitations:
+    """What the store promises: one invitation per address and account; accept is all or nothing."""
+
+    def __init__(self, users: InMemoryUsers) -> None:
+        self.users = users
+        self.by_key: dict[tuple[str, str], Invitation] = {}
+
+    def create(self, invitation: Invitation, now_epoch: int) -> None:
+        old = self.by_key.get((invitation.email, invitation.account_id))
+        if old and old.status == "pending" and expires_epoch(old) > now_epoch:
+            raise Conflict(f"{invitation.email} already has a pending invitation to this account.")
+        self.by_key[(invitation.email, invitation.account_id)] = invitation
+
+    def for_email(self, email: str) -> list[Invitation]:
+        return [i for (address, _), i in self.by_key.items() if address == email]
+
+    def of_account(self, account_id: str) -> list[Invitation]:
+        return [i for (_, account), i in self.by_key.items() if account == account_id]
+
+    def in_account(self, account_id: str, invitation_id: str) -> Invitation | None:
+        return next((i for i in self.of_account(account_id) if i.id == invitation_id), None)
+
+    def revoke(self, invitation: Invitation, at: str) -> None:
+        self.by_key[(invitation.email, invitation.account_id)] = invitation.model_copy(update={"status": "revoked"})
+
+    def accept(self, invitation: Invitation, user: User, at: str, now_epoch: int) -> None:
+        current = self.by_key[(invitation.email, invitation.account_id)]
+        refused = why_unusable(current, now_epoch)
+        if refused:
+            raise refused
+        if self.users.get(user.id):
+            raise Conflict("You are already a member of a baton account; one person belongs to one account.")
+        self.by_key[(invitation.email, invitation.account_id)] = current.model_copy(update={"status": "accepted"})
+        self.users.by_id[user.id] = user
 
 
 class InMemoryHandoffs:

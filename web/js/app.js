@@ -3,7 +3,9 @@ import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
 import { ChannelsScreen, mayManageChannels } from "./channels.js";
 import { ContextScreen, describe } from "./context.js";
+import { showJoin } from "./join.js";
 import { LiveConnection } from "./live.js";
+import { PeoplePage } from "./people.js";
 import { QueueState, QueueView, kind } from "./queue.js";
 
 const $ = (selector) => document.querySelector(selector);
@@ -26,7 +28,12 @@ const state = {
 };
 
 function show(section) {
-  for (const id of ["#sign-in", "#viewer", "#queue", "#context", "#channels"]) $(id).hidden = id !== section;
+  for (const id of ["#sign-in", "#viewer", "#queue", "#context", "#join", "#people", "#channels"]) $(id).hidden = id !== section;
+  for (const link of document.querySelectorAll("#nav a")) {
+    const here = link.dataset.section === section;
+    if (here) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
   $("#mine").hidden = section !== "#queue" || !state.mine || state.mine.count.dataset.n === "0";
 }
 
@@ -232,7 +239,9 @@ async function startEngineer() {
 const CHANNELS_ROUTE = "#/settings/channels";
 
 async function route() {
-  if (location.hash === CHANNELS_ROUTE && state.me && mayManageChannels(state.me)) {
+  if (location.hash === "#/people") {
+    await openPeople();
+  } else if (location.hash === CHANNELS_ROUTE && state.me && mayManageChannels(state.me)) {
     state.channels = state.channels || new ChannelsScreen($("#channels"), state.api);
     show("#channels");
     await state.channels.open();
@@ -258,17 +267,37 @@ async function signedIn(token) {
   try {
     state.me = await state.api.me();
   } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return joinScreen(error.message);
     auth.forgetToken();
     return showSignIn(error.message);
   }
   $("#who").textContent = `${state.me.display_name} · ${state.me.role} · ${state.me.account_id}`;
   $("#sign-out").hidden = false;
-  $("#nav").hidden = !mayManageChannels(state.me);
   if (state.me.role === "viewer") {
     show("#viewer");
     return;
   }
+  $("#nav").hidden = !mayManageChannels(state.me);  // People and Channels: owners and admins
   await startEngineer();
+}
+
+// Signed in, but not a member (yet): the invitations for the verified email, or who to ask.
+async function joinScreen(why) {
+  $("#sign-out").hidden = false;
+  show("#join");
+  await showJoin(state.api, { why, onJoined: () => location.assign(location.pathname) });
+}
+
+async function openPeople() {
+  if ($("#nav").hidden) return;
+  state.people = state.people || new PeoplePage(state.api, state.me);
+  show("#people");
+  try {
+    await state.people.load();
+  } catch (error) {
+    state.people.say(error.message, "error");
+  }
+  $("#people-title").focus();
 }
 
 async function showSignIn(problem = "") {
@@ -280,11 +309,10 @@ async function showSignIn(problem = "") {
     const users = await auth.demoUsers(state.config.apiBaseUrl);
     select.replaceChildren(...users.map((user) => new Option(`${user.display_name} — ${user.role} (${user.email})`, user.email)));
     $("#local-sign-in").hidden = false;
-  } else if (mode === "cognito") {
-    $("#cognito-sign-in").hidden = false;
-  } else {
+  } else if (!auth.usesOidc(state.config)) {
     $("#token-sign-in").hidden = false;
   }
+  $("#oidc-sign-in").hidden = !auth.usesOidc(state.config);
 }
 
 async function main() {
@@ -301,11 +329,10 @@ async function main() {
     event.preventDefault();
     signedIn($("#pasted-token").value.trim());
   });
-  $("#cognito-button").addEventListener("click", () => auth.startCognito(state.config.cognito));
-  $("#sign-out").addEventListener("click", () => {
-    auth.forgetToken();
-    location.reload();
+  $("#oidc-button").addEventListener("click", () => {
+    auth.startSignIn(state.config).catch((error) => { $("#sign-in-error").textContent = error.message; });
   });
+  $("#sign-out").addEventListener("click", () => auth.signOut(state.config));
   $("#back").addEventListener("click", backToQueue);
   window.addEventListener("hashchange", () => route());
   $("#session-lookup").addEventListener("submit", lookUpSession);
@@ -315,11 +342,24 @@ async function main() {
       renderQueue(new Set());
     });
   }
-  if (state.config.signIn === "cognito") {
-    const token = await auth.finishCognito(state.config.cognito).catch((error) => showSignIn(error.message));
-    if (token) return signedIn(token);
+  let returned = null;
+  try {
+    returned = await auth.finishSignIn(state.config);
+  } catch (error) {
+    return showSignIn(error.message);
   }
-  const token = auth.savedToken();
+  auth.keepFresh(state.config, {
+    onToken: (fresh) => {
+      if (state.api) state.api.token = fresh;
+      else location.reload(); // signed in in another tab: this one is too
+    },
+    onSignedOut: (why) => {
+      if (!why) return location.reload(); // signed out in another tab
+      if (state.live) state.live.stop();
+      return showSignIn(why);
+    },
+  });
+  const token = returned || await auth.freshToken(state.config).catch(() => null);
   if (token) return signedIn(token);
   return showSignIn();
 }

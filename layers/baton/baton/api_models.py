@@ -6,7 +6,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from baton.lifecycle import Action
-from baton.models import Channel, ConversationMessage, HandoffStatus, Intent, Label, Priority, Role
+from baton.models import Channel, ConversationMessage, HandoffStatus, Intent, InvitationStatus, Label, Priority, Role
 
 NOTES_MAX = 4_000
 REASON_MAX = 1_000
@@ -81,6 +81,38 @@ class UserPatch(RequestBody):
         if self.role is None and self.notify_email is None:
             raise ValueError("give at least one of role, notify_email")
         return self
+
+
+class AccountPatch(RequestBody):
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S", description="The account's display name.")
+
+
+class AccountOut(BaseModel):
+    id: str
+    name: str
+    created_at: str | None
+    policy: dict[str, Any] | None = Field(default=None, description="The SLA policy (null until one is set).")
+
+
+class InvitationCreate(RequestBody):
+    email: str = Field(min_length=3, max_length=254, pattern=r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$")
+    role: Role
+
+
+class InvitationAccept(RequestBody):
+    invitation_id: str = Field(min_length=1, max_length=64)
+
+
+class InvitationOut(BaseModel):
+    id: str
+    account_id: str
+    account_name: str
+    email: str
+    role: Role
+    status: InvitationStatus
+    invited_by_name: str | None
+    created_at: str
+    expires_at: str
 
 
 class UserOut(BaseModel):

@@ -36,6 +36,12 @@ class Conflict(BatonError):
     status_code = 409
 
 
+class Gone(BatonError):
+    """The resource existed but can no longer be used (a revoked or expired invitation)."""
+
+    status_code = 410
+
+
 class Transient(BatonError):
     """A dependency failed in a way a retry may fix (throttling, a timeout)."""
 

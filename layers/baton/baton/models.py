@@ -46,6 +46,37 @@ class User(Entity):
     notify_email: bool = True
 
 
+InvitationStatus = Literal["pending", "accepted", "revoked"]
+INVITATION_DAYS = 7
+
+
+class Account(Entity):
+    """An MSP: its people are users with this `account_id`."""
+
+    id: str
+    name: str
+    created_at: str | None = None
+    owner_count: int = 0
+
+
+class Invitation(Entity):
+    """An email address asked to join an account with a role: single use, valid for INVITATION_DAYS."""
+
+    id: str
+    account_id: str
+    account_name: str
+    email: str
+    role: Role
+    status: InvitationStatus
+    invited_by: str | None = None
+    invited_by_name: str | None = None
+    created_at: str
+    expires_at: str
+    accepted_by: str | None = None
+    accepted_at: str | None = None
+    revoked_at: str | None = None
+
+
 class ConversationMessage(Entity):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

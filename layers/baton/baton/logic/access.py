@@ -13,7 +13,9 @@ def caller_from_subject(subject: str | None, users: Users) -> User:
         raise Unauthorized("A bearer token with a subject is required.")
     user = users.get(subject)
     if user is None:
-        raise Forbidden("You are signed in, but you are not a member of any baton account.")
+        raise Forbidden(
+            "You are signed in, but you are not a member of any baton account; ask an admin of your account for an invitation."
+        )
     return user
 
 

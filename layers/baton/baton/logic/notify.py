@@ -3,6 +3,7 @@
 from pydantic import BaseModel
 
 from baton.events import EventHandoff, HandoffEvent
+from baton.invitation_events import InvitationEvent
 from baton.models import Role, User
 
 SUBJECT_NOTES_CHARS = 60
@@ -90,3 +91,27 @@ def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
     kind = "Handed to you" if event.type == "handoff_reassigned" else "Escalation"
     prefix = f"[baton] {kind}{' ' + ticket if ticket else ''} from {actor}"
     return Email(to=recipient.email, subject=f"{prefix}: {first_line}", text=text)
+
+
+def compose_invitation(event: InvitationEvent, console_url: str) -> Email:
+    """The invited address's email: who invited them where, as what, until when, and the console link."""
+    invitation = event.invitation
+    inviter = invitation.invited_by_name or "The baton operator"
+    link = f"{console_url.rstrip('/')}/#/join"
+    text = "\n".join(
+        [
+            "Hello,",
+            "",
+            f"{inviter} invited you to join {invitation.account_name} on baton as {_article(invitation.role.value)}.",
+            "",
+            f"Sign in with this address ({invitation.email}) and join: {link}",
+            "",
+            f"The invitation can be used once and expires at {invitation.expires_at}.",
+            "If you did not expect it, ignore this email.",
+        ]
+    )
+    return Email(to=invitation.email, subject=f"[baton] {inviter} invited you to {invitation.account_name}", text=text)
+
+
+def _article(role: str) -> str:
+    return f"an {role}" if role[0] in "aeiou" else f"a {role}"

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not every port's
     from baton.events import HandoffEvent
+    from baton.invitation_events import InvitationEvent
     from baton.lifecycle import Action
-    from baton.models import Handoff, QueuePage, Role, Session, TimelineEntry, User
+    from baton.models import Account, Handoff, Invitation, QueuePage, Role, Session, TimelineEntry, User
     from baton.realtime import Connection, Ticket
 
 
@@ -17,6 +18,36 @@ class Users(Protocol):
     def list_by_account(self, account_id: str) -> list[User]: ...
 
     def update(self, current: User, role: Role | None, notify_email: bool | None) -> User: ...
+
+    def by_email(self, account_id: str, email: str) -> User | None: ...
+
+    def remove(self, current: User) -> None: ...
+
+
+class Accounts(Protocol):
+    def create(self, account: Account) -> None: ...
+
+    def get(self, account_id: str) -> Account | None: ...
+
+    def rename(self, account_id: str, name: str) -> Account: ...
+
+    def list_all(self) -> list[Account]: ...
+
+
+class Invitations(Protocol):
+    def create(self, invitation: Invitation, now_epoch: int) -> None: ...
+
+    def for_email(self, email: str) -> list[Invitation]: ...
+
+    def of_account(self, account_id: str) -> list[Invitation]: ...
+
+    def in_account(self, account_id: str, invitation_id: str) -> Invitation | None: ...
+
+    def revoke(self, invitation: Invitation, at: str) -> None: ...
+
+    def accept(self, invitation: Invitation, user: User, at: str, now_epoch: int) -> None:
+        """Atomically: the invitation pending -> accepted, the user created if their sub has none."""
+        ...
 
 
 class Handoffs(Protocol):
@@ -74,3 +105,7 @@ class ChangeLog(Protocol):
 
 class EventPublisher(Protocol):
     def publish(self, event: HandoffEvent) -> None: ...
+
+
+class InvitationPublisher(Protocol):
+    def publish_invitation(self, event: InvitationEvent) -> None: ...

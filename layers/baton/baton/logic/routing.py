@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from baton.events import HandoffEvent, event_for_change
-from baton.logic.ports import EventPublisher
-from baton.models import Handoff
+from baton.invitation_events import InvitationEvent, invitation_event_for_change
+from baton.logic.ports import EventPublisher, InvitationPublisher
+from baton.models import Handoff, Invitation
 
 
 def route_change(before: Handoff | None, after: Handoff | None, event_id: str, publisher: EventPublisher) -> HandoffEvent | None:
@@ -16,6 +17,16 @@ def route_change(before: Handoff | None, after: Handoff | None, event_id: str, p
     event = event_for_change(before, after, event_id)
     if event is not None:
         publisher.publish(event)
+    return event
+
+
+def route_invitation_change(
+    before: Invitation | None, after: Invitation | None, event_id: str, publisher: InvitationPublisher
+) -> InvitationEvent | None:
+    """Publish the event a new pending invitation means (its email)."""
+    event = invitation_event_for_change(before, after, event_id)
+    if event is not None:
+        publisher.publish_invitation(event)
     return event
 
 

@@ -32,3 +32,15 @@ def change_user(
     if updated.role == Role.VIEWER and target.role != Role.VIEWER:
         revoke_live(updated.id)
     return updated
+
+
+def remove_user(caller: User, user_id: str, users: Users, revoke_live: Callable[[str], object] = lambda _: None) -> None:
+    """Remove a member: their next request is 403 and their live connections are closed at once."""
+    require_admin(caller)
+    target = users.get(user_id)
+    if target is None or target.account_id != caller.account_id:
+        raise NotFound("No such user in your account.")
+    if target.role == Role.OWNER and caller.role != Role.OWNER:
+        raise Forbidden("An admin cannot remove an owner; ask an owner.")
+    users.remove(target)
+    revoke_live(target.id)

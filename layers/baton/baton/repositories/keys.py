@@ -1,7 +1,9 @@
 """Key shapes of the data table (single-table design) and its indexes.
 
 - user:     pk USER#<sub>                          sk USER        gsi1 ACCOUNT#<acct> / USER#<email>
-- account:  pk ACCOUNT#<acct>                      sk ACCOUNT     (owner_count)
+- account:  pk ACCOUNT#<acct>                      sk ACCOUNT     (name, owner_count) gsi1 ACCOUNTS / ACCOUNT#<acct>
+- invitation: pk INVITEE#<email>                   sk INVITATION#<acct>   gsi1 ACCOUNT#<acct> / INVITATION#<id>
+            (one per address and account: a new invitation replaces a used, revoked or expired one)
 - webhook:  pk ACCOUNT#<acct>                      sk INTEGRATION#<teams|slack>   (last 4 characters, last delivery;
             the URL itself is an SSM SecureString, see repositories/integrations.py)
 - session:  pk ACCOUNT#<acct>#SESSION#<session>    sk SESSION
@@ -27,6 +29,9 @@ USER_SK = "USER"
 ACCOUNT_SK = "ACCOUNT"
 HANDOFF_PREFIX = "HANDOFF#"
 INTEGRATION_PREFIX = "INTEGRATION#"
+USER_PREFIX = "USER#"
+INVITATION_PREFIX = "INVITATION#"
+ALL_ACCOUNTS_PK = "ACCOUNTS"
 
 
 def user_key(user_id: str) -> dict[str, str]:
@@ -67,3 +72,11 @@ def queue_sk(created_at: str, handoff_id: str) -> str:
 
 def changes_sk(updated_at: str, handoff_id: str) -> str:
     return f"{updated_at}#{handoff_id}"
+
+
+def invitation_key(email: str, account_id: str) -> dict[str, str]:
+    return {"pk": f"INVITEE#{email}", "sk": f"{INVITATION_PREFIX}{account_id}"}
+
+
+def invitee_pk(email: str) -> str:
+    return f"INVITEE#{email}"

@@ -33,8 +33,9 @@ class UserRepository:
         query: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": keys.USERS_BY_ACCOUNT_INDEX,
-            "KeyConditionExpression": "gsi1pk = :pk",
-            "ExpressionAttributeValues": to_attrs({":pk": keys.account_pk(account_id)}),
+            # The index also holds the account's invitations: users only.
+            "KeyConditionExpression": "gsi1pk = :pk AND begins_with(gsi1sk, :user)",
+            "ExpressionAttributeValues": to_attrs({":pk": keys.account_pk(account_id), ":user": keys.USER_PREFIX}),
         }
         while True:
             page = call(self._client.query, **query)
@@ -43,12 +44,52 @@ class UserRepository:
                 return users
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def by_email(self, account_id: str, email: str) -> User | None:
+        """The member of an account with this email (addresses are stored lower-case)."""
+        page = call(
+            self._client.query,
+            TableName=self._table,
+            IndexName=keys.USERS_BY_ACCOUNT_INDEX,
+            KeyConditionExpression="gsi1pk = :pk AND gsi1sk = :sk",
+            ExpressionAttributeValues=to_attrs({":pk": keys.account_pk(account_id), ":sk": f"{keys.USER_PREFIX}{email}"}),
+        )
+        items = page.get("Items", [])
+        return _to_user(from_attrs(items[0])) if items else None
+
+    def remove(self, current: User) -> None:
+        """Delete a member: the user still has the role we read, and an account never loses its last owner."""
+        actions: list[dict[str, Any]] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": to_attrs(keys.user_key(current.id)),
+                    "ConditionExpression": "account_id = :account AND #role = :expected",
+                    "ExpressionAttributeNames": {"#role": "role"},
+                    "ExpressionAttributeValues": to_attrs({":account": current.account_id, ":expected": current.role.value}),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
+        ]
+        if current.role == Role.OWNER:
+            actions.append(self._owner_count_change(current.account_id, -1))
+        try:
+            call(self._client.transact_write_items, TransactItems=actions)
+        except ClientError as error:
+            refused = condition_failure(error)
+            if refused is None:
+                raise
+            if any(old and from_attrs(old).get("sk") == keys.ACCOUNT_SK for old in refused):
+                raise Conflict("The account's last owner cannot be removed; make someone else an owner first.") from error
+            if not any(refused):
+                raise NotFound("No such user in your account.") from error
+            raise Conflict("The user was changed by someone else at the same time; reload and retry.") from error
+
     def put_account(self, account_id: str, owner_count: int) -> None:
         item = {**keys.account_key(account_id), "entity": "account", "account_id": account_id, "owner_count": owner_count}
         call(self._client.put_item, TableName=self._table, Item=to_attrs(item))
 
     def put(self, user: User) -> None:
-        call(self._client.put_item, TableName=self._table, Item=to_attrs(_to_item(user)))
+        call(self._client.put_item, TableName=self._table, Item=to_attrs(user_item(user)))
 
     def update(self, current: User, role: Role | None, notify_email: bool | None) -> User:
         """Change role and/or notification setting; the account's owner count stays consistent.
@@ -106,12 +147,12 @@ class UserRepository:
         return {"Update": update}
 
 
-def _to_item(user: User) -> dict[str, Any]:
+def user_item(user: User) -> dict[str, Any]:
     return {
         **keys.user_key(user.id),
         "entity": "user",
         "gsi1pk": keys.account_pk(user.account_id),
-        "gsi1sk": f"USER#{user.email}",
+        "gsi1sk": f"{keys.USER_PREFIX}{user.email}",
         **user.model_dump(mode="json"),
     }
 

@@ -1,0 +1,123 @@
+"""Invitations: an owner or admin invites an address; whoever proves that address (a verified
+email from their identity provider) may join the account once, with the invited role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from baton.clock import iso, new_id, utc_now
+from baton.errors import Conflict, Forbidden, NotFound
+from baton.invitation_rules import expires_epoch, why_unusable
+from baton.logic.access import require_admin
+from baton.logic.ports import Invitations, Users
+from baton.models import INVITATION_DAYS, Account, Invitation, Role, User
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a token says the caller is: the `sub`, and the email only when the issuer verified it."""
+
+    subject: str
+    verified_email: str | None
+    name: str | None = None
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def invite(
+    caller: User | None,
+    account: Account,
+    email: str,
+    role: Role,
+    invitations: Invitations,
+    users: Users,
+    now: Clock = utc_now,
+) -> Invitation:
+    """`caller` None is the operator (`baton-admin`), who may invite anyone, owners included."""
+    if caller is not None:
+        require_admin(caller)
+        if caller.account_id != account.id:
+            raise NotFound("No such account.")
+        if role == Role.OWNER and caller.role != Role.OWNER:
+            raise Forbidden("An admin cannot invite owners; ask an owner.")
+    address = normalize_email(email)
+    if users.by_email(account.id, address) is not None:
+        raise Conflict(f"{address} is already a member of this account.")
+    moment = now()
+    invitation = Invitation(
+        id=new_id(),
+        account_id=account.id,
+        account_name=account.name,
+        email=address,
+        role=role,
+        status="pending",
+        invited_by=caller.id if caller else None,
+        invited_by_name=caller.display_name if caller else None,
+        created_at=iso(moment),
+        expires_at=iso(moment + timedelta(days=INVITATION_DAYS)),
+    )
+    invitations.create(invitation, int(moment.timestamp()))
+    return invitation
+
+
+def pending_of_account(caller: User, invitations: Invitations, now: Clock = utc_now) -> list[Invitation]:
+    require_admin(caller)
+    return _pending(invitations.of_account(caller.account_id), now)
+
+
+def revoke(caller: User, invitation_id: str, invitations: Invitations, now: Clock = utc_now) -> None:
+    require_admin(caller)
+    invitation = invitations.in_account(caller.account_id, invitation_id)
+    if invitation is None:
+        raise NotFound("No such invitation in your account.")
+    if invitation.role == Role.OWNER and caller.role != Role.OWNER:
+        raise Forbidden("An admin cannot revoke an owner's invitation; ask an owner.")
+    invitations.revoke(invitation, iso(now()))
+
+
+def mine(identity: Identity, invitations: Invitations, now: Clock = utc_now) -> list[Invitation]:
+    """Pending invitations of the caller's verified email; none without one."""
+    if identity.verified_email is None:
+        return []
+    return _pending(invitations.for_email(identity.verified_email), now)
+
+
+def accept(identity: Identity, invitation_id: str, invitations: Invitations, users: Users, now: Clock = utc_now) -> User:
+    """The caller's `sub` becomes a user of the invitation's account, with its role. Once."""
+    if identity.verified_email is None:
+        raise Forbidden(
+            "Your identity provider has not verified your email address, so it cannot match an invitation; "
+            "verify it with your provider, or ask your admin."
+        )
+    member = users.get(identity.subject)
+    if member is not None:
+        raise Conflict("You are already a member of a baton account; one person belongs to one account.")
+    invitation = next((i for i in invitations.for_email(identity.verified_email) if i.id == invitation_id), None)
+    if invitation is None:
+        # Another address's (or another account's replaced) invitation is not found: no enumeration.
+        raise NotFound("No invitation with this id for your verified email address.")
+    moment = now()
+    refused = why_unusable(invitation, int(moment.timestamp()))
+    if refused is not None:
+        raise refused
+    user = User(
+        id=identity.subject,
+        account_id=invitation.account_id,
+        email=invitation.email,
+        display_name=(identity.name or "").strip()[:100] or invitation.email.split("@")[0],
+        role=invitation.role,
+        notify_email=invitation.role != Role.VIEWER,
+    )
+    invitations.accept(invitation, user, iso(moment), int(moment.timestamp()))
+    return user
+
+
+def _pending(found: list[Invitation], now: Clock) -> list[Invitation]:
+    at = int(now().timestamp())
+    return sorted((i for i in found if i.status == "pending" and expires_epoch(i) > at), key=lambda i: i.created_at)

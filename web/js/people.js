@@ -1,0 +1,126 @@
+// The People page (owners and admins): members with their roles, invite, revoke, change a role, remove.
+// Every rule (who may touch owners, the last owner) is the server's: a refusal shows its own sentence.
+const $ = (selector) => document.querySelector(selector);
+const ROLES = ["viewer", "engineer", "admin", "owner"];
+
+function when(iso) {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+function cell(content) {
+  const td = document.createElement("td");
+  if (content instanceof Node) td.append(content);
+  else td.textContent = content;
+  return td;
+}
+
+export class PeoplePage {
+  constructor(api, me) {
+    this.api = api;
+    this.me = me;
+    $("#invite-form").addEventListener("submit", (event) => this.invite(event));
+    const roles = $("#invite-role");
+    roles.replaceChildren(...ROLES.filter((role) => role !== "owner" || me.role === "owner").map((role) => new Option(role, role)));
+    roles.value = "engineer";
+  }
+
+  say(text, kind = "") {
+    const line = $("#people-message");
+    line.textContent = text;
+    line.dataset.kind = kind;
+  }
+
+  async load() {
+    const [account, members, pending] = await Promise.all([
+      this.api.request("GET", "/api/v1/account"),
+      this.api.request("GET", "/api/v1/account/users"),
+      this.api.request("GET", "/api/v1/account/invitations"),
+    ]);
+    $("#people-account").textContent = account.data.name;
+    this.renderMembers(members.data);
+    this.renderInvitations(pending.data);
+  }
+
+  async run(action, done) {
+    try {
+      await action();
+      this.say(done, "ok");
+    } catch (error) {
+      this.say(error.message, "error");
+    }
+    await this.load().catch((error) => this.say(error.message, "error"));
+    $("#people-message").focus();
+  }
+
+  renderMembers(members) {
+    const rows = members.map((member) => {
+      const row = document.createElement("tr");
+      row.dataset.email = member.email;
+      const isMe = member.id === this.me.id;
+      const locked = isMe || (member.role === "owner" && this.me.role !== "owner");
+      const role = document.createElement("select");
+      role.setAttribute("aria-label", `Role of ${member.display_name}`);
+      role.className = "member-role";
+      const choices = ROLES.filter((r) => r !== "owner" || this.me.role === "owner" || member.role === "owner");
+      role.replaceChildren(...choices.map((r) => new Option(r, r)));
+      role.value = member.role;
+      role.disabled = locked;
+      role.addEventListener("change", () => this.run(
+        () => this.api.request("PATCH", `/api/v1/account/users/${encodeURIComponent(member.id)}`, { role: role.value }),
+        `${member.display_name} is now ${/^[aeiou]/.test(role.value) ? "an" : "a"} ${role.value}.`,
+      ));
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "secondary remove";
+      remove.textContent = "Remove";
+      remove.setAttribute("aria-label", `Remove ${member.display_name}`);
+      remove.disabled = locked;
+      remove.addEventListener("click", () => {
+        if (!confirm(`Remove ${member.display_name} (${member.email}) from the account? They lose access at once.`)) return;
+        this.run(
+          () => this.api.request("DELETE", `/api/v1/account/users/${encodeURIComponent(member.id)}`),
+          `${member.display_name} was removed; their open consoles were disconnected.`,
+        );
+      });
+      const name = document.createElement("span");
+      name.textContent = member.display_name + (isMe ? " (you)" : "");
+      row.append(cell(name), cell(member.email), cell(role), cell(remove));
+      return row;
+    });
+    $("#members-body").replaceChildren(...rows);
+  }
+
+  renderInvitations(pending) {
+    $("#invitations-empty").hidden = pending.length > 0;
+    $("#invitations-table").hidden = pending.length === 0;
+    const rows = pending.map((invitation) => {
+      const row = document.createElement("tr");
+      row.dataset.email = invitation.email;
+      const revoke = document.createElement("button");
+      revoke.type = "button";
+      revoke.className = "secondary revoke";
+      revoke.textContent = "Revoke";
+      revoke.setAttribute("aria-label", `Revoke the invitation of ${invitation.email}`);
+      revoke.addEventListener("click", () => this.run(
+        () => this.api.request("DELETE", `/api/v1/account/invitations/${invitation.id}`),
+        `The invitation of ${invitation.email} was revoked.`,
+      ));
+      row.append(cell(invitation.email), cell(invitation.role), cell(when(invitation.expires_at)), cell(revoke));
+      return row;
+    });
+    $("#invitations-body").replaceChildren(...rows);
+  }
+
+  async invite(event) {
+    event.preventDefault();
+    const email = $("#invite-email").value.trim();
+    const role = $("#invite-role").value;
+    await this.run(
+      async () => {
+        await this.api.request("POST", "/api/v1/account/invitations", { email, role });
+        $("#invite-email").value = "";
+      },
+      `Invited ${email} as ${role}: an email is on its way, valid for 7 days.`,
+    );
+  }
+}
