@@ -15,6 +15,7 @@ from baton.models import User
 from baton.publishers.websocket_connections import ManagementApiSender
 from baton.repositories.connections import ConnectionRepository
 from baton.repositories.handoffs import HandoffRepository
+from baton.repositories.policy import PolicyRepository
 from baton.repositories.users import UserRepository
 from baton.settings import Settings
 
@@ -34,6 +35,7 @@ class HandoffRequest(BaseModel):
 class Dependencies:
     users: UserRepository
     handoffs: HandoffRepository
+    policies: PolicyRepository
     connections: ConnectionRepository
     live: ManagementApiSender
     websocket_url: str
@@ -67,6 +69,7 @@ def dependencies() -> Dependencies:
     return Dependencies(
         users=UserRepository(settings.data_table_name, client),
         handoffs=store,
+        policies=PolicyRepository(settings.data_table_name, client),
         connections=ConnectionRepository(settings.connections_table_name, client),
         live=ManagementApiSender(boto3.client("apigatewaymanagementapi", endpoint_url=settings.websocket_management_url)),
         websocket_url=settings.websocket_url,

@@ -118,6 +118,20 @@ class Handoff(Entity):
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
 
+class HandoffFacts(Entity):
+    """What the team's figures read of one handoff: when it came, who first picked it up, how late it ran."""
+
+    id: str
+    intent: Intent
+    status: HandoffStatus
+    created_at: str
+    picked_up_at: str | None = None  # the first claim (a release and a new claim keep it)
+    picked_up_by: str | None = None
+    picked_up_by_name: str | None = None
+    overdue_level: int = 0
+    overdue_raises: int = 0  # levels ever raised (a release resets overdue_level, not this)
+
+
 class QueuePage(Entity):
     items: list[Handoff]
     next_cursor: str | None
