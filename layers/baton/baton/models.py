@@ -87,8 +87,8 @@ class TimelineEntry(Entity):
 
     at: str
     action: str
-    actor_id: str | None
-    actor_name: str | None
+    actor_id: str | None = None  # None: a system entry (the SLA ladder's timer)
+    actor_name: str | None = None
     to_user_id: str | None = None
     to_user_name: str | None = None
     reason: str | None = None
