@@ -261,7 +261,7 @@ def test_a_poison_timer_fails_alone(
     timer = _timer_of(_handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"])
     boto3.client("sqs").send_message(QueueUrl=aws["TimerQueue"], MessageBody='{"handoff_id": 1}')
     event = _timer_event(aws, timer)
-    poison = next(r["messageId"] for r in event["Records"] if "handoff_id\": 1" in r["body"])
+    poison = next(r["messageId"] for r in event["Records"] if 'handoff_id": 1' in r["body"])
     assert _fire(event, parse_iso(timer.due_at), monkeypatch) == {"batchItemFailures": [{"itemIdentifier": poison}]}
     assert _handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"]["overdue_level"] == 1
 
