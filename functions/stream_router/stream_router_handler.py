@@ -54,7 +54,7 @@ async def record_handler(record: DynamoDBRecord) -> None:
     # Armed after the publish: a failure retries the record, and both the event and the timer are idempotent.
     timer = await asyncio.to_thread(sla.arm, before, after, timers(), utc_now())
     if timer is not None:
-        logger.info("timer armed", extra={"handoff_id": timer.handoff_id, "level": timer.level, "due_at": timer.due_at})
+        logger.info("timer armed", extra={"handoff_id": timer.handoff_id, "overdue_level": timer.level, "due_at": timer.due_at})
     if event is not None:
         logger.info(
             "published",

@@ -49,12 +49,12 @@ def dependencies() -> Dependencies:
     @idempotent_function(data_keyword_argument="timer", config=config, persistence_store=persistence)
     def fire_once(timer: Timer) -> dict[str, Any]:
         fired = ladder.fire(timer, utc_now(), store, queue)
-        log = {"handoff_id": timer.handoff_id, "level": timer.level, "due_at": timer.due_at, "hop": timer.hop}
+        log = {"handoff_id": timer.handoff_id, "timer_level": timer.level, "due_at": timer.due_at, "hop": timer.hop}
         if fired.handoff is not None:
             level = fired.handoff.overdue_level
             logger.info("overdue", extra={**log, "overdue_level": level, "version": fired.handoff.version})
             with single_metric(name="HandoffsOverdue", unit=MetricUnit.Count, value=1) as metric:
-                metric.add_dimension(name="level", value=str(level) if level < 3 else "3+")
+                metric.add_dimension(name="overdue_level", value=str(level) if level < 3 else "3+")
         elif fired.outcome == "stale":
             logger.info("timer stale", extra=log)  # claimed, withdrawn, resolved, released or already raised
             metrics.add_metric(name="TimersStale", unit=MetricUnit.Count, value=1)

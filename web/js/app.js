@@ -4,6 +4,8 @@ import * as auth from "./auth.js";
 import { ContextScreen, describe } from "./context.js";
 import { LiveConnection } from "./live.js";
 import { QueueState, QueueView, kind } from "./queue.js";
+import { DesktopNotifier } from "./notify.js";
+import { Figures, FiguresStrip, TeamPage } from "./team.js";
 
 const $ = (selector) => document.querySelector(selector);
 const CONNECTION_LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
@@ -25,7 +27,7 @@ const state = {
 };
 
 function show(section) {
-  for (const id of ["#sign-in", "#viewer", "#queue", "#context"]) $(id).hidden = id !== section;
+  for (const id of ["#sign-in", "#viewer", "#queue", "#context", "#team"]) $(id).hidden = id !== section;
   $("#mine").hidden = section !== "#queue" || !state.mine || state.mine.count.dataset.n === "0";
 }
 
@@ -100,7 +102,11 @@ function tell(handoff, event, { arrivedInQueue, handedToMe }) {
 }
 
 function onLiveMessage(message) {
-  if (message.handoff && message.type.startsWith("handoff_")) applyHandoff(message.handoff, message);
+  if (message.handoff && message.type.startsWith("handoff_")) {
+    applyHandoff(message.handoff, message);
+    state.notifier?.onEvent(message, state.me);
+    state.strip?.soon();
+  }
   else if (message.type === "error") console.warn("baton live:", message.detail);
 }
 
@@ -210,6 +216,7 @@ async function startEngineer() {
   for (const handoff of await state.api.openQueue()) state.queue.apply(handoff);
   renderQueue(new Set());
   show("#queue");
+  startTeam();
   setInterval(() => {
     state.view.tick();
     state.mine.tick();
@@ -224,6 +231,30 @@ async function startEngineer() {
   state.live.start();
   const link = location.hash.match(/^#\/handoffs\/([\w-]+)\/([\w-]+)$/);
   if (link) await openContext(link[1], link[2]);
+}
+
+// The team page and the figures strip (team.js), desktop notifications (notify.js): a route hook.
+function startTeam() {
+  const figures = new Figures(state.api);
+  state.strip = new FiguresStrip($("#figures"), figures);
+  state.strip.refresh();
+  setInterval(() => state.strip.refresh(), 60000);
+  state.notifier = new DesktopNotifier($("#desktop-toggle"), $("#desktop-status"));
+  const team = new TeamPage($("#team"), figures, state.me);
+  $("#team-link").hidden = false;
+  const route = async () => {
+    if (location.hash === "#/team") {
+      show("#team");
+      await team.open();
+      $("#team-title").focus();
+    } else if (!$("#team").hidden && !location.hash.startsWith("#/handoffs/")) {
+      show("#queue");
+      renderQueue(new Set());
+      state.strip.refresh();
+    }
+  };
+  window.addEventListener("hashchange", route);
+  return route();
 }
 
 async function lookUpSession(event) {
