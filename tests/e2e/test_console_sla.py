@@ -124,25 +124,28 @@ def test_opted_in_desktop_notifications_tell_of_new_and_overdue_escalations_unti
     # Then a new escalation pops up, and ~30 s later, unpicked, its overdue level does too
     with quick_policy(stack):
         handoff_id = _handoff(stack, notes="VPN down", email="junior@globex.test", ticket_ref="INC-30", priority="P1")
-        page.wait_for_function("window.__notified.length >= 1", timeout=10_000)
-        assert _titles(page) == ["New escalation from Jules Junior (Globex)"]
-        assert page.evaluate("window.__notified[0].silent") is True  # prefers-reduced-motion: no sound
-        page.wait_for_function("window.__notified.length >= 2", timeout=50_000)
-        assert _titles(page)[1].startswith("Overdue (level 1)")
+        # (other tests' globex escalations may climb meanwhile: only this one's notifications are counted)
+        mine = f"window.__notified.filter((n) => n.tag === 'baton-{handoff_id}')"
+        page.wait_for_function(f"{mine}.length >= 1", timeout=10_000)
+        assert page.evaluate(f"{mine}.map((n) => n.title)") == ["New escalation from Jules Junior (Globex)"]
+        assert page.evaluate(f"{mine}[0].silent") is True  # prefers-reduced-motion: no sound
+        page.wait_for_function(f"{mine}.length >= 2", timeout=50_000)
+        assert page.evaluate(f"{mine}[1].title").startswith("Overdue (level 1)")
         # And the queue card and the figures strip say it is overdue (in words, not only colour)
         page.click("#team .back-link")
         expect(_card(page, handoff_id)).to_have_attribute("data-overdue", "1", timeout=5_000)
         expect(page.locator("#figures [data-figure=overdue]")).not_to_have_text("0", timeout=5_000)
-        # When they switch them off, Then the next escalation makes none
+        # When they switch them off, Then nothing more pops up, not even the next escalation
         page.click("#team-link")
         page.click("#desktop-toggle")
         expect(page.locator("#desktop-toggle")).to_have_attribute("aria-pressed", "false")
+        shown = len(_titles(page))
         last = _handoff(stack, notes="after opting out", email="junior@globex.test")
         page.click("#team .back-link")
         expect(_card(page, last)).to_be_visible(timeout=5_000)
         page.wait_for_timeout(500)
-        assert len(_titles(page)) == 2
+        assert len(_titles(page)) == shown
         with stack.client("senior@globex.test") as client:  # leave no globex escalation climbing
             for opened in (first, handoff_id, last):
-                path = next(h for h in client.get("/api/v1/ai-sessions/queue").json() if h["id"] == opened)
+                path = next(h for h in client.get("/api/v1/ai-sessions/queue?limit=200").json() if h["id"] == opened)
                 client.post(f"/api/v1/ai-sessions/{path['session_id']}/handoffs/{opened}/claim")

@@ -49,7 +49,7 @@ def test_a_30_s_policy_raises_level_1_then_level_2_on_time_pushed_and_emailed_un
             # When nobody picks it up, Then ~30 s later it is overdue level 1, pushed with a system entry
             first = await senior.next_for(handoff_id, "handoff_overdue", timeout=50)
             waited = (_at(first["occurred_at"]) - started).total_seconds()
-            assert first["handoff"]["overdue_level"] == 1 and 30 <= waited < 40, waited
+            assert first["handoff"]["overdue_level"] == 1 and 30 <= waited < 45, waited
             assert first["actor"] is None and first["timeline_entry"]["action"] == "overdue"
             # And the engineers were emailed about level 1, the admins were not
             await asyncio.to_thread(eventually, lambda: _overdue_mail(stack, SENIOR, handoff_id, 1), 15, "level 1 email")
@@ -57,7 +57,7 @@ def test_a_30_s_policy_raises_level_1_then_level_2_on_time_pushed_and_emailed_un
             # Then 30 s later level 2 goes to the admins and owners
             second = await senior.next_for(handoff_id, "handoff_overdue", timeout=50)
             assert second["handoff"]["overdue_level"] == 2
-            assert 30 <= (_at(second["occurred_at"]) - _at(first["occurred_at"])).total_seconds() < 40
+            assert 30 <= (_at(second["occurred_at"]) - _at(first["occurred_at"])).total_seconds() < 45
             for address in (ADMIN, "owner@globex.test"):
                 await asyncio.to_thread(
                     eventually, lambda a=address: _overdue_mail(stack, a, handoff_id, 2), 15, f"level 2 email to {address}"
