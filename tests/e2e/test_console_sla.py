@@ -135,6 +135,8 @@ def test_opted_in_desktop_notifications_tell_of_new_and_overdue_escalations_unti
         page.click("#team .back-link")
         expect(_card(page, handoff_id)).to_have_attribute("data-overdue", "1", timeout=5_000)
         expect(page.locator("#figures [data-figure=overdue]")).not_to_have_text("0", timeout=5_000)
+        if os.environ.get("BATON_SCREENSHOTS"):
+            page.locator("#queue").screenshot(path=str(DOCS / "console-queue-figures-overdue.png"))
         # When they switch them off, Then nothing more pops up, not even the next escalation
         page.click("#team-link")
         page.click("#desktop-toggle")
