@@ -169,7 +169,8 @@ def test_the_stream_arms_one_timer_per_deadline_and_the_ladder_climbs_by_itself(
     # Then one timer waits for its first deadline, delayed by the reminder
     ((timer, delay),) = _armed()
     handoff = _handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"]
-    assert (timer.handoff_id, timer.level, timer.due_at, delay) == (handoff_id, 0, handoff["due_at"], 30)
+    assert (timer.handoff_id, timer.level, timer.due_at) == (handoff_id, 0, handoff["due_at"])
+    assert 25 <= delay <= 30  # the reminder, less the time the change took to reach the router
     _drain_timers()
     # When it fires at its deadline
     assert _fire(_timer_event(aws, timer), parse_iso(timer.due_at), monkeypatch) == {"batchItemFailures": []}
