@@ -57,6 +57,11 @@ def next_due(since: str, level: int, policy: Policy) -> str:
     return iso(parse_iso(since) + timedelta(seconds=policy.step_after(level)))
 
 
+def first_due(intent: str, since: str, policy: Policy) -> str | None:
+    """The deadline a handoff gets when its clock (re)starts at `since`: none for a park."""
+    return next_due(since, 0, policy) if intent == "escalate" else None
+
+
 def audience(level: int) -> Audience:
     """Who is told when a handoff reaches `level`."""
     return "engineers" if level <= 1 else "supervisors"

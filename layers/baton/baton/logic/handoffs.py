@@ -26,7 +26,7 @@ def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Ha
     if session is None:
         raise NotFound("No such session in your account.")
     now = iso(utc_now())
-    due_at = sla.next_due(now, 0, store.sla_policy(caller.account_id)) if body.intent == "escalate" else None
+    due_at = sla.first_due(body.intent, now, store.sla_policy(caller.account_id))
     handoff = Handoff(
         id=new_id(),
         session_id=session_id,
@@ -141,8 +141,7 @@ def _sla_fields(
     if intent is None:  # a release: a claimed handoff's intent cannot change under us
         current = store.get_handoff(caller.account_id, session_id, handoff_id)
         intent = current.intent if current else "park"  # a missing one is refused by the write itself
-    due_at = sla.next_due(at, 0, store.sla_policy(caller.account_id)) if intent == "escalate" else None
-    return {"due_at": due_at, "overdue_level": 0}
+    return {"due_at": sla.first_due(intent, at, store.sla_policy(caller.account_id)), "overdue_level": 0}
 
 
 def _entry(
