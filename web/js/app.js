@@ -1,6 +1,7 @@
 // The escalation console: sign in, the live queue, Pick Up, the handoff context and its lifecycle.
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
+import { ChannelsScreen, mayManageChannels } from "./channels.js";
 import { ContextScreen, describe } from "./context.js";
 import { LiveConnection } from "./live.js";
 import { QueueState, QueueView, kind } from "./queue.js";
@@ -27,7 +28,7 @@ const state = {
 };
 
 function show(section) {
-  for (const id of ["#sign-in", "#viewer", "#queue", "#context", "#team"]) $(id).hidden = id !== section;
+  for (const id of ["#sign-in", "#viewer", "#queue", "#context", "#channels", "#team"]) $(id).hidden = id !== section;
   $("#mine").hidden = section !== "#queue" || !state.mine || state.mine.count.dataset.n === "0";
 }
 
@@ -231,6 +232,20 @@ async function startEngineer() {
   state.live.start();
   const link = location.hash.match(/^#\/handoffs\/([\w-]+)\/([\w-]+)$/);
   if (link) await openContext(link[1], link[2]);
+  else await route();
+}
+
+// Settings › Channels (owners and admins) at #/settings/channels; #/ is the queue.
+const CHANNELS_ROUTE = "#/settings/channels";
+
+async function route() {
+  if (location.hash === CHANNELS_ROUTE && state.me && mayManageChannels(state.me)) {
+    state.channels = state.channels || new ChannelsScreen($("#channels"), state.api);
+    show("#channels");
+    await state.channels.open();
+  } else if (location.hash === "#/" && state.view && $("#queue").hidden) {
+    backToQueue();
+  }
 }
 
 // The team page and the figures strip (team.js), desktop notifications (notify.js): a route hook.
@@ -279,6 +294,8 @@ async function signedIn(token) {
   }
   $("#who").textContent = `${state.me.display_name} · ${state.me.role} · ${state.me.account_id}`;
   $("#sign-out").hidden = false;
+  $("#nav").hidden = state.me.role === "viewer"; // engineers see the queue and Team & SLA; Channels is for admins
+  $("#nav-channels").hidden = !mayManageChannels(state.me);
   if (state.me.role === "viewer") {
     show("#viewer");
     return;
@@ -322,6 +339,7 @@ async function main() {
     location.reload();
   });
   $("#back").addEventListener("click", backToQueue);
+  window.addEventListener("hashchange", () => route());
   $("#session-lookup").addEventListener("submit", lookUpSession);
   for (const radio of document.querySelectorAll('input[name="intent"]')) {
     radio.addEventListener("change", () => {

@@ -25,6 +25,9 @@ _RANKS = {Role.VIEWER: 0, Role.ENGINEER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 Intent = Literal["park", "escalate"]
 HandoffStatus = Literal["open", "claimed", "resolved", "withdrawn"]
 Priority = Literal["P1", "P2", "P3", "P4"]
+# The chat tools an account can send its escalations to (an incoming webhook each).
+Channel = Literal["teams", "slack"]
+CHANNELS: tuple[Channel, ...] = ("teams", "slack")
 # The AI product labels its sessions with its own words (guided, free_text, discovery...): any bounded label.
 LABEL_PATTERN = r"^[a-z0-9_-]{1,32}$"
 Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN)]
@@ -130,6 +133,28 @@ class HandoffFacts(Entity):
     picked_up_by_name: str | None = None
     overdue_level: int = 0
     overdue_raises: int = 0  # levels ever raised (a release resets overdue_level, not this)
+
+
+class WebhookDelivery(Entity):
+    """How the last post to a channel's webhook went: what the provider answered, or that none came."""
+
+    at: str
+    outcome: Literal["delivered", "rejected", "retrying"]
+    provider_status: int | None = None
+    detail: str
+    event_id: str | None = None  # None for a test message
+
+
+class Integration(Entity):
+    """An account's webhook for one channel, as anyone may see it: never the URL, only its last 4 characters."""
+
+    account_id: str
+    channel: Channel
+    last4: str
+    updated_at: str
+    updated_by: str
+    updated_by_name: str
+    last_delivery: WebhookDelivery | None = None
 
 
 class QueuePage(Entity):
