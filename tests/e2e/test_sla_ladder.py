@@ -1,4 +1,5 @@
-"""The SLA ladder on the local runtime: a 30 s policy really fires after ~30 s, level by level, pushed and emailed.
+"""The SLA ladder on the local runtime: a 30 s policy really fires after ~30 s, level by level, pushed, emailed
+and posted to the account's Teams channel (the loopback receiver, `/local/webhooks`).
 
 Runs on globex (whose policy it restores), so the other tests' acme escalations keep the default, slow ladder.
 """
@@ -7,9 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+
+import httpx
 
 from tests.e2e.conftest import Stack, eventually
 from tests.e2e.live import Live
@@ -34,6 +39,23 @@ def quick_policy(stack: Stack) -> Iterator[None]:
             admin.put("/api/v1/account/policy", json=DEFAULTS)
 
 
+@contextlib.contextmanager
+def teams_webhook(stack: Stack) -> Iterator[None]:
+    """globex's Teams webhook pointed at the local runtime's loopback receiver, removed afterwards."""
+    url = f"{stack.health().json()['webhook_receiver']}/teams/T{uuid.uuid4().hex[:8]}"
+    with stack.client("owner@globex.test") as owner:
+        assert owner.put("/api/v1/account/integrations/teams", json={"webhook_url": url}).status_code == 200
+        try:
+            yield
+        finally:
+            owner.delete("/api/v1/account/integrations/teams")
+
+
+def _overdue_posts(stack: Stack, handoff_id: str, level: int) -> list[dict[str, Any]]:
+    received = httpx.get(f"{stack.base_url}/local/webhooks").json()
+    return [p for p in received if handoff_id in json.dumps(p["body"]) and f"overdue, level {level}" in json.dumps(p["body"])]
+
+
 def _overdue_mail(stack: Stack, address: str, handoff_id: str, level: int) -> list[dict[str, Any]]:
     return [m for m in stack.outbox_to(address, handoff_id) if f"Overdue (level {level})" in m["subject"]]
 
@@ -54,6 +76,8 @@ def test_a_30_s_policy_raises_level_1_then_level_2_on_time_pushed_and_emailed_un
             # And the engineers were emailed about level 1, the admins were not
             await asyncio.to_thread(eventually, lambda: _overdue_mail(stack, SENIOR, handoff_id, 1), 15, "level 1 email")
             assert _overdue_mail(stack, ADMIN, handoff_id, 1) == []
+            # And the Teams channel got the level 1 message
+            await asyncio.to_thread(eventually, lambda: _overdue_posts(stack, handoff_id, 1), 15, "level 1 on Teams")
             # Then 30 s later level 2 goes to the admins and owners
             second = await senior.next_for(handoff_id, "handoff_overdue", timeout=50)
             assert second["handoff"]["overdue_level"] == 2
@@ -63,6 +87,7 @@ def test_a_30_s_policy_raises_level_1_then_level_2_on_time_pushed_and_emailed_un
                     eventually, lambda a=address: _overdue_mail(stack, a, handoff_id, 2), 15, f"level 2 email to {address}"
                 )
             assert _overdue_mail(stack, SENIOR, handoff_id, 2) == []
+            await asyncio.to_thread(eventually, lambda: _overdue_posts(stack, handoff_id, 2), 15, "level 2 on Teams")
             # When a senior picks it up, Then the ladder stops: the level 3 deadline passes with nothing
             with stack.client("senior2@globex.test") as client:
                 claim = client.post(f"/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/claim")
@@ -73,7 +98,7 @@ def test_a_30_s_policy_raises_level_1_then_level_2_on_time_pushed_and_emailed_un
             # And acme saw none of globex's ladder
             assert [m for m in await acme.silence(0.5) if m.get("handoff", {}).get("id") == handoff_id] == []
 
-    with quick_policy(stack):
+    with quick_policy(stack), teams_webhook(stack):
         asyncio.run(scenario())
 
 
