@@ -18,6 +18,7 @@ from baton.repositories.accounts import AccountRepository
 from baton.repositories.connections import ConnectionRepository
 from baton.repositories.handoffs import HandoffRepository
 from baton.repositories.invitations import InvitationRepository
+from baton.repositories.policy import PolicyRepository
 from baton.repositories.users import UserRepository
 from baton.settings import Settings
 
@@ -37,6 +38,7 @@ class HandoffRequest(BaseModel):
 class Dependencies:
     users: UserRepository
     handoffs: HandoffRepository
+    policies: PolicyRepository
     connections: ConnectionRepository
     live: ManagementApiSender
     websocket_url: str
@@ -73,6 +75,7 @@ def dependencies() -> Dependencies:
     return Dependencies(
         users=UserRepository(settings.data_table_name, client),
         handoffs=store,
+        policies=PolicyRepository(settings.data_table_name, client),
         connections=ConnectionRepository(settings.connections_table_name, client),
         live=ManagementApiSender(boto3.client("apigatewaymanagementapi", endpoint_url=settings.websocket_management_url)),
         websocket_url=settings.websocket_url,

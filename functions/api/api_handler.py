@@ -15,6 +15,7 @@ import api_routes_integrations
 import api_routes_live
 import api_routes_people
 import api_routes_sessions
+import api_routes_sla
 from api_dependencies import dependencies
 from api_openapi import JSON, SECURITY, security_schemes
 from baton.observability import instruments
@@ -31,6 +32,7 @@ for routes in (
     api_routes_sessions,
     api_routes_handoffs,
     api_routes_live,
+    api_routes_sla,
     api_routes_integrations,
 ):
     app.include_router(routes.router)

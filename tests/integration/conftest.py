@@ -76,6 +76,8 @@ def template() -> Template:
 HANDLER_CACHES = (
     ("api_dependencies", "dependencies"),
     ("stream_router_handler", "publisher"),
+    ("stream_router_handler", "timers"),
+    ("timer_handler", "dependencies"),
     ("push_handler", "dependencies"),
     ("email_handler", "dependencies"),
     ("ws_handler", "dependencies"),

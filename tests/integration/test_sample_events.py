@@ -27,6 +27,8 @@ EXPECTED = {
     "api_my_invitations": 200,
     # Someone not yet a member, with a verified email; the sample invitation does not exist: 404.
     "api_accept_invitation": 404,
+    "api_put_policy": 200,
+    "api_get_stats": 200,
 }
 
 
@@ -46,7 +48,7 @@ def test_sample_event_is_handled(users: dict[str, User], name: str) -> None:
 # The other functions' sample events are exercised by test_event_path.py and test_websocket_handlers.py.
 OTHERS = {
     "stream_router_insert", "push_sqs", "email_sqs", "webhooks_sqs", "ws_authorizer_connect", "ws_connect", "ws_disconnect",
-    "ws_hello", "ws_ping", "ws_default", "ws_resume",
+    "ws_hello", "ws_ping", "ws_default", "ws_resume", "timers_sqs",
 }  # fmt: skip
 
 
@@ -54,13 +56,12 @@ def test_every_sample_event_is_covered() -> None:
     assert {path.stem for path in (ROOT / "events").glob("*.json")} == set(EXPECTED) | OTHERS
 
 
-@pytest.mark.parametrize("name", ["stream_router_insert", "push_sqs", "email_sqs", "webhooks_sqs"])
+@pytest.mark.parametrize("name", ["stream_router_insert", "push_sqs", "email_sqs", "webhooks_sqs", "timers_sqs"])
 def test_batch_sample_events_are_processed_without_failures(users: dict[str, User], name: str) -> None:
     import importlib
 
     # Given a captured batch event, When its function handles it on moto, Then no record fails
-    module = importlib.import_module(
-        {"stream_router_insert": "stream_router_handler"}.get(name, name.replace("_sqs", "_handler"))
-    )
+    modules = {"stream_router_insert": "stream_router_handler", "timers_sqs": "timer_handler"}
+    module = importlib.import_module(modules.get(name, name.replace("_sqs", "_handler")))
     event = json.loads((ROOT / "events" / f"{name}.json").read_text())
     assert module.handler(event, LambdaContext(name, int((time.time() + 10) * 1000))) == {"batchItemFailures": []}

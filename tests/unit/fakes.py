@@ -9,6 +9,7 @@ from baton.errors import Conflict, NotFound
 from baton.invitation_rules import expires_epoch, why_unusable
 from baton.lifecycle import Action
 from baton.models import Handoff, Invitation, QueuePage, Role, Session, TimelineEntry, User
+from baton.sla import DEFAULT_POLICY, Policy
 
 
 class InMemoryUsers:
@@ -80,6 +81,7 @@ class InMemoryHandoffs:
         self.sessions: dict[tuple[str, str], Session] = {}
         self.handoffs: dict[tuple[str, str], list[Handoff]] = {}
         self.transitions: list[tuple[str, str, str, str]] = []
+        self.policies: dict[str, Policy] = {}
 
     def create_session(self, session: Session) -> None:
         self.sessions[(session.account_id, session.id)] = session
@@ -134,8 +136,16 @@ class InMemoryHandoffs:
         return changed
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage:
-        open_ones = [h for hs in self.handoffs.values() for h in hs if h.account_id == account_id and h.status == "open"]
+        open_ones = [
+            h
+            for hs in self.handoffs.values()
+            for h in hs
+            if h.account_id == account_id and h.status == "open" and intent in (None, h.intent)
+        ]
         return QueuePage(items=open_ones[:limit], next_cursor=None)
+
+    def sla_policy(self, account_id: str) -> Policy:
+        return self.policies.get(account_id, DEFAULT_POLICY)
 
 
 def person(role: Role, account: str = "acme", name: str = "x") -> User:

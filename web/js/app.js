@@ -7,6 +7,8 @@ import { showJoin } from "./join.js";
 import { LiveConnection } from "./live.js";
 import { PeoplePage } from "./people.js";
 import { QueueState, QueueView, kind } from "./queue.js";
+import { DesktopNotifier } from "./notify.js";
+import { Figures, FiguresStrip, TeamPage } from "./team.js";
 
 const $ = (selector) => document.querySelector(selector);
 const CONNECTION_LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
@@ -28,7 +30,7 @@ const state = {
 };
 
 function show(section) {
-  for (const id of ["#sign-in", "#viewer", "#queue", "#context", "#join", "#people", "#channels"]) $(id).hidden = id !== section;
+  for (const id of ["#sign-in", "#viewer", "#queue", "#context", "#join", "#people", "#channels", "#team"]) $(id).hidden = id !== section;
   for (const link of document.querySelectorAll("#nav a")) {
     const here = link.dataset.section === section;
     if (here) link.setAttribute("aria-current", "page");
@@ -108,7 +110,11 @@ function tell(handoff, event, { arrivedInQueue, handedToMe }) {
 }
 
 function onLiveMessage(message) {
-  if (message.handoff && message.type.startsWith("handoff_")) applyHandoff(message.handoff, message);
+  if (message.handoff && message.type.startsWith("handoff_")) {
+    applyHandoff(message.handoff, message);
+    state.notifier?.onEvent(message, state.me);
+    state.strip?.soon();
+  }
   else if (message.type === "error") console.warn("baton live:", message.detail);
 }
 
@@ -218,6 +224,7 @@ async function startEngineer() {
   for (const handoff of await state.api.openQueue()) state.queue.apply(handoff);
   renderQueue(new Set());
   show("#queue");
+  startTeam();
   setInterval(() => {
     state.view.tick();
     state.mine.tick();
@@ -250,6 +257,30 @@ async function route() {
   }
 }
 
+// The team page and the figures strip (team.js), desktop notifications (notify.js): a route hook.
+function startTeam() {
+  const figures = new Figures(state.api);
+  state.strip = new FiguresStrip($("#figures"), figures);
+  state.strip.refresh();
+  setInterval(() => state.strip.refresh(), 60000);
+  state.notifier = new DesktopNotifier($("#desktop-toggle"), $("#desktop-status"));
+  const team = new TeamPage($("#team"), figures, state.me);
+  $("#team-link").hidden = false;
+  const route = async () => {
+    if (location.hash === "#/team") {
+      show("#team");
+      await team.open();
+      $("#team-title").focus();
+    } else if (!$("#team").hidden && !location.hash.startsWith("#/handoffs/")) {
+      show("#queue");
+      renderQueue(new Set());
+      state.strip.refresh();
+    }
+  };
+  window.addEventListener("hashchange", route);
+  return route();
+}
+
 async function lookUpSession(event) {
   event.preventDefault();
   const target = $("#viewer-session");
@@ -273,11 +304,12 @@ async function signedIn(token) {
   }
   $("#who").textContent = `${state.me.display_name} · ${state.me.role} · ${state.me.account_id}`;
   $("#sign-out").hidden = false;
+  $("#nav").hidden = state.me.role === "viewer"; // engineers: the queue and Team & SLA; People and Channels: owners, admins
+  for (const id of ["#nav-people", "#nav-channels"]) $(id).hidden = !mayManageChannels(state.me);
   if (state.me.role === "viewer") {
     show("#viewer");
     return;
   }
-  $("#nav").hidden = !mayManageChannels(state.me);  // People and Channels: owners and admins
   await startEngineer();
 }
 
@@ -289,7 +321,7 @@ async function joinScreen(why) {
 }
 
 async function openPeople() {
-  if ($("#nav").hidden) return;
+  if (!mayManageChannels(state.me)) return;
   state.people = state.people || new PeoplePage(state.api, state.me);
   show("#people");
   try {

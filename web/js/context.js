@@ -13,6 +13,7 @@ const PHRASES = {
   escalate: "turned the park into an escalation",
   withdraw: "withdrew it",
   resolve: "resolved it",
+  overdue: "raised it a level: nobody had picked it up in time", // the SLA ladder's timer (no actor)
 };
 
 // Fields of each action's form that go into the request body when filled in.

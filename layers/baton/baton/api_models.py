@@ -3,7 +3,7 @@
 import math
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from baton.lifecycle import Action
 from baton.models import Channel, ConversationMessage, HandoffStatus, Intent, InvitationStatus, Label, Priority, Role
@@ -188,6 +188,20 @@ class HandoffContext(BaseModel):
     timeline: list[TimelineEntryOut]
     allowed_actions: list[Action] = Field(description="What the caller may do with this handoff now.")
     assignees: list[UserOut] = Field(description="Whom the caller may reassign it to now (empty unless reassign is allowed).")
+
+
+class SlaPolicyIn(RequestBody):
+    """The account's SLA ladder, in seconds between deadlines (each at least 30 s, at most 7 days)."""
+
+    remind_after_s: StrictInt = Field(ge=30, le=604_800, description="Open escalation to level 1 (the engineers are told).")
+    escalate_after_s: StrictInt = Field(ge=30, le=604_800, description="Level 1 to level 2 (admins and owners are told).")
+    repeat_every_s: StrictInt = Field(ge=30, le=604_800, description="Each further level (admins and owners again).")
+
+
+class SlaPolicyOut(BaseModel):
+    remind_after_s: int
+    escalate_after_s: int
+    repeat_every_s: int
 
 
 class WebhookSet(RequestBody):

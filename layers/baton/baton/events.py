@@ -26,7 +26,7 @@ EventType = Literal[
     "handoff_snapshot",
 ]
 # Entries no user makes (the SLA ladder's timers): they name their event directly.
-_SYSTEM_EVENTS = {"overdue": "handoff_overdue"}
+_SYSTEM_EVENTS = {lifecycle.OVERDUE.action: lifecycle.OVERDUE.event_type}
 
 
 class EventModel(BaseModel):

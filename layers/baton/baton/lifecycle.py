@@ -33,6 +33,11 @@ class Party(StrEnum):
     CREATOR = "creator"  # the engineer who handed it off, an admin or an owner
 
 
+class SlaClock(StrEnum):
+    START = "start"  # level 0 and a first deadline, if the handoff is now an open escalation
+    STOP = "stop"  # no deadline: pending timers find nothing to do
+
+
 @dataclass(frozen=True)
 class Rule:
     action: Action
@@ -43,20 +48,61 @@ class Rule:
     only_intent: Intent | None = None  # escalate turns a park into an escalation, nothing else
     creator_barred_for: Intent | None = None  # nobody picks up their own escalation
     frees_session: bool = False  # the session may take a new handoff afterwards
+    sla_clock: SlaClock | None = None  # what the action does to the SLA ladder (baton.sla)
 
 
 RULES: dict[Action, Rule] = {
     rule.action: rule
     for rule in (
-        Rule(Action.CREATE, (), "open", Party.ANY_ENGINEER, "handoff_created"),
-        Rule(Action.CLAIM, ("open",), "claimed", Party.ANY_ENGINEER, "handoff_claimed", creator_barred_for="escalate"),
-        Rule(Action.RELEASE, ("claimed",), "open", Party.HOLDER, "handoff_released"),
+        Rule(Action.CREATE, (), "open", Party.ANY_ENGINEER, "handoff_created", sla_clock=SlaClock.START),
+        Rule(
+            Action.CLAIM,
+            ("open",),
+            "claimed",
+            Party.ANY_ENGINEER,
+            "handoff_claimed",
+            creator_barred_for="escalate",
+            sla_clock=SlaClock.STOP,
+        ),
+        Rule(Action.RELEASE, ("claimed",), "open", Party.HOLDER, "handoff_released", sla_clock=SlaClock.START),
         Rule(Action.REASSIGN, ("claimed",), "claimed", Party.HOLDER, "handoff_reassigned"),
-        Rule(Action.ESCALATE, ("open",), "open", Party.CREATOR, "handoff_escalated", only_intent="park"),
-        Rule(Action.WITHDRAW, ("open",), "withdrawn", Party.CREATOR, "handoff_withdrawn", frees_session=True),
-        Rule(Action.RESOLVE, ("claimed",), "resolved", Party.HOLDER, "handoff_resolved", frees_session=True),
+        Rule(
+            Action.ESCALATE, ("open",), "open", Party.CREATOR, "handoff_escalated", only_intent="park", sla_clock=SlaClock.START
+        ),
+        Rule(
+            Action.WITHDRAW,
+            ("open",),
+            "withdrawn",
+            Party.CREATOR,
+            "handoff_withdrawn",
+            frees_session=True,
+            sla_clock=SlaClock.STOP,
+        ),
+        Rule(
+            Action.RESOLVE,
+            ("claimed",),
+            "resolved",
+            Party.HOLDER,
+            "handoff_resolved",
+            frees_session=True,
+            sla_clock=SlaClock.STOP,
+        ),
     )
 }
+
+
+@dataclass(frozen=True)
+class SystemRule:
+    """A transition no user makes: the SLA ladder's timer raising an unpicked escalation's level.
+    Its timeline entry has no actor; its event is named here, not by a user action."""
+
+    action: str
+    sources: tuple[HandoffStatus, ...]
+    only_intent: Intent
+    event_type: str
+
+
+OVERDUE = SystemRule("overdue", ("open",), "escalate", "handoff_overdue")
 EVENT_TYPES = tuple(rule.event_type for rule in RULES.values())
 ACTIVE_STATUSES: tuple[HandoffStatus, ...] = ("open", "claimed")  # a session has at most one such handoff
 

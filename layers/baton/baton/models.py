@@ -121,8 +121,8 @@ class TimelineEntry(Entity):
 
     at: str
     action: str
-    actor_id: str | None
-    actor_name: str | None
+    actor_id: str | None = None  # None: a system entry (the SLA ladder's timer)
+    actor_name: str | None = None
     to_user_id: str | None = None
     to_user_name: str | None = None
     reason: str | None = None
@@ -150,6 +150,20 @@ class Handoff(Entity):
     updated_at: str
     version: int
     timeline: list[TimelineEntry] = Field(default_factory=list)
+
+
+class HandoffFacts(Entity):
+    """What the team's figures read of one handoff: when it came, who first picked it up, how late it ran."""
+
+    id: str
+    intent: Intent
+    status: HandoffStatus
+    created_at: str
+    picked_up_at: str | None = None  # the first claim (a release and a new claim keep it)
+    picked_up_by: str | None = None
+    picked_up_by_name: str | None = None
+    overdue_level: int = 0
+    overdue_raises: int = 0  # levels ever raised (a release resets overdue_level, not this)
 
 
 class WebhookDelivery(Entity):

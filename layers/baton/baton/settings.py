@@ -44,3 +44,9 @@ class Settings(BaseModel):
         except ValidationError as error:
             names = sorted({str(problem["loc"][0]).upper() for problem in error.errors()})
             raise MissingSettings(f"missing or empty environment variables: {', '.join(names)} (set by template.yaml)") from None
+
+
+class TimerSettings(Settings):
+    """Functions that arm or fire SLA timers (the stream router, the timer function) also need the queue."""
+
+    timer_queue_url: Required

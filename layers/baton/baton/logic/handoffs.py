@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from baton import sla
 from baton.api_models import HandoffCreate
 from baton.clock import iso, new_id, utc_now
 from baton.errors import NotFound
-from baton.lifecycle import Action, check_assignee
+from baton.lifecycle import RULES, Action, SlaClock, check_assignee
 from baton.logic.access import require_engineer
 from baton.logic.ports import Handoffs, Users
 from baton.models import Handoff, QueuePage, Session, TimelineEntry, User
@@ -25,6 +26,7 @@ def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Ha
     if session is None:
         raise NotFound("No such session in your account.")
     now = iso(utc_now())
+    due_at = sla.first_due(body.intent, now, store.sla_policy(caller.account_id))
     handoff = Handoff(
         id=new_id(),
         session_id=session_id,
@@ -36,6 +38,7 @@ def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Ha
         created_by_name=caller.display_name,
         created_at=now,
         session=session.triage(),
+        due_at=due_at,
         updated_at=now,
         version=1,
         timeline=[_entry(Action.CREATE, caller, now, version=1)],
@@ -120,7 +123,25 @@ def _act(
     fields: dict[str, Any],
 ) -> Handoff:
     require_engineer(caller)
+    fields = {**fields, **_sla_fields(action, caller, session_id, handoff_id, store, entry.at, fields)}
     return store.transition(caller.account_id, session_id, handoff_id, action, caller, entry, fields)
+
+
+def _sla_fields(
+    action: Action, caller: User, session_id: str, handoff_id: str, store: Handoffs, at: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """What the action does to the SLA ladder: a stop removes the deadline; a start (escalate, release)
+    puts an escalation back at level 0 with a fresh one. A released park has no deadline."""
+    clock = RULES[action].sla_clock
+    if clock is SlaClock.STOP:
+        return {"due_at": None}
+    if clock is not SlaClock.START:
+        return {}
+    intent = fields.get("intent")
+    if intent is None:  # a release: a claimed handoff's intent cannot change under us
+        current = store.get_handoff(caller.account_id, session_id, handoff_id)
+        intent = current.intent if current else "park"  # a missing one is refused by the write itself
+    return {"due_at": sla.first_due(intent, at, store.sla_policy(caller.account_id)), "overdue_level": 0}
 
 
 def _entry(

@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel
 
+from baton import sla
 from baton.events import EventHandoff, HandoffEvent
 from baton.invitation_events import InvitationEvent
 from baton.models import Role, User
@@ -16,10 +17,11 @@ class Email(BaseModel):
 
 
 def is_emailed(event: HandoffEvent) -> bool:
-    """A new escalation, a park turned escalation, a reassign (the email subscription's filter policy says the same)."""
+    """A new escalation, a park turned escalation, a reassign, each level of the SLA ladder (the email
+    subscription's filter policy says the same)."""
     if event.type == "handoff_created":
         return event.handoff.intent == "escalate"
-    return event.type in ("handoff_escalated", "handoff_reassigned")
+    return event.type in ("handoff_escalated", "handoff_reassigned", "handoff_overdue")
 
 
 def recipients(event: HandoffEvent, members: list[User]) -> list[User]:
@@ -29,6 +31,16 @@ def recipients(event: HandoffEvent, members: list[User]) -> list[User]:
     if event.type == "handoff_reassigned":
         wanted = {entry.to_user_id} if entry and entry.to_user_id else set()
         return [u for u in members if u.id in wanted and u.account_id == event.account_id and u.notify_email]
+    if event.type == "handoff_overdue":  # level 1: the engineers; level 2 and on: the admins and owners
+        told = sla.audience(event.handoff.overdue_level)
+        return [
+            user
+            for user in members
+            if user.account_id == event.account_id
+            and user.notify_email
+            and user.id != event.handoff.created_by
+            and (user.role is Role.ENGINEER if told == "engineers" else user.role.at_least(Role.ADMIN))
+        ]
     acting = {event.handoff.created_by, event.actor.id if event.actor else ""}
     return [
         user
@@ -54,7 +66,9 @@ def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
     actor = event.actor.name if event.actor else handoff.created_by_name
     triage = handoff.session
     ticket = " ".join(part for part in (triage.priority, triage.ticket_ref) if part)
+    level = handoff.overdue_level
     headline = {
+        "handoff_overdue": f"Nobody has picked up {handoff.created_by_name}'s escalation yet (overdue level {level}).",
         "handoff_reassigned": f"{actor} handed you a troubleshooting session.",
         "handoff_escalated": f"{handoff.created_by_name} turned a parked session into an escalation and needs a senior.",
     }.get(event.type, f"{handoff.created_by_name} escalated a troubleshooting session and needs a senior.")
@@ -88,7 +102,9 @@ def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
             f"At {event.occurred_at}. You get this because email notifications are on for you in baton.",
         ]
     )
-    kind = "Handed to you" if event.type == "handoff_reassigned" else "Escalation"
+    kind = {"handoff_reassigned": "Handed to you", "handoff_overdue": f"Overdue (level {level}): escalation"}.get(
+        event.type, "Escalation"
+    )
     prefix = f"[baton] {kind}{' ' + ticket if ticket else ''} from {actor}"
     return Email(to=recipient.email, subject=f"{prefix}: {first_line}", text=text)
 

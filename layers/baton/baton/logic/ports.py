@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not 
     from baton.lifecycle import Action
     from baton.models import Account, Handoff, Invitation, QueuePage, Role, Session, TimelineEntry, User
     from baton.realtime import Connection, Ticket
+    from baton.sla import Policy, Timer
 
 
 class Users(Protocol):
@@ -75,6 +76,28 @@ class Handoffs(Protocol):
         ...
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
+
+    def sla_policy(self, account_id: str) -> Policy:
+        """The account's SLA policy (the defaults until an owner or admin sets one)."""
+        ...
+
+
+class Policies(Protocol):
+    def get(self, account_id: str) -> Policy: ...
+
+    def put(self, account_id: str, policy: Policy) -> Policy: ...
+
+
+class OverdueStore(Protocol):
+    """What the SLA timer needs: the policy, and the one conditional write that raises a level."""
+
+    def sla_policy(self, account_id: str) -> Policy: ...
+
+    def raise_overdue(self, timer: Timer, entry: TimelineEntry, next_due: str) -> Handoff | None: ...
+
+
+class TimerQueue(Protocol):
+    def schedule(self, timer: Timer, delay_s: int) -> None: ...
 
 
 class Connections(Protocol):

@@ -15,16 +15,20 @@ from botocore.exceptions import ClientError
 from baton import lifecycle
 from baton.errors import Conflict, Invalid, NotFound
 from baton.lifecycle import Action
-from baton.models import Handoff, QueuePage, Session, TimelineEntry, User
+from baton.models import Handoff, HandoffFacts, QueuePage, Session, TimelineEntry, User
 from baton.repositories import cursor, keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
+from baton.repositories.policy import PolicyRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
+    from baton.sla import Policy, Timer
+
 _SESSION_FIELDS = tuple(Session.model_fields)
 _HANDOFF_FIELDS = tuple(Handoff.model_fields)
+_FACT_FIELDS = tuple(HandoffFacts.model_fields)
 # Sparse: present only while open. A handoff back in the queue copies them from their *_home twins.
 _QUEUE_ATTRS = ("queue_pk", "queue_intent_pk")
 # What the session's `status` says after an action that touches it.
@@ -195,6 +199,74 @@ class HandoffRepository:
         )
         return [_to_handoff(from_attrs(item)) for item in page.get("Items", [])]
 
+    # --- the SLA ladder and the figures -----------------------------------------------------
+    def sla_policy(self, account_id: str) -> Policy:
+        return PolicyRepository(self._table, self._client).get(account_id)
+
+    def raise_overdue(self, timer: Timer, entry: TimelineEntry, next_due: str) -> Handoff | None:
+        """One level up, if the handoff is still where the timer expects it (the rule `lifecycle.OVERDUE`:
+        an open escalation at the timer's level and deadline). None when it is not: the timer is stale."""
+        rule = lifecycle.OVERDUE
+        values: dict[str, Any] = {
+            ":level": timer.level,
+            ":due": timer.due_at,
+            ":next_level": timer.level + 1,
+            ":next_due": next_due,
+            ":intent": rule.only_intent,
+            ":now": entry.at,
+            ":one": 1,
+            ":changed": keys.changes_sk(entry.at, timer.handoff_id),
+            ":entry": [_entry_attrs(entry)],
+            ":none": [],
+            ":max": lifecycle.TIMELINE_MAX,
+        }
+        statuses = []
+        for n, status in enumerate(rule.sources):
+            values[f":from{n}"] = status
+            statuses.append(f":from{n}")
+        try:
+            updated = call(
+                self._client.update_item,
+                TableName=self._table,
+                Key=to_attrs(keys.handoff_key(timer.account_id, timer.session_id, timer.handoff_id)),
+                UpdateExpression=(
+                    "SET overdue_level = :next_level, due_at = :next_due, updated_at = :now, changes_sk = :changed,"
+                    " version = version + :one, timeline = list_append(if_not_exists(timeline, :none), :entry)"
+                    " ADD overdue_raises :one"
+                ),
+                ConditionExpression=(
+                    f"attribute_exists(pk) AND #status IN ({', '.join(statuses)}) AND intent = :intent"
+                    " AND overdue_level = :level AND due_at = :due AND size(timeline) < :max"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_attrs(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if condition_failure(error) is None:
+                raise
+            return None
+        return _to_handoff(from_attrs(updated["Attributes"]))
+
+    def created_since(self, account_id: str, since: str) -> list[HandoffFacts]:
+        """Every handoff of the account created at or after `since`, oldest first: the created index
+        projects only what the figures read, so the cost is that account's handoffs of the window."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": keys.CREATED_INDEX,
+            "KeyConditionExpression": "created_pk = :pk AND created_sk >= :since",
+            "ExpressionAttributeValues": to_attrs({":pk": keys.account_pk(account_id), ":since": since}),
+        }
+        facts: list[HandoffFacts] = []
+        while True:
+            page = call(self._client.query, **query)
+            for raw in page.get("Items", []):
+                item = from_attrs(raw)
+                facts.append(HandoffFacts.model_validate({field: item[field] for field in _FACT_FIELDS if field in item}))
+            if "LastEvaluatedKey" not in page:
+                return facts
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     # --- helpers --------------------------------------------------------------------------
     def _handoff_update(
         self,
@@ -243,6 +315,16 @@ class HandoffRepository:
             "version = version + :one",
             "timeline = list_append(if_not_exists(timeline, :none), :entry)",
         ]
+        if rule.action is Action.CLAIM:  # the first pickup, for the figures: a release and a new claim keep it
+            values[":actor_name"] = actor.display_name
+            values[":claimer"] = actor.id
+            sets.extend(
+                (
+                    "picked_up_at = if_not_exists(picked_up_at, :now)",
+                    "picked_up_by = if_not_exists(picked_up_by, :claimer)",
+                    "picked_up_by_name = if_not_exists(picked_up_by_name, :actor_name)",
+                )
+            )
         removes = [name for name, value in fields.items() if value is None]
         for n, (name, value) in enumerate(item for item in fields.items() if item[1] is not None):
             names[f"#f{n}"] = name
@@ -334,6 +416,8 @@ def handoff_item(handoff: Handoff) -> dict[str, Any]:
         **_queue_attrs(handoff),
         "changes_pk": keys.account_pk(handoff.account_id),
         "changes_sk": keys.changes_sk(handoff.updated_at, handoff.id),
+        "created_pk": keys.account_pk(handoff.account_id),
+        "created_sk": keys.created_sk(handoff.created_at, handoff.id),
         **handoff.model_dump(mode="json", exclude={"timeline"}),
         "timeline": [_entry_attrs(entry) for entry in handoff.timeline],
     }

@@ -12,6 +12,9 @@
             queue_home_intent_pk ACCOUNT#<acct>#<intent>; while open only (sparse): queue_pk and
             queue_intent_pk, copied from their *_home twins (so a release needs no read);
             changes_pk ACCOUNT#<acct>, changes_sk <updated_at>#<handoff> (index handoff_changes, for resume)
+            created_pk ACCOUNT#<acct>, created_sk <created_at>#<handoff> (index handoffs_by_created, for
+            the figures: it projects only the few attributes they read); picked_up_at/_by/_by_name
+            (the first claim, kept through releases) and overdue_raises (levels ever raised)
 
 The account is part of every session/handoff key, so a caller can only ever address
 items of their own account: another account's id simply does not exist for them.
@@ -23,6 +26,7 @@ USERS_BY_ACCOUNT_INDEX = "users_by_account"
 OPEN_QUEUE_INDEX = "open_queue"
 OPEN_QUEUE_BY_INTENT_INDEX = "open_queue_by_intent"
 CHANGES_INDEX = "handoff_changes"
+CREATED_INDEX = "handoffs_by_created"
 
 SESSION_SK = "SESSION"
 USER_SK = "USER"
@@ -80,3 +84,7 @@ def invitation_key(email: str, account_id: str) -> dict[str, str]:
 
 def invitee_pk(email: str) -> str:
     return f"INVITEE#{email}"
+
+
+def created_sk(created_at: str, handoff_id: str) -> str:
+    return f"{created_at}#{handoff_id}"

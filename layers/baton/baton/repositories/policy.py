@@ -1,0 +1,49 @@
+"""The account's SLA policy, kept on the account item (`sla_policy`); an account without one has the defaults."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from baton.errors import NotFound
+from baton.repositories import keys
+from baton.repositories.codec import from_attrs, to_attrs
+from baton.repositories.dynamo_errors import call, condition_failure
+from baton.sla import DEFAULT_POLICY, Policy
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+class PolicyRepository:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self._table = table_name
+        self._client = client
+
+    def get(self, account_id: str) -> Policy:
+        found = call(
+            self._client.get_item,
+            TableName=self._table,
+            Key=to_attrs(keys.account_key(account_id)),
+            ProjectionExpression="sla_policy",
+            ConsistentRead=True,
+        )
+        stored = from_attrs(found["Item"]).get("sla_policy") if "Item" in found else None
+        return Policy.model_validate({k: int(v) for k, v in stored.items()}) if stored else DEFAULT_POLICY
+
+    def put(self, account_id: str, policy: Policy) -> Policy:
+        try:
+            call(
+                self._client.update_item,
+                TableName=self._table,
+                Key=to_attrs(keys.account_key(account_id)),
+                UpdateExpression="SET sla_policy = :policy",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues=to_attrs({":policy": policy.model_dump()}),
+            )
+        except ClientError as error:
+            if condition_failure(error) is None:
+                raise
+            raise NotFound("No such account.") from error
+        return policy

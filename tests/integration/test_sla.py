@@ -1,0 +1,308 @@
+"""The SLA ladder on moto: the policy API, deadlines on the handoff, timers armed by the stream router,
+the timer function's conditional raise, and the overdue emails of each level."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from moto.ses.models import ses_backends
+from moto.sqs.models import sqs_backends
+
+from baton.clock import parse_iso
+from baton.models import User
+from baton.sla import Timer
+from local.template import ACCOUNT, REGION
+from tests.event_contract import checked
+from tests.integration.builders import handoff_path, new_handoff
+from tests.integration.conftest import ApiClient, lambda_context
+from tests.integration.event_builders import handoff_only, sqs_event, stream_event
+
+POLICY = "/api/v1/account/policy"
+QUICK = {"remind_after_s": 30, "escalate_after_s": 40, "repeat_every_s": 50}
+
+
+def _route_stream() -> None:
+    import stream_router_handler
+
+    assert stream_router_handler.handler(handoff_only(stream_event()), lambda_context()) == {"batchItemFailures": []}
+
+
+def _armed() -> list[tuple[Timer, int]]:
+    """Every timer on the timer queue, delayed or not, with the delay it was sent with (seconds)."""
+    queue = sqs_backends[ACCOUNT][REGION].queues["TimerQueue"]
+    return [
+        (Timer.model_validate_json(m.body), round((m.delayed_until - m.sent_timestamp) / 1000) if m.delayed_until else 0)
+        for m in queue._messages
+    ]
+
+
+def _drain_timers() -> None:
+    sqs_backends[ACCOUNT][REGION].queues["TimerQueue"]._messages.clear()
+
+
+def _timer_event(aws: dict[str, str], *timers: Timer) -> dict[str, Any]:
+    """The timers as the timer function gets them once due (sent without a delay)."""
+    sqs = boto3.client("sqs")
+    for timer in timers:
+        sqs.send_message(QueueUrl=aws["TimerQueue"], MessageBody=timer.model_dump_json())
+    return sqs_event(aws["TimerQueue"])
+
+
+def _fire(event: dict[str, Any], at: datetime, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    import timer_handler
+
+    monkeypatch.setattr(timer_handler, "utc_now", lambda: at)  # the handler reads the clock; the use case takes it
+    return dict(timer_handler.handler(event, lambda_context()))
+
+
+def _handoff(api: ApiClient, user: User, session_id: str, handoff_id: str) -> dict[str, Any]:
+    reply = api.call("GET", handoff_path(session_id, handoff_id), user)
+    assert reply.status == 200, reply.body
+    return dict(reply.body)
+
+
+def _timer_of(handoff: dict[str, Any]) -> Timer:
+    return Timer(
+        account_id=handoff["account_id"],
+        session_id=handoff["session_id"],
+        handoff_id=handoff["id"],
+        level=handoff["overdue_level"],
+        due_at=handoff["due_at"],
+    )
+
+
+# --- the policy ---------------------------------------------------------------------------------
+
+
+def test_the_policy_starts_at_the_defaults_and_an_admin_sets_it(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a fresh account, When its admin reads the policy, Then it is the defaults
+    admin = users["admin@acme.test"]
+    assert api.call("GET", POLICY, admin).body == {"remind_after_s": 300, "escalate_after_s": 900, "repeat_every_s": 900}
+    # When the admin sets a quick one, Then it is answered and kept
+    put = api.call("PUT", POLICY, admin, QUICK)
+    assert (put.status, put.body) == (200, QUICK)
+    assert api.call("GET", POLICY, users["owner@acme.test"]).body == QUICK
+
+
+@pytest.mark.parametrize("email", ["senior@acme.test", "viewer@acme.test"])
+def test_only_owners_and_admins_see_or_set_the_policy(api: ApiClient, users: dict[str, User], email: str) -> None:
+    for reply in (api.call("GET", POLICY, users[email]), api.call("PUT", POLICY, users[email], QUICK)):
+        assert reply.status == 403 and "admin" in reply.body["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**QUICK, "remind_after_s": 29},
+        {**QUICK, "repeat_every_s": 0},
+        {**QUICK, "escalate_after_s": "60"},
+        {**QUICK, "escalate_after_s": 60.5},
+        {**QUICK, "remind_after_s": 10**9},
+        {"remind_after_s": 30, "escalate_after_s": 30},
+        {**QUICK, "colour": "red"},
+    ],
+)
+def test_a_bad_policy_is_a_422_that_says_where(api: ApiClient, users: dict[str, User], body: dict[str, Any]) -> None:
+    reply = api.call("PUT", POLICY, users["owner@acme.test"], body)
+    assert reply.status == 422 and reply.body["detail"] and reply.body["errors"]
+    assert api.call("GET", POLICY, users["owner@acme.test"]).body["remind_after_s"] == 300
+
+
+def test_no_account_sees_or_changes_another_accounts_policy(api: ApiClient, users: dict[str, User]) -> None:
+    # Given acme's quick policy
+    api.call("PUT", POLICY, users["admin@acme.test"], QUICK)
+    # Then globex still has the defaults, and globex's change leaves acme's alone
+    assert api.call("GET", POLICY, users["admin@globex.test"]).body["remind_after_s"] == 300
+    api.call("PUT", POLICY, users["admin@globex.test"], {**QUICK, "remind_after_s": 600})
+    assert api.call("GET", POLICY, users["admin@acme.test"]).body == QUICK
+
+
+# --- deadlines on the handoff ---------------------------------------------------------------------
+
+
+def test_an_escalation_is_due_after_the_reminder_and_a_park_is_never_due(api: ApiClient, users: dict[str, User]) -> None:
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    api.call("PUT", POLICY, users["admin@acme.test"], QUICK)
+    session_id, handoff_id = new_handoff(api, junior, "escalate")
+    escalation = _handoff(api, senior, session_id, handoff_id)["handoff"]
+    assert escalation["overdue_level"] == 0
+    assert parse_iso(escalation["due_at"]) - parse_iso(escalation["created_at"]) == timedelta(seconds=30)
+    park_session, park_id = new_handoff(api, junior, "park")
+    park = _handoff(api, senior, park_session, park_id)["handoff"]
+    assert park["due_at"] is None
+    # When the park becomes an escalation, Then its clock starts then
+    escalated = api.call("POST", handoff_path(park_session, park_id, "escalate"), junior).body
+    assert parse_iso(escalated["due_at"]) - parse_iso(escalated["updated_at"]) == timedelta(seconds=30)
+
+
+def test_a_claim_ends_the_clock_and_a_release_restarts_it_at_level_zero(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    session_id, handoff_id = new_handoff(api, junior, "escalate")
+    handoff = _handoff(api, senior, session_id, handoff_id)["handoff"]
+    _fire(_timer_event(aws, _timer_of(handoff)), parse_iso(handoff["due_at"]), monkeypatch)
+    assert _handoff(api, senior, session_id, handoff_id)["handoff"]["overdue_level"] == 1
+    # When a senior picks it up, Then no deadline remains
+    claimed = api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior).body
+    assert claimed["due_at"] is None
+    # When they put it back, Then it starts over: level 0, due a reminder from now
+    released = api.call("POST", handoff_path(session_id, handoff_id, "release"), senior).body
+    assert released["overdue_level"] == 0
+    assert parse_iso(released["due_at"]) - parse_iso(released["updated_at"]) == timedelta(seconds=300)
+
+
+# --- timers -----------------------------------------------------------------------------------------
+
+
+def test_the_stream_arms_one_timer_per_deadline_and_the_ladder_climbs_by_itself(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an escalation under a quick policy, and its changes routed
+    api.call("PUT", POLICY, users["admin@acme.test"], QUICK)
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"], "escalate")
+    _route_stream()
+    # Then one timer waits for its first deadline, delayed by the reminder
+    ((timer, delay),) = _armed()
+    handoff = _handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"]
+    assert (timer.handoff_id, timer.level, timer.due_at) == (handoff_id, 0, handoff["due_at"])
+    assert 25 <= delay <= 30  # the reminder, less the time the change took to reach the router
+    _drain_timers()
+    # When it fires at its deadline
+    assert _fire(_timer_event(aws, timer), parse_iso(timer.due_at), monkeypatch) == {"batchItemFailures": []}
+    # Then the handoff is at level 1, due `escalate_after_s` later, with a timeline entry no one made
+    raised = _handoff(api, users["senior@acme.test"], session_id, handoff_id)
+    assert raised["handoff"]["overdue_level"] == 1
+    assert parse_iso(raised["handoff"]["due_at"]) - parse_iso(timer.due_at) == timedelta(seconds=40)
+    entry = raised["timeline"][-1]
+    assert (entry["action"], entry["actor_id"], entry["version"]) == ("overdue", None, raised["handoff"]["version"])
+    # And the stream turns the raise into a handoff_overdue event (actor null) and arms the next timer
+    _route_stream()
+    overdue = [json.loads(r["body"]) for r in sqs_event(aws["PushQueue"])["Records"]]
+    (event,) = [checked(e) for e in overdue if e["type"] == "handoff_overdue"]
+    assert event["actor"] is None and event["handoff"]["overdue_level"] == 1 and event["timeline_entry"]["actor_id"] is None
+    # (the test routes the whole stream again: the creation's timer comes back too, as a retried record's would)
+    assert (1, raised["handoff"]["due_at"]) in [(t.level, t.due_at) for t, _ in _armed()]
+
+
+def test_a_timer_for_a_handoff_claimed_a_second_before_it_fires_does_nothing(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an escalation whose first deadline is a second away, and a senior who picks it up now
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"], "escalate")
+    timer = _timer_of(_handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"])
+    api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"])
+    # When the timer fires a second later
+    assert _fire(_timer_event(aws, timer), parse_iso(timer.due_at) + timedelta(seconds=1), monkeypatch) == {
+        "batchItemFailures": []
+    }
+    # Then nothing changed: still claimed, level 0, no overdue entry
+    after = _handoff(api, users["senior@acme.test"], session_id, handoff_id)
+    assert (after["handoff"]["status"], after["handoff"]["overdue_level"], after["handoff"]["version"]) == ("claimed", 0, 2)
+    assert [e["action"] for e in after["timeline"]] == ["create", "claim"]
+
+
+def test_a_duplicate_timer_message_raises_the_level_once(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an escalation's timer, delivered twice in one batch and then once more later (at-least-once)
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"], "escalate")
+    timer = _timer_of(_handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"])
+    due = parse_iso(timer.due_at)
+    # When all of them fire
+    assert _fire(_timer_event(aws, timer, timer), due, monkeypatch) == {"batchItemFailures": []}
+    assert _fire(_timer_event(aws, timer), due + timedelta(seconds=5), monkeypatch) == {"batchItemFailures": []}
+    # Then the level rose once
+    after = _handoff(api, users["senior@acme.test"], session_id, handoff_id)
+    assert after["handoff"]["overdue_level"] == 1
+    assert [e["action"] for e in after["timeline"]].count("overdue") == 1
+
+
+def test_a_stale_timer_of_an_older_deadline_does_nothing_even_with_another_key(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a handoff raised to level 1 by its timer
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"], "escalate")
+    timer = _timer_of(_handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"])
+    _fire(_timer_event(aws, timer), parse_iso(timer.due_at), monkeypatch)
+    # When the same deadline's timer comes back as another hop (not deduplicated by the idempotency key)
+    _fire(_timer_event(aws, timer.next_hop()), parse_iso(timer.due_at) + timedelta(seconds=60), monkeypatch)
+    # Then the write's condition refuses it: still level 1
+    assert _handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"]["overdue_level"] == 1
+
+
+def test_an_early_timer_sends_itself_on_with_the_remainder_in_steps_of_at_most_15_minutes(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a deadline an hour away (a slow policy)
+    api.call("PUT", POLICY, users["admin@acme.test"], {**QUICK, "remind_after_s": 3600})
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"], "escalate")
+    handoff = _handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"]
+    timer = _timer_of(handoff)
+    # When its timer wakes 15 minutes in, and then 55 minutes in
+    _fire(_timer_event(aws, timer), parse_iso(handoff["created_at"]) + timedelta(seconds=900), monkeypatch)
+    ((first, first_delay),) = [armed for armed in _armed() if armed[0].hop == 1]
+    _fire(_timer_event(aws, first), parse_iso(handoff["created_at"]) + timedelta(seconds=3300), monkeypatch)
+    ((second, second_delay),) = [armed for armed in _armed() if armed[0].hop == 2]
+    # Then each time it sent itself on, the same deadline, the next hop, for at most 900 s
+    assert (first.due_at, first.hop, first_delay) == (timer.due_at, 1, 900)
+    assert (second.due_at, second.hop, second_delay) == (timer.due_at, 2, 300)
+    # And nothing was raised
+    assert _handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"]["overdue_level"] == 0
+
+
+def test_a_poison_timer_fails_alone(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"], "escalate")
+    timer = _timer_of(_handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"])
+    boto3.client("sqs").send_message(QueueUrl=aws["TimerQueue"], MessageBody='{"handoff_id": 1}')
+    event = _timer_event(aws, timer)
+    poison = next(r["messageId"] for r in event["Records"] if 'handoff_id": 1' in r["body"])
+    assert _fire(event, parse_iso(timer.due_at), monkeypatch) == {"batchItemFailures": [{"itemIdentifier": poison}]}
+    assert _handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"]["overdue_level"] == 1
+
+
+# --- who is told ------------------------------------------------------------------------------------
+
+
+def _overdue_mail(aws: dict[str, str], level: int) -> list[str]:
+    import email_handler
+
+    before = len(ses_backends[ACCOUNT][REGION].sent_messages)
+    _route_stream()
+    emailed = sqs_event(aws["EmailQueue"])
+    assert email_handler.handler(emailed, lambda_context()) == {"batchItemFailures": []}
+    for record in emailed["Records"]:
+        boto3.client("sqs").delete_message(QueueUrl=aws["EmailQueue"], ReceiptHandle=record["receiptHandle"])
+    mails = list(ses_backends[ACCOUNT][REGION].sent_messages)[before:]
+    assert all(f"Overdue (level {level})" in mail.subject for mail in mails)  # type: ignore[attr-defined]
+    return sorted(address for mail in mails for address in mail.destinations["ToAddresses"])  # type: ignore[attr-defined]
+
+
+def test_level_one_is_emailed_to_the_engineers_and_level_two_on_to_admins_and_owners(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an escalation whose creation emails went out already
+    import email_handler
+
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"], "escalate", notes="VPN down for the whole office")
+    _route_stream()
+    email_handler.handler(sqs_event(aws["EmailQueue"]), lambda_context())
+    boto3.client("sqs").purge_queue(QueueUrl=aws["EmailQueue"])
+    _drain_timers()
+    senior = users["senior@acme.test"]
+    # When level 1 is reached, Then the engineers (not the junior who escalated) are told
+    handoff = _handoff(api, senior, session_id, handoff_id)["handoff"]
+    _fire(_timer_event(aws, _timer_of(handoff)), parse_iso(handoff["due_at"]), monkeypatch)
+    assert _overdue_mail(aws, 1) == ["senior2@acme.test", "senior@acme.test"]
+    # When level 2 and level 3 are reached, Then admins and owners are told each time
+    for level in (2, 3):
+        _drain_timers()
+        handoff = _handoff(api, senior, session_id, handoff_id)["handoff"]
+        _fire(_timer_event(aws, _timer_of(handoff)), parse_iso(handoff["due_at"]), monkeypatch)
+        assert _overdue_mail(aws, level) == ["admin@acme.test", "owner@acme.test"]

@@ -1,0 +1,129 @@
+// The team page (#/team): the figures strip on the queue, the week's figures, the SLA policy editor
+// (owners and admins) and the desktop notification switch.
+const seconds = (value) => {
+  if (value === null || value === undefined) return "–";
+  if (value < 60) return `${Math.round(value)} s`;
+  const minutes = Math.floor(value / 60);
+  return minutes < 60 ? `${minutes} min ${Math.round(value % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+};
+
+const FIELDS = ["remind_after_s", "escalate_after_s", "repeat_every_s"];
+
+export class Figures {
+  constructor(api) { this.api = api; }
+  async load(days) { return (await this.api.request("GET", `/api/v1/account/stats?days=${days}`)).data; }
+  async policy() { return (await this.api.request("GET", "/api/v1/account/policy")).data; }
+  async setPolicy(policy) { return (await this.api.request("PUT", "/api/v1/account/policy", policy)).data; }
+}
+
+// The small strip above the queue: today's escalations, median time to pickup, overdue now.
+export class FiguresStrip {
+  constructor(root, figures) {
+    this.root = root;
+    this.figures = figures;
+    this.timer = null;
+  }
+
+  async refresh() {
+    try {
+      const today = await this.figures.load(1);
+      this.set("today", String(today.escalations));
+      this.set("median", seconds(today.median_time_to_pickup_s));
+      this.set("overdue", String(today.overdue_now));
+      this.root.dataset.overdue = String(today.overdue_now > 0);
+      this.root.hidden = false;
+    } catch {
+      this.root.hidden = true; // figures are a help, never in the way of the queue
+    }
+  }
+
+  set(name, text) { this.root.querySelector(`[data-figure="${name}"]`).textContent = text; }
+
+  // Many events at once (a busy minute) make one request, a second later.
+  soon() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.refresh(), 1000);
+  }
+}
+
+export class TeamPage {
+  constructor(root, figures, me) {
+    this.root = root;
+    this.figures = figures;
+    this.me = me;
+    this.form = root.querySelector("#policy-form");
+    this.form.addEventListener("submit", (event) => this.save(event));
+  }
+
+  get canEditPolicy() { return this.me.role === "owner" || this.me.role === "admin"; }
+
+  async open() {
+    const message = this.root.querySelector("#team-message");
+    message.textContent = "";
+    try {
+      this.renderWeek(await this.figures.load(7));
+    } catch (error) {
+      message.textContent = `Could not load the figures: ${error.message}`;
+    }
+    this.root.querySelector("#policy").hidden = !this.canEditPolicy;
+    if (this.canEditPolicy) {
+      try {
+        this.fill(await this.figures.policy());
+      } catch (error) {
+        message.textContent = `Could not load the SLA policy: ${error.message}`;
+      }
+    }
+  }
+
+  renderWeek(week) {
+    const rows = [
+      ["Escalations", week.escalations],
+      ["Picked up", week.claimed],
+      ["Median time to pickup", seconds(week.median_time_to_pickup_s)],
+      ["90th percentile time to pickup", seconds(week.p90_time_to_pickup_s)],
+      ["Went overdue", week.overdue],
+      ["Overdue now", week.overdue_now],
+    ];
+    this.root.querySelector("#week").replaceChildren(
+      ...rows.flatMap(([label, value]) => {
+        const dt = document.createElement("dt");
+        dt.textContent = label;
+        const dd = document.createElement("dd");
+        dd.textContent = String(value);
+        return [dt, dd];
+      }),
+    );
+    const body = this.root.querySelector("#claims tbody");
+    body.replaceChildren(
+      ...week.claims_per_engineer.map((row) => {
+        const tr = document.createElement("tr");
+        for (const text of [row.name || row.user_id, String(row.claims)]) {
+          const td = document.createElement("td");
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+    this.root.querySelector("#claims-empty").hidden = week.claims_per_engineer.length > 0;
+  }
+
+  fill(policy) {
+    for (const name of FIELDS) this.form.elements[name].value = String(policy[name]);
+  }
+
+  async save(event) {
+    event.preventDefault();
+    const status = this.root.querySelector("#policy-message");
+    const policy = Object.fromEntries(FIELDS.map((name) => [name, Number(this.form.elements[name].value)]));
+    try {
+      this.fill(await this.figures.setPolicy(policy));
+      status.dataset.tone = "ok";
+      status.textContent = "Saved: it applies from each escalation's next deadline.";
+    } catch (error) {
+      status.dataset.tone = "error";
+      status.textContent = error.message;
+    }
+    status.focus();
+  }
+}
