@@ -7,7 +7,7 @@ from typing import Any
 from baton import lifecycle
 from baton.errors import Conflict, NotFound
 from baton.lifecycle import Action
-from baton.models import Handoff, QueuePage, Role, Session, TimelineEntry, User
+from baton.models import Handoff, HandoffStatus, MineRole, QueuePage, Role, Session, TimelineEntry, User
 
 
 class InMemoryUsers:
@@ -89,6 +89,19 @@ class InMemoryHandoffs:
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage:
         open_ones = [h for hs in self.handoffs.values() for h in hs if h.account_id == account_id and h.status == "open"]
         return QueuePage(items=open_ones[:limit], next_cursor=None)
+
+    def mine(
+        self, account_id: str, user_id: str, role: MineRole, status: HandoffStatus, limit: int, after: str | None
+    ) -> QueuePage:
+        field = "claimed_by" if role == "holder" else "created_by"
+        found = [
+            h
+            for hs in self.handoffs.values()
+            for h in hs
+            if h.account_id == account_id and h.status == status and getattr(h, field) == user_id
+        ]
+        found.sort(key=lambda h: (h.updated_at, h.id), reverse=True)
+        return QueuePage(items=found[:limit], next_cursor=None)
 
 
 def person(role: Role, account: str = "acme", name: str = "x") -> User:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not every port's
     from baton.events import HandoffEvent
     from baton.lifecycle import Action
-    from baton.models import Handoff, QueuePage, Role, Session, TimelineEntry, User
+    from baton.models import Handoff, HandoffStatus, MineRole, QueuePage, Role, Session, TimelineEntry, User
     from baton.realtime import Connection, Ticket
 
 
@@ -44,6 +44,12 @@ class Handoffs(Protocol):
         ...
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
+
+    def mine(
+        self, account_id: str, user_id: str, role: MineRole, status: HandoffStatus, limit: int, after: str | None
+    ) -> QueuePage:
+        """Handoffs in `status` the user holds (role "holder") or created ("creator"), newest change first."""
+        ...
 
 
 class Connections(Protocol):

@@ -8,6 +8,9 @@
             queue_home_intent_pk ACCOUNT#<acct>#<intent>; while open only (sparse): queue_pk and
             queue_intent_pk, copied from their *_home twins (so a release needs no read);
             changes_pk ACCOUNT#<acct>, changes_sk <updated_at>#<handoff> (index handoff_changes, for resume)
+            creator_pk ACCOUNT#<acct>#USER#<created_by> (index handoffs_by_creator), while someone holds it
+            (claimed, or resolved by them; sparse) holder_pk ACCOUNT#<acct>#USER#<claimed_by> (handoffs_by_holder),
+            both sorted by mine_sk <status>#<last transition>#<handoff> ("my work", by status, newest first)
 
 The account is part of every session/handoff key, so a caller can only ever address
 items of their own account: another account's id simply does not exist for them.
@@ -19,6 +22,8 @@ USERS_BY_ACCOUNT_INDEX = "users_by_account"
 OPEN_QUEUE_INDEX = "open_queue"
 OPEN_QUEUE_BY_INTENT_INDEX = "open_queue_by_intent"
 CHANGES_INDEX = "handoff_changes"
+HOLDER_INDEX = "handoffs_by_holder"
+CREATOR_INDEX = "handoffs_by_creator"
 
 SESSION_SK = "SESSION"
 USER_SK = "USER"
@@ -60,3 +65,12 @@ def queue_sk(created_at: str, handoff_id: str) -> str:
 
 def changes_sk(updated_at: str, handoff_id: str) -> str:
     return f"{updated_at}#{handoff_id}"
+
+
+def person_pk(account_id: str, user_id: str) -> str:
+    """A member's partition of the "my work" indexes: the account first, as in every other key."""
+    return f"ACCOUNT#{account_id}#USER#{user_id}"
+
+
+def mine_sk(status: str, changed_at: str, handoff_id: str) -> str:
+    return f"{status}#{changed_at}#{handoff_id}"
