@@ -270,7 +270,7 @@ def test_a_card_shows_its_triage_fields(sign_in: SignIn, stack: Stack) -> None:
     expect(card.locator("h3")).to_have_text("Branch VPN unstable", timeout=5_000)
     expect(card.locator(".priority")).to_have_text("Priority P1")
     triage = card.locator(".triage")
-    for text in ("Ticket", "INC-4711", "Client", "Northwind Traders", "Confidence", "discovery", "From", "Jules Junior"):
+    for text in ("Ticket", "INC-4711", "Client", "Northwind Traders", "Tier", "discovery", "From", "Jules Junior"):
         expect(triage).to_contain_text(text)
     # And a card without triage still says who handed it off
     bare = _handoff(stack, notes="No triage here")

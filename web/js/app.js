@@ -1,13 +1,29 @@
-// The escalation console: sign in, the live queue, Pick Up, the handoff context and its lifecycle.
+// The escalation console: sign in, the screens (queue, my work, hand off, a handoff's context), the
+// live connection, and Pick Up. What a user may do with a handoff is the server's `allowed_actions`;
+// what a card shows is the latest version of its handoff this page has seen.
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
-import { ContextScreen, describe } from "./context.js";
+import { ContextScreen, describe, when } from "./context.js";
+import { NewSession } from "./junior.js";
 import { LiveConnection } from "./live.js";
-import { QueueState, QueueView, kind } from "./queue.js";
+import { MyWork } from "./mywork.js";
+import { QueueState, QueueView, SORTS, kind, matches } from "./queue.js";
 
 const $ = (selector) => document.querySelector(selector);
-const CONNECTION_LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
 const TITLE = "baton";
+const CONNECTION_LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
+const QUEUE_FETCH_MAX = 1000;  // handoffs read at start, 200 a page; beyond that, search narrows
+
+// The screens of the console, by the hash that opens them (`#/<name>`). To add one: its <section>
+// in index.html and an entry here; `nav` puts a link in the header, `enter` runs when it opens.
+// (A handoff's context, `#/handoffs/<session>/<handoff>`, is reached from cards and links.)
+export const SCREENS = {
+  queue: { section: "#queue", focus: "#queue-title", nav: "Queue", enter: () => renderAll() },
+  mine: { section: "#mywork", focus: "#mywork-title", nav: "My work", enter: () => renderAll() },
+  new: { section: "#new-session", focus: "#new-title", nav: "Hand off", enter: () => {} },
+  handoff: { section: "#context", focus: "#context-title", nav: null, enter: (sessionId, handoffId) => openContext(sessionId, handoffId) },
+};
+const STANDALONE = ["#sign-in", "#viewer"];  // shown by sign-in state, not by the hash
 
 // What the signed-in user is told after each action of theirs succeeded.
 const DONE = {
@@ -17,17 +33,16 @@ const DONE = {
   escalate: () => "Escalated: it is now an escalation, and the seniors have been told.",
   withdraw: () => "Withdrawn: it has left the queue.",
   resolve: () => "Resolved. Thank you!",
+  create: (handoff) => (handoff.intent === "escalate"
+    ? "Escalated: the seniors have been told. You can follow it under “My work”."
+    : "Parked: it waits in the queue until you resume, escalate or withdraw it."),
 };
 
 const state = {
-  config: null, api: null, me: null, live: null, queue: new QueueState(), view: null, mine: null, screen: null,
-  intent: "", current: null, unseen: 0, users: null,
+  config: null, api: null, me: null, live: null, store: new QueueState(), view: null, held: null, mywork: null,
+  screen: null, current: null, shown: null, listScreen: "queue", intent: "", search: "", sort: "priority",
+  unseen: 0, pending: null, started: false,
 };
-
-function show(section) {
-  for (const id of ["#sign-in", "#viewer", "#queue", "#context"]) $(id).hidden = id !== section;
-  $("#mine").hidden = section !== "#queue" || !state.mine || state.mine.count.dataset.n === "0";
-}
 
 function announce(text) {
   $("#announcer").textContent = text;
@@ -35,6 +50,7 @@ function announce(text) {
 
 function setConnection(status) {
   const badge = $("#connection");
+  badge.hidden = false;
   badge.dataset.state = status;
   badge.textContent = CONNECTION_LABELS[status] || status;
 }
@@ -59,42 +75,118 @@ document.addEventListener("visibilitychange", () => {
   }
 });
 
-function renderQueue(arrivals) {
-  state.view.render(state.queue.open(state.intent), arrivals);
-  const held = state.mine.render(state.queue.heldBy(state.me.id), arrivals);
-  state.mine.count.dataset.n = String(held);
+// --- screens ----------------------------------------------------------------------------------
+function showSection(section) {
+  const all = [...STANDALONE, ...Object.values(SCREENS).map((screen) => screen.section)];
+  for (const id of all) $(id).hidden = id !== section;
+  $("#mine").hidden = section !== "#queue" || state.store.heldBy(state.me ? state.me.id : "").length === 0;
+  for (const link of document.querySelectorAll("#nav-list a")) {
+    if (SCREENS[link.dataset.screen].section === section) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function buildNav() {
+  const items = Object.entries(SCREENS).filter(([, screen]) => screen.nav).map(([name, screen]) => {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `#/${name}`;
+    link.dataset.screen = name;
+    link.textContent = screen.nav;
+    item.append(link);
+    return item;
+  });
+  $("#nav-list").replaceChildren(...items);
+  $("#nav").hidden = false;
+}
+
+function parseHash(hash) {
+  const link = hash.match(/^#\/handoffs\/([\w-]+)\/([\w-]+)$/);
+  if (link) return { name: "handoff", params: [link[1], link[2]] };
+  const name = (hash.match(/^#\/(\w+)$/) || [])[1];
+  return { name: SCREENS[name] ? name : "queue", params: [] };
+}
+
+// Open the screen the hash names; a screen is entered once per navigation and then focused.
+async function route() {
+  if (!state.started) return;
+  const { name, params } = parseHash(location.hash);
+  const screen = SCREENS[name];
+  if (name !== "handoff") {
+    state.current = null;
+    state.listScreen = name === "new" ? state.listScreen : name;
+  }
+  const entered = await screen.enter(...params);
+  if (entered === false) return;
+  showSection(screen.section);
+  if (name === "handoff" && state.pending) {
+    state.screen.say(state.pending, "ok");
+    state.pending = null;
+    state.screen.focusMessage();
+  } else {
+    $(screen.focus).focus();
+  }
+}
+
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+// --- the lists ----------------------------------------------------------------------------------
+function queueItems() {
+  const open = state.store.open(state.intent).sort(SORTS[state.sort]);
+  return state.search ? open.filter((h) => matches(h, state.search)) : open;
+}
+
+function renderAll(arrivals = new Set()) {
+  if (!state.view) return;
+  const latest = (id) => state.store.handoffs.get(id);
+  const items = queueItems();
+  state.view.render(items, arrivals, latest);
+  $("#queue-no-match").hidden = !state.search || items.length > 0 || state.store.open(state.intent).length === 0;
+  $("#queue-empty").hidden = state.store.open(state.intent).length > 0 || state.view.taken.size > 0;
+  const held = state.held.render(state.store.heldBy(state.me.id), arrivals, latest);
   $("#mine").hidden = $("#queue").hidden || held === 0;
+  state.mywork.render(arrivals);
 }
 
 // A handoff as the server or a pushed event has it now; older over newer is ignored (by version).
 // `event` is the pushed envelope ({type, actor, timeline_entry}) or null for our own answers.
 function applyHandoff(handoff, event = null) {
-  const known = state.queue.handoffs.get(handoff.id);
-  if (!state.queue.apply(handoff)) return;
+  const known = state.store.handoffs.get(handoff.id);
+  if (!state.store.apply(handoff)) return;
   const mine = handoff.status === "claimed" && handoff.claimed_by === state.me.id;
   const wasMine = known && known.status === "claimed" && known.claimed_by === state.me.id;
   const arrivedInQueue = event && handoff.status === "open" && (!known || known.status !== "open");
   const handedToMe = event && mine && !wasMine && (!event.actor || event.actor.id !== state.me.id);
-  renderQueue(arrivedInQueue || handedToMe ? new Set([handoff.id]) : new Set());
-  if (event) tell(handoff, event, { arrivedInQueue, handedToMe });
+  renderAll(arrivedInQueue || handedToMe ? new Set([handoff.id]) : new Set());
+  if (event) tell(handoff, known, event, { arrivedInQueue, handedToMe });
   if (state.current && state.current.handoff.id === handoff.id && handoff.version > state.current.handoff.version) {
     refreshContext(event);
   }
 }
 
-function tell(handoff, event, { arrivedInQueue, handedToMe }) {
+function tell(handoff, known, event, { arrivedInQueue, handedToMe }) {
   const what = `the ${kind(handoff)} from ${handoff.created_by_name}`;
   const by = event.actor ? event.actor.name : "someone";
+  const myOwn = handoff.created_by === state.me.id;
   if (handedToMe) {
     announce(`${by} handed you ${what}. It is under “Picked up by you”.`);
     flashTitle("Handed to you");
+  } else if (myOwn && event.type === "handoff_claimed") {
+    announce(`${handoff.claimed_by_name} picked up your ${kind(handoff)} at ${when(handoff.claimed_at)}.`);
+    flashTitle("Picked up");
+  } else if (myOwn && event.type === "handoff_resolved" && known) {
+    announce(`${handoff.claimed_by_name} resolved your ${kind(handoff)}.`);
   } else if (event.type === "handoff_escalated") {
     announce(`${handoff.created_by_name}'s parked session is now an escalation: ${handoff.engineer_notes || "no notes"}`);
     flashTitle();
   } else if (arrivedInQueue && event.type === "handoff_released") {
     announce(`Back in the queue: ${what}, released by ${by}.`);
-  } else if (arrivedInQueue && handoff.intent === "escalate") {
-    announce(`New escalation from ${handoff.created_by_name}: ${handoff.engineer_notes || "no notes"}`);
+  } else if (arrivedInQueue && handoff.intent === "escalate" && !myOwn) {
+    const priority = handoff.session && handoff.session.priority ? `${handoff.session.priority} ` : "";
+    announce(`New ${priority}escalation from ${handoff.created_by_name}: ${handoff.engineer_notes || "no notes"}`);
     flashTitle();
   }
 }
@@ -104,60 +196,72 @@ function onLiveMessage(message) {
   else if (message.type === "error") console.warn("baton live:", message.detail);
 }
 
+// --- Pick Up and the context screen ------------------------------------------------------------------
 async function pickUp(id, card) {
   if (state.view.isTaken(id)) {
     state.view.dismiss(id);
-    return renderQueue(new Set());
+    renderAll();
+    return $("#queue-title").focus();
   }
-  const handoff = state.queue.handoffs.get(id);
+  const handoff = state.store.handoffs.get(id);
   const button = card.querySelector(".pickup");
   button.disabled = true;
   button.textContent = "Picking up…";
   try {
     const claimed = await state.api.act(handoff, "claim");
     applyHandoff(claimed);
-    await openContext(claimed.session_id, claimed.id);
-    state.screen.say(DONE.claim(claimed), "ok");
+    state.pending = DONE.claim(claimed);
+    go(`#/handoffs/${claimed.session_id}/${claimed.id}`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 409 && error.body.claimed_by) {
-      state.view.markTaken(handoff, error.body.claimed_by_name || "someone else", error.body.claimed_at);
-      renderQueue(new Set());
-      announce(`Already picked up by ${error.body.claimed_by_name || "someone else"}.`);
+      await lostTheRace(handoff, error, card);
     } else {
       button.disabled = false;
       button.textContent = "Pick Up";
-      card.querySelector(".outcome").textContent = error.message;
+      state.view.refuse(id, error.message);
+      button.focus();
     }
   }
 }
 
+// Someone else was first: the card says who, from the handoff's latest version (read now, since
+// their event may not have arrived yet), and stays until dismissed or until it is open again.
+async function lostTheRace(handoff, error, card) {
+  try {
+    applyHandoff((await state.api.context(handoff.session_id, handoff.id)).handoff);
+  } catch (readError) {
+    console.warn("baton: could not read the handoff after a lost claim", readError);
+  }
+  state.view.markTaken(handoff.id);
+  renderAll();
+  announce(`Already picked up by ${error.body.claimed_by_name || "someone else"}.`);
+  const button = card.querySelector(".pickup");
+  if (button && card.isConnected) button.focus();
+}
+
 async function openContext(sessionId, handoffId) {
   $("#queue-message").textContent = "";
+  const shown = state.current;
+  if (shown && shown.handoff.id === handoffId && !state.pending) return true;
+  let context;
   try {
-    state.current = await state.api.context(sessionId, handoffId);
+    context = await state.api.context(sessionId, handoffId);
   } catch (error) {
-    show("#queue");
     $("#queue-message").textContent = `Could not open that handoff: ${error.message}`;
-    return;
+    go("#/queue");
+    return false;
   }
-  state.queue.apply(state.current.handoff);
+  state.current = context;
+  state.store.apply(context.handoff);
+  $("#back").textContent = state.listScreen === "mine" ? "← Back to my work" : "← Back to the queue";
   state.screen.say("");
-  state.screen.render(state.current, state.me);
-  show("#context");
-  location.hash = `#/handoffs/${sessionId}/${handoffId}`;
-  $("#context-title").focus();
+  state.screen.render(context, state.me);
+  return true;
 }
 
 function openFromCard(id) {
-  const handoff = state.queue.handoffs.get(id);
-  return openContext(handoff.session_id, handoff.id);
-}
-
-function backToQueue() {
-  state.current = null;
-  history.replaceState(null, "", location.pathname);
-  show("#queue");
-  renderQueue(new Set());
+  const handoff = state.store.handoffs.get(id);
+  go(`#/handoffs/${handoff.session_id}/${handoff.id}`);
 }
 
 // The context answer again (allowed_actions and timeline), never older over newer. A pushed
@@ -172,10 +276,10 @@ async function refreshContext(event = null) {
     state.screen.say(`Could not refresh this handoff: ${error.message}`, "error");
     return;
   }
-  if (state.current !== shown && (!state.current || state.current.handoff.id !== shown.handoff.id)) return;
+  if (!state.current || state.current.handoff.id !== shown.handoff.id) return;
   if (fresh.handoff.version < state.current.handoff.version) return;
   state.current = fresh;
-  state.queue.apply(fresh.handoff);
+  applyHandoff(fresh.handoff);
   if (event && event.timeline_entry && (!event.actor || event.actor.id !== state.me.id)) {
     state.screen.say(`Just now: ${describe(event.timeline_entry)}.`);
   }
@@ -202,38 +306,97 @@ async function act(action, body) {
   return done;
 }
 
+// --- start ---------------------------------------------------------------------------------------
+async function loadQueue() {
+  let cursor = "";
+  let read = 0;
+  do {
+    const page = await state.api.queuePage(cursor, 200);
+    for (const handoff of page.items) state.store.apply(handoff);
+    read += page.items.length;
+    cursor = page.next;
+  } while (cursor && read < QUEUE_FETCH_MAX);
+  $("#queue-message").textContent = cursor
+    ? `More than ${QUEUE_FETCH_MAX} handoffs are open; the oldest ${QUEUE_FETCH_MAX} and every new one are shown.`
+    : "";
+}
+
 async function startEngineer() {
-  state.view = new QueueView($("#queue-list"), $("#queue-empty"), $("#queue-count"), { onPickUp: pickUp, onOpen: openFromCard });
-  state.mine = new QueueView($("#mine-list"), null, $("#mine-count"), { onOpen: openFromCard });
+  state.view = new QueueView($("#queue-list"), null, $("#queue-count"), {
+    onPickUp: pickUp, onOpen: openFromCard, more: $("#queue-more"), pill: $("#queue-new"),
+  });
+  state.held = new QueueView($("#mine-list"), null, $("#mine-count"), { onOpen: openFromCard });
+  state.mywork = new MyWork({ store: state.store, me: state.me, onOpen: openFromCard });
   state.screen = new ContextScreen($("#context"), { onAct: act });
-  const loadedAt = new Date().toISOString();
-  for (const handoff of await state.api.openQueue()) state.queue.apply(handoff);
-  renderQueue(new Set());
-  show("#queue");
+  new NewSession({
+    api: state.api,
+    onHandedOff: (handoff) => {
+      applyHandoff(handoff);
+      state.listScreen = "mine";
+      state.pending = DONE.create(handoff);
+      go(`#/handoffs/${handoff.session_id}/${handoff.id}`);
+    },
+  });
+  // Resume from a little before the first read: a change made meanwhile comes again, applied by version.
+  const since = new Date(Date.now() - 60000).toISOString();
+  await Promise.all([loadQueue(), state.mywork.load(state.api)]);
   setInterval(() => {
     state.view.tick();
-    state.mine.tick();
+    state.held.tick();
+    state.mywork.tick();
   }, 30000);
   state.live = new LiveConnection({
     ticket: () => state.api.ticket(),
     onMessage: onLiveMessage,
     onState: setConnection,
     pingSeconds: state.config.pingSeconds,
-    since: loadedAt,
+    pongTimeoutSeconds: state.config.pongTimeoutSeconds,
+    since,
   });
   state.live.start();
-  const link = location.hash.match(/^#\/handoffs\/([\w-]+)\/([\w-]+)$/);
-  if (link) await openContext(link[1], link[2]);
+  buildNav();
+  state.started = true;
+  addEventListener("hashchange", route);
+  await route();
 }
 
 async function lookUpSession(event) {
   event.preventDefault();
-  const target = $("#viewer-session");
+  const input = $("#session-id");
+  const message = $("#viewer-message");
+  const id = input.value.trim();
+  message.textContent = "";
+  $("#viewer-session").hidden = true;
+  if (!/^[0-9a-fA-F-]{36}$/.test(id)) {
+    message.textContent = "A session id has 36 characters: hexadecimal digits and dashes.";
+    input.setAttribute("aria-invalid", "true");
+    return input.focus();
+  }
+  input.removeAttribute("aria-invalid");
   try {
-    const session = await state.api.session($("#session-id").value.trim());
-    target.textContent = `${session.intake_type} session, ${session.status}, confidence ${session.confidence_tier || "not assessed"}: ${JSON.stringify(session.intake_content)}`;
+    const session = await state.api.session(id);
+    const facts = (list, entries) => {
+      list.replaceChildren();
+      for (const [name, value] of entries) {
+        if (value === null || value === undefined || value === "") continue;
+        const term = document.createElement("dt");
+        term.textContent = name;
+        const detail = document.createElement("dd");
+        detail.textContent = typeof value === "string" ? value : JSON.stringify(value);
+        list.append(term, detail);
+      }
+    };
+    facts($("#viewer-facts"), [
+      ["Subject", session.subject], ["Ticket", session.ticket_ref], ["Client", session.client_name],
+      ["Priority", session.priority], ["Status", session.status], ["Type", `${session.session_type}, from ${session.intake_type}`],
+      ["Confidence tier", session.confidence_tier || "not assessed"], ["Started", when(session.created_at)],
+      ["Conversation", `${session.conversation_messages.length} messages`],
+    ]);
+    facts($("#viewer-intake"), Object.entries(session.intake_content));
+    $("#viewer-session").hidden = false;
+    $("#viewer-session-title").focus();
   } catch (error) {
-    target.textContent = error.message;
+    message.textContent = error.message;
   }
 }
 
@@ -249,14 +412,14 @@ async function signedIn(token) {
   $("#who").textContent = `${state.me.display_name} · ${state.me.role} · ${state.me.account_id}`;
   $("#sign-out").hidden = false;
   if (state.me.role === "viewer") {
-    show("#viewer");
+    showSection("#viewer");  // no live connection for viewers, so no indicator either
     return;
   }
   await startEngineer();
 }
 
 async function showSignIn(problem = "") {
-  show("#sign-in");
+  showSection("#sign-in");
   $("#sign-in-error").textContent = problem;
   const mode = state.config.signIn;
   if (mode === "local") {
@@ -269,6 +432,23 @@ async function showSignIn(problem = "") {
   } else {
     $("#token-sign-in").hidden = false;
   }
+}
+
+function wireQueueControls() {
+  for (const radio of document.querySelectorAll('#queue .filters input[name="intent"]')) {
+    radio.addEventListener("change", () => {
+      state.intent = radio.value;
+      renderAll();
+    });
+  }
+  $("#queue-search").addEventListener("input", (event) => {
+    state.search = event.target.value;
+    renderAll();
+  });
+  $("#queue-sort").addEventListener("change", (event) => {
+    state.sort = event.target.value;
+    renderAll();
+  });
 }
 
 async function main() {
@@ -290,14 +470,9 @@ async function main() {
     auth.forgetToken();
     location.reload();
   });
-  $("#back").addEventListener("click", backToQueue);
+  $("#back").addEventListener("click", () => go(`#/${state.listScreen}`));
   $("#session-lookup").addEventListener("submit", lookUpSession);
-  for (const radio of document.querySelectorAll('input[name="intent"]')) {
-    radio.addEventListener("change", () => {
-      state.intent = radio.value;
-      renderQueue(new Set());
-    });
-  }
+  wireQueueControls();
   if (state.config.signIn === "cognito") {
     const token = await auth.finishCognito(state.config.cognito).catch((error) => showSignIn(error.message));
     if (token) return signedIn(token);
