@@ -9,6 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.e2e import console_kit
 from tests.e2e.conftest import Stack
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -17,6 +18,7 @@ FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 
+empty_queues = console_kit.empty_queues  # before each test: no open handoffs left by earlier tests
 pytestmark = pytest.mark.skipif(
     shutil.which("chromium") is None, reason="Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
 )

@@ -214,7 +214,7 @@ async function pickUp(id, card) {
     go(`#/handoffs/${claimed.session_id}/${claimed.id}`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 409 && error.body.claimed_by) {
-      await lostTheRace(handoff, error, card);
+      await lostTheRace(handoff, error);
     } else {
       button.disabled = false;
       button.textContent = "Pick Up";
@@ -226,17 +226,17 @@ async function pickUp(id, card) {
 
 // Someone else was first: the card says who, from the handoff's latest version (read now, since
 // their event may not have arrived yet), and stays until dismissed or until it is open again.
-async function lostTheRace(handoff, error, card) {
+async function lostTheRace(handoff, error) {
+  state.view.markTaken(handoff.id, handoff.version);
   try {
     applyHandoff((await state.api.context(handoff.session_id, handoff.id)).handoff);
   } catch (readError) {
     console.warn("baton: could not read the handoff after a lost claim", readError);
   }
-  state.view.markTaken(handoff.id);
   renderAll();
   announce(`Already picked up by ${error.body.claimed_by_name || "someone else"}.`);
-  const button = card.querySelector(".pickup");
-  if (button && card.isConnected) button.focus();
+  const card = state.view.cards.get(handoff.id);
+  if (card) card.querySelector(".pickup").focus();
 }
 
 async function openContext(sessionId, handoffId) {

@@ -111,7 +111,7 @@ export class QueueView {
     this.pill = pill;  // an "N new" button for arrivals out of sight
     this.limit = more ? SHOW_STEP : Infinity;
     this.cards = new Map();
-    this.taken = new Set();  // claims we lost: shown as "picked up by …" while that is still true
+    this.taken = new Map();  // id -> version we saw open when we lost the claim: "picked up by …" while true
     this.unseen = new Set();  // arrivals not seen yet
     this.latest = null;
     this.observer = pill ? new IntersectionObserver((seen) => this.seen(seen), { threshold: 0.6 }) : null;
@@ -124,10 +124,10 @@ export class QueueView {
     this.latest = latest || this.latest;
     this.handoffs = handoffs;
     const all = [...handoffs];
-    for (const id of [...this.taken]) {
+    for (const [id, lostAt] of [...this.taken]) {
       const now = this.latest && this.latest(id);
-      // A lost claim shows who has it only while that is true: released, it is a plain card again.
-      if (!now || now.status === "open") this.taken.delete(id);
+      // A lost claim shows who has it only while that is true: open again (a newer version), it is a plain card.
+      if (!now || (now.status === "open" && now.version > lostAt)) this.taken.delete(id);
       else if (!all.some((h) => h.id === id)) all.unshift(now);
     }
     const shown = all.slice(0, this.limit);
@@ -315,7 +315,7 @@ export class QueueView {
     card.querySelector(".outcome").textContent = sentence;
   }
 
-  markTaken(id) { this.taken.add(id); }
+  markTaken(id, version) { this.taken.set(id, version); }
   dismiss(id) { this.taken.delete(id); }
   isTaken(id) { return this.taken.has(id); }
 
