@@ -83,6 +83,7 @@ def _in_view(page: Page, locator: Locator) -> bool:
 
 def _screenshot(page: Page, name: str) -> None:
     if os.environ.get("BATON_SCREENSHOTS"):
+        page.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
         page.screenshot(path=str(DOCS / f"console-workday-{name}.png"), full_page=name.endswith("phone"))
 
 
@@ -124,6 +125,11 @@ def test_a_40_card_queue_is_searched_and_paged_and_a_new_p1_is_seen_at_the_top_o
     # Then it is the first card, and the screen reader is told it is a P1
     expect(cards.first).to_have_attribute("data-id", p1["id"], timeout=5_000)
     expect(sam.locator("#announcer")).to_contain_text("New P1 escalation from Jules Junior (Acme)")
+    expect(sam.locator("#queue-new")).to_have_text("1 new ↑")  # it came in above what he is looking at
+    sam.locator("#queue-new").click()
+    expect(cards.first.locator("article")).to_be_focused()
+    expect(sam.locator("#queue-new")).to_be_hidden()
+    sam.evaluate("window.scrollTo(0, 0)")
     _screenshot(sam, "triage")
     # When he sorts oldest first and another one comes in, out of sight at the bottom
     sam.select_option("#queue-sort", "age")

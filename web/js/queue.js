@@ -182,7 +182,10 @@ export class QueueView {
     if (!this.pill) return;
     const n = this.unseen.size;
     this.pill.hidden = n === 0;
-    this.pill.textContent = `${n} new ↓`;
+    const first = (this.handoffs || []).find((h) => this.unseen.has(h.id));
+    const card = first && this.cards.get(first.id);
+    const above = card && card.getBoundingClientRect().bottom < 0;
+    this.pill.textContent = `${n} new ${above ? "↑" : "↓"}`;
     this.pill.setAttribute("aria-label", `Show ${n} new handoff${n === 1 ? "" : "s"}`);
   }
 
