@@ -195,6 +195,7 @@ def test_my_work_survives_a_reload_and_follows_a_pick_up_a_hand_over_and_a_resol
     held = _card(sam, mine["id"], within="#held-list")
     expect(held.locator(".standing")).to_contain_text("Picked up by you at", timeout=10_000)
     expect(sam.locator("#nav a[aria-current=page]")).to_have_text("My work")
+    held_before = int(sam.locator("#held-count").inner_text().strip("()"))  # earlier tests may have left him some
     # When Sasha picks up another one and hands it to him
     other = _handoff(stack, notes="VPN for the new branch", subject="Branch VPN")
     _card(sasha, other["id"]).locator(".pickup").click()
@@ -204,7 +205,7 @@ def test_my_work_survives_a_reload_and_follows_a_pick_up_a_hand_over_and_a_resol
     # Then it appears in Sam's list without a reload, and he is told
     expect(_card(sam, other["id"], within="#held-list")).to_be_visible(timeout=5_000)
     expect(sam.locator("#announcer")).to_contain_text("Sasha Senior (Acme) handed you")
-    expect(sam.locator("#held-count")).to_have_text("(2)")
+    expect(sam.locator("#held-count")).to_have_text(f"({held_before + 1})")
     _screenshot(sam, "my-work")
     # When he resolves the first from its card's context screen
     held.get_by_role("button", name=re.compile("^Open")).click()
@@ -314,9 +315,8 @@ def test_offline_during_an_escalation_says_offline_and_shows_what_was_missed_whe
     _act(stack, JULES, missed, "withdraw")
 
 
-def test_a_silent_socket_is_dropped_by_the_heartbeat_and_the_page_reconnects_and_resumes(sign_in: SignIn, stack: Stack) -> None:
-    # Given a console whose first socket goes silent after "ready" (no pong, no push), with a 1 s heartbeat
-    sockets: list[WebSocketRoute] = []
+def _first_socket_goes_silent(sockets: list[WebSocketRoute]) -> Any:
+    """A page preparer: its first WebSocket passes "ready" and then nothing (no pong, no push); later ones relay all."""
 
     def relay(ws: WebSocketRoute) -> None:
         sockets.append(ws)
@@ -330,21 +330,46 @@ def test_a_silent_socket_is_dropped_by_the_heartbeat_and_the_page_reconnects_and
 
         server.on_message(to_page)
 
-    def opened(page: Page) -> None:
-        page.route_web_socket(re.compile(r".*/ws\?ticket=.*"), relay)
+    return lambda page: page.route_web_socket(re.compile(r".*/ws\?ticket=.*"), relay)
 
-    sam = sign_in(SAM, config={"pingSeconds": 1, "pongTimeoutSeconds": 1}, prepare=opened)
+
+def _wait_for_sockets(page: Page, sockets: list[WebSocketRoute], n: int, seconds: float = 10) -> None:
+    for _ in range(int(seconds * 10)):  # Playwright runs the routes' callbacks only while the test waits through it
+        if len(sockets) >= n:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{len(sockets)} WebSocket(s), not {n}, within {seconds} s")
+
+
+def test_a_silent_socket_is_dropped_by_the_heartbeat_and_the_page_reconnects_and_resumes(sign_in: SignIn, stack: Stack) -> None:
+    # Given a console whose first socket goes silent after "ready", with a 1 s heartbeat
+    sockets: list[WebSocketRoute] = []
+    sam = sign_in(SAM, config={"pingSeconds": 1, "pongTimeoutSeconds": 1}, prepare=_first_socket_goes_silent(sockets))
     # When an escalation is made while that socket says nothing
     missed = _handoff(stack, notes="Made while the socket was silent", subject="Silent socket")
     # Then the heartbeat gives up on it, a new socket opens, and the resume brings the escalation
-    for _ in range(100):  # Playwright runs the routes' callbacks only while the test waits through it
-        if len(sockets) >= 2:
-            break
-        sam.wait_for_timeout(100)
-    assert len(sockets) >= 2, "no second WebSocket within 10 s"
+    _wait_for_sockets(sam, sockets, 2)
     expect(sam.locator("#connection")).to_have_attribute("data-state", "live", timeout=10_000)
     expect(_card(sam, missed["id"])).to_be_visible(timeout=10_000)
-    _act(stack, JULES, missed, "withdraw")
+
+
+def test_coming_back_to_the_tab_checks_the_socket_at_once(sign_in: SignIn, stack: Stack) -> None:
+    # Given a console whose socket went silent, with a heartbeat too slow to notice soon (10 min)
+    sockets: list[WebSocketRoute] = []
+    sam = sign_in(SAM, config={"pingSeconds": 600, "pongTimeoutSeconds": 1}, prepare=_first_socket_goes_silent(sockets))
+    missed = _handoff(stack, notes="Made while the tab was hidden", subject="Hidden tab")
+    sam.wait_for_timeout(1_500)
+    assert len(sockets) == 1
+    # When the user comes back to the tab
+    sam.evaluate(
+        """() => {
+          Object.defineProperty(document, "hidden", { value: false, configurable: true });
+          document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+    # Then the page pings at once, gets no pong, reconnects and shows what it missed
+    _wait_for_sockets(sam, sockets, 2, seconds=5)
+    expect(_card(sam, missed["id"])).to_be_visible(timeout=10_000)
 
 
 def test_the_losers_card_says_who_won_and_is_a_plain_card_again_after_the_winner_releases(sign_in: SignIn, stack: Stack) -> None:

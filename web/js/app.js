@@ -14,16 +14,23 @@ const TITLE = "baton";
 const CONNECTION_LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
 const QUEUE_FETCH_MAX = 1000;  // handoffs read at start, 200 a page; beyond that, search narrows
 
-// The screens of the console, by the hash that opens them (`#/<name>`). To add one: its <section>
-// in index.html and an entry here; `nav` puts a link in the header, `enter` runs when it opens.
-// (A handoff's context, `#/handoffs/<session>/<handoff>`, is reached from cards and links.)
+// The screens of the console, by the hash that opens them (`#/<name>`), in nav order. To add one:
+// its <section> in index.html and an entry here. `nav` puts a link in the header, `roles` says who
+// sees it (the server still decides what they may do), `enter` runs when it opens (false: stay).
+// The first screen a role may see is its home. (A handoff's context, `#/handoffs/<session>/<handoff>`,
+// is reached from cards and links.)
+const ENGINEERS = ["owner", "admin", "engineer"];
 export const SCREENS = {
-  queue: { section: "#queue", focus: "#queue-title", nav: "Queue", enter: () => renderAll() },
-  mine: { section: "#mywork", focus: "#mywork-title", nav: "My work", enter: () => renderAll() },
-  new: { section: "#new-session", focus: "#new-title", nav: "Hand off", enter: () => {} },
-  handoff: { section: "#context", focus: "#context-title", nav: null, enter: (sessionId, handoffId) => openContext(sessionId, handoffId) },
+  queue: { section: "#queue", focus: "#queue-title", nav: "Queue", roles: ENGINEERS, enter: () => renderAll() },
+  mine: { section: "#mywork", focus: "#mywork-title", nav: "My work", roles: ENGINEERS, enter: () => renderAll() },
+  new: { section: "#new-session", focus: "#new-title", nav: "Hand off", roles: ENGINEERS, enter: () => true },
+  sessions: { section: "#viewer", focus: "#viewer-title", nav: "Sessions", roles: ["viewer"], enter: () => true },
+  handoff: {
+    section: "#context", focus: "#context-title", nav: null, roles: ENGINEERS,
+    enter: (sessionId, handoffId) => openContext(sessionId, handoffId),
+  },
 };
-const STANDALONE = ["#sign-in", "#viewer"];  // shown by sign-in state, not by the hash
+const STANDALONE = ["#sign-in"];  // shown by sign-in state, not by the hash
 
 // What the signed-in user is told after each action of theirs succeeded.
 const DONE = {
@@ -86,8 +93,12 @@ function showSection(section) {
   }
 }
 
+function maySee(name) {
+  return Boolean(state.me) && SCREENS[name].roles.includes(state.me.role);
+}
+
 function buildNav() {
-  const items = Object.entries(SCREENS).filter(([, screen]) => screen.nav).map(([name, screen]) => {
+  const items = Object.entries(SCREENS).filter(([name, screen]) => screen.nav && maySee(name)).map(([name, screen]) => {
     const item = document.createElement("li");
     const link = document.createElement("a");
     link.href = `#/${name}`;
@@ -102,9 +113,10 @@ function buildNav() {
 
 function parseHash(hash) {
   const link = hash.match(/^#\/handoffs\/([\w-]+)\/([\w-]+)$/);
-  if (link) return { name: "handoff", params: [link[1], link[2]] };
+  if (link && maySee("handoff")) return { name: "handoff", params: [link[1], link[2]] };
   const name = (hash.match(/^#\/(\w+)$/) || [])[1];
-  return { name: SCREENS[name] ? name : "queue", params: [] };
+  const home = Object.keys(SCREENS).find(maySee);
+  return { name: SCREENS[name] && maySee(name) ? name : home, params: [] };
 }
 
 // Open the screen the hash names; a screen is entered once per navigation and then focused.
@@ -113,6 +125,7 @@ async function route() {
   const { name, params } = parseHash(location.hash);
   const screen = SCREENS[name];
   if (name !== "handoff") {
+    if (location.hash !== `#/${name}`) history.replaceState(null, "", `#/${name}`);  // the address says where we are
     state.current = null;
     state.listScreen = name === "new" ? state.listScreen : name;
   }
@@ -354,10 +367,6 @@ async function startEngineer() {
     since,
   });
   state.live.start();
-  buildNav();
-  state.started = true;
-  addEventListener("hashchange", route);
-  await route();
 }
 
 async function lookUpSession(event) {
@@ -411,11 +420,11 @@ async function signedIn(token) {
   }
   $("#who").textContent = `${state.me.display_name} · ${state.me.role} · ${state.me.account_id}`;
   $("#sign-out").hidden = false;
-  if (state.me.role === "viewer") {
-    showSection("#viewer");  // no live connection for viewers, so no indicator either
-    return;
-  }
-  await startEngineer();
+  if (state.me.role !== "viewer") await startEngineer();  // viewers: no live connection, so no indicator either
+  buildNav();
+  state.started = true;
+  addEventListener("hashchange", route);
+  await route();
 }
 
 async function showSignIn(problem = "") {
