@@ -103,7 +103,8 @@ def test_openapi_document_lists_every_route(api: ApiClient) -> None:
     reply = api.call("GET", "/api/v1/openapi.json", None)
     assert reply.status == 200
     assert "/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/claim" in reply.body["paths"]
-    assert len(reply.body["paths"]) == 18
+    assert "/api/v1/handoffs/mine" in reply.body["paths"]
+    assert len(reply.body["paths"]) == 19
 
 
 @pytest.mark.parametrize("media_type", ["text/plain", "multipart/form-data", "application/x-www-form-urlencoded"])
