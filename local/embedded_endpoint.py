@@ -19,7 +19,7 @@ from local.aws_endpoint import PING_PATH
 from local.lambda_pool import describe_exit
 from local.supervisor import PartState
 
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 90  # moto's import alone took over 30 s on a shared machine under load
 PROBE_SECONDS = 1.0
 
 

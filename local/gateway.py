@@ -16,6 +16,7 @@ from local.http_api import Router, build_event, to_response
 from local.lambda_pool import FunctionError, FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer, TokenRejected
 from local.template import HttpRoute
+from local.webhooks import WebhookFault, WebhookReceiver
 from local.websocket_api import WebSocketApi
 
 log = logging.getLogger("baton.local")
@@ -57,6 +58,7 @@ class Gateway:
         websocket: WebSocketApi,
         health: Callable[[], Awaitable[dict[str, Any]]],
         faults: FaultSwitch,
+        webhooks: WebhookReceiver,
     ) -> None:
         self._router = Router(routes)
         self._pools = pools
@@ -68,6 +70,7 @@ class Gateway:
         self.websocket = websocket
         self._health = health
         self._faults = faults
+        self._webhooks = webhooks
         self.ready = False
 
     def app(self) -> web.Application:
@@ -81,6 +84,11 @@ class Gateway:
         app.router.add_get("/local/oidc/.well-known/openid-configuration", self.discovery)
         app.router.add_get("/local/oidc/.well-known/jwks.json", self.jwks)
         app.router.add_get("/local/outbox", self.outbox)
+        app.router.add_get("/local/webhooks", self.webhooks_received)
+        app.router.add_delete("/local/webhooks", self.webhooks_forget)
+        app.router.add_get("/local/webhooks/faults", self.webhook_fault)
+        app.router.add_post("/local/webhooks/faults", self.arm_webhook_fault)
+        app.router.add_delete("/local/webhooks/faults", self.clear_webhook_fault)
         # `[\s\S]`, not `.`: a path id may hold an encoded newline, and must still reach the API (and its 404).
         app.router.add_route("*", r"/api/{tail:[\s\S]*}", self.http_api)
         self.websocket.add_routes(app)
@@ -143,6 +151,31 @@ class Gateway:
             return _json(200, await self._outbox())
         except OSError:
             return _json(503, {"detail": "The AWS endpoint (which holds the sent email) is not reachable; see /local/health."})
+
+    async def webhooks_received(self, _: web.Request) -> web.Response:
+        """What the loopback Teams/Slack receiver got, oldest first, with what it answered."""
+        return _json(200, self._webhooks.received)
+
+    async def webhooks_forget(self, _: web.Request) -> web.Response:
+        self._webhooks.received.clear()
+        return _json(200, [])
+
+    async def webhook_fault(self, _: web.Request) -> web.Response:
+        return _json(200, {"url": self._webhooks.url, "fault": self._webhooks.fault_json()})
+
+    async def arm_webhook_fault(self, request: web.Request) -> web.Response:
+        try:
+            fault = WebhookFault.model_validate_json(await request.read())
+        except ValidationError as error:
+            errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]
+            detail = 'Send {"status": 200-599, "count": N, "delay_seconds": 0-30}.'
+            return _json(422, {"detail": detail, "errors": errors})
+        self._webhooks.arm(fault)
+        return _json(200, {"url": self._webhooks.url, "fault": self._webhooks.fault_json()})
+
+    async def clear_webhook_fault(self, _: web.Request) -> web.Response:
+        self._webhooks.clear_fault()
+        return _json(200, {"url": self._webhooks.url, "fault": None})
 
     async def discovery(self, _: web.Request) -> web.Response:
         return _json(200, self._issuer.discovery())

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from local.oidc import JwtAuthorizer, LocalIssuer
 from local.pollers import SqsPoller, StreamPoller
 from local.supervisor import PartState, Supervisor
 from local.template import REGION, EventSourceSpec, Template
+from local.webhooks import WebhookReceiver
 from local.websocket_api import WebSocketApi
 
 log = logging.getLogger("baton.local")
@@ -77,6 +79,8 @@ class Runtime:
     _pools: dict[str, FunctionPool] = field(default_factory=dict)
     _pollers: dict[str, StreamPoller | SqsPoller] = field(default_factory=dict)
     _site_runner: web.AppRunner | None = None
+    webhooks: WebhookReceiver | None = None
+    _scratch: tempfile.TemporaryDirectory[str] | None = None
 
     @property
     def base_url(self) -> str:
@@ -88,9 +92,19 @@ class Runtime:
         self._endpoint = EmbeddedEndpoint(free_port())
         self.endpoint_url = self._endpoint.url
         issuer_url = f"{self.base_url}/local/oidc"
+        # Teams and Slack are the loopback receiver here: its host is the allowlist, its certificate the CA bundle.
+        self._scratch = tempfile.TemporaryDirectory(prefix="baton-local-")
+        self.webhooks = webhooks = WebhookReceiver(Path(self._scratch.name), free_port())
+        await webhooks.start()
         self._template = template = Template(
             self.options.template,
-            {"JwtIssuer": issuer_url, "JwtAudience": LOCAL_AUDIENCE, "ConsoleOrigin": self.base_url},
+            {
+                "JwtIssuer": issuer_url,
+                "JwtAudience": LOCAL_AUDIENCE,
+                "ConsoleOrigin": self.base_url,
+                "TeamsWebhookHosts": webhooks.host,
+                "SlackWebhookHosts": webhooks.host,
+            },
         )
         await self._endpoint.start()
         await self._provision()
@@ -119,6 +133,7 @@ class Runtime:
             websocket=self.websocket,
             health=self.health,
             faults=self.faults,
+            webhooks=webhooks,
         )
         # Headers up to 256 KB reach the gateway, which answers an oversized token with 401 JSON, as API Gateway would;
         # long query strings reach the API, which refuses over-long parameters with a 422 (aiohttp's own 400 is plain text).
@@ -180,6 +195,7 @@ class Runtime:
             "faults": self.faults.as_json(),
             "aws_endpoint": self.endpoint_url,
             "connections": len(self.websocket.connections),
+            "webhook_receiver": self.webhooks.url if self.webhooks else None,
             "pids": self.pids(),
         }
 
@@ -239,6 +255,8 @@ class Runtime:
             # The WebSocket and Management APIs are served by the gateway itself.
             "WEBSOCKET_URL": f"ws://127.0.0.1:{self.options.port}/ws",
             "WEBSOCKET_MANAGEMENT_URL": self.base_url,
+            # Webhook TLS trusts the loopback receiver's self-signed certificate (its host is the allowlist).
+            "WEBHOOK_CA_BUNDLE": str(self.webhooks.ca_bundle) if self.webhooks and self.webhooks.ca_bundle else "",
         }
 
     async def stop(self) -> None:
@@ -250,9 +268,14 @@ class Runtime:
         await asyncio.gather(*(pool.stop() for pool in self._pools.values()))
         if self._endpoint:
             await self._endpoint.stop()
+        if self.webhooks:
+            await self.webhooks.stop()
+        if self._scratch:
+            self._scratch.cleanup()
 
     def banner(self) -> str:
         url = self.base_url
+        receiver = self.webhooks.url if self.webhooks else "https://127.0.0.1:<port>"
         logins = ", ".join(f"{role}@acme.test" for role in ("junior", "senior", "senior2", "admin", "owner", "viewer"))
         return "\n".join(
             [
@@ -264,6 +287,7 @@ class Runtime:
                 f'  get a token     curl -s -X POST {url}/local/token -d \'{{"email":"senior@acme.test"}}\'',
                 f"  WebSocket       ws://127.0.0.1:{self.options.port}/ws?ticket=...   (ticket: POST {url}/api/v1/ws-ticket)",
                 f"  sent email      {url}/local/outbox",
+                f"  Teams / Slack   {url}/local/webhooks   (webhook URL to paste: {receiver}/teams/demo, /slack/demo)",
                 f"  health          {url}/local/health",
                 f"  AWS endpoint    {self.endpoint_url}   (moto; tables from template.yaml)",
                 "",

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import api_errors
 import api_routes_handoffs
+import api_routes_integrations
 import api_routes_live
 import api_routes_mine
 import api_routes_people
@@ -24,7 +25,14 @@ logger, metrics, tracer = instruments()
 app = APIGatewayHttpResolver(enable_validation=True)
 api_errors.register(app, logger)
 # The queue's literal path is included before the session's `<session_id>` route that would also match it.
-for routes in (api_routes_people, api_routes_sessions, api_routes_handoffs, api_routes_live, api_routes_mine):
+for routes in (
+    api_routes_people,
+    api_routes_sessions,
+    api_routes_handoffs,
+    api_routes_live,
+    api_routes_integrations,
+    api_routes_mine,
+):
     app.include_router(routes.router)
 
 

@@ -76,10 +76,12 @@ HANDLER_CACHES = (
     ("email_handler", "dependencies"),
     ("ws_handler", "dependencies"),
     ("ws_authorizer_handler", "repositories"),
+    ("api_routes_integrations", "channel_dependencies"),
+    ("webhooks_handler", "dependencies"),
 )
 
 
-def _clear_handler_caches() -> None:
+def clear_handler_caches() -> None:
     import importlib
 
     for module, factory in HANDLER_CACHES:
@@ -99,9 +101,9 @@ def aws(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
             for name, value in spec.environment.items():
                 monkeypatch.setenv(name, value)
         monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")  # no X-Ray daemon here, whatever XRayTracing says
-        _clear_handler_caches()
+        clear_handler_caches()
         yield queue_urls
-        _clear_handler_caches()
+        clear_handler_caches()
 
 
 @pytest.fixture
@@ -114,3 +116,7 @@ def users(aws: dict[str, str]) -> dict[str, User]:
 @pytest.fixture
 def api(aws: dict[str, str], template: Template) -> ApiClient:
     return ApiClient(template)
+
+
+# The loopback Teams/Slack receiver, for the webhook tests.
+from tests.integration.webhook_receiver import receiver  # noqa: E402, F401

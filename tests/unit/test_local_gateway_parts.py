@@ -35,7 +35,10 @@ def test_every_template_route_has_a_handler_route_and_back(template: Template) -
     declared = {(r.method, r.path) for r in template.http_routes()}
     schema = api_handler.app.get_openapi_schema().model_dump(by_alias=True, exclude_none=True)
     handled = {
-        (method.upper(), path) for path, item in schema["paths"].items() for method in item if method in ("get", "post", "patch")
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
     }
     # Then both name exactly the same endpoints
     assert declared == handled

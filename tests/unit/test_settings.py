@@ -16,6 +16,9 @@ COMPLETE = {
     "SENDER_EMAIL": "baton@msp.example",
     "CONSOLE_URL": "https://console.example",
     "STAGE": "dev",
+    "INTEGRATIONS_PARAMETER_PATH": "/baton-dev/integrations",
+    "TEAMS_WEBHOOK_HOSTS": "*.webhook.office.com",
+    "SLACK_WEBHOOK_HOSTS": "hooks.slack.com",
 }
 
 

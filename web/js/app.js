@@ -3,6 +3,7 @@
 // what a card shows is the latest version of its handoff this page has seen.
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
+import { ChannelsScreen, mayManageChannels } from "./channels.js";
 import { ContextScreen, describe, when } from "./context.js";
 import { NewSession } from "./junior.js";
 import { LiveConnection } from "./live.js";
@@ -14,9 +15,10 @@ const TITLE = "baton";
 const CONNECTION_LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
 const QUEUE_FETCH_MAX = 1000;  // handoffs read at start, 200 a page; beyond that, search narrows
 
-// The screens of the console, by the hash that opens them (`#/<name>`), in nav order. To add one:
-// its <section> in index.html and an entry here. `nav` puts a link in the header, `roles` says who
-// sees it (the server still decides what they may do), `enter` runs when it opens (false: stay).
+// The screens of the console, by the hash that opens them (`#/<path or name>`), in nav order. To add
+// one: its <section> in index.html and an entry here. `nav` puts a link (id `nav-<name>`) in the header,
+// `roles` (or `allowed(me)`) says who sees it (the server still decides what they may do), `enter` runs
+// when it opens (false: stay where you were).
 // The first screen a role may see is its home. (A handoff's context, `#/handoffs/<session>/<handoff>`,
 // is reached from cards and links.)
 const ENGINEERS = ["owner", "admin", "engineer"];
@@ -25,6 +27,14 @@ export const SCREENS = {
   mine: { section: "#mywork", focus: "#mywork-title", nav: "My work", roles: ENGINEERS, enter: () => renderAll() },
   new: { section: "#new-session", focus: "#new-title", nav: "Hand off", roles: ENGINEERS, enter: () => true },
   sessions: { section: "#viewer", focus: "#viewer-title", nav: "Sessions", roles: ["viewer"], enter: () => true },
+  channels: {  // Settings › Channels: the account's Teams and Slack webhooks (owners and admins)
+    section: "#channels", focus: "#channels-title", nav: "Channels", path: "settings/channels", allowed: mayManageChannels,
+    enter: async () => {
+      state.channels = state.channels || new ChannelsScreen($("#channels"), state.api);
+      await state.channels.open();
+      return true;
+    },
+  },
   handoff: {
     section: "#context", focus: "#context-title", nav: null, roles: ENGINEERS,
     enter: (sessionId, handoffId) => openContext(sessionId, handoffId),
@@ -94,14 +104,21 @@ function showSection(section) {
 }
 
 function maySee(name) {
-  return Boolean(state.me) && SCREENS[name].roles.includes(state.me.role);
+  const screen = SCREENS[name];
+  if (!state.me) return false;
+  return screen.allowed ? screen.allowed(state.me) : screen.roles.includes(state.me.role);
+}
+
+function hashOf(name) {
+  return `#/${SCREENS[name].path || name}`;
 }
 
 function buildNav() {
   const items = Object.entries(SCREENS).filter(([name, screen]) => screen.nav && maySee(name)).map(([name, screen]) => {
     const item = document.createElement("li");
     const link = document.createElement("a");
-    link.href = `#/${name}`;
+    link.href = hashOf(name);
+    link.id = `nav-${name}`;
     link.dataset.screen = name;
     link.textContent = screen.nav;
     item.append(link);
@@ -114,9 +131,9 @@ function buildNav() {
 function parseHash(hash) {
   const link = hash.match(/^#\/handoffs\/([\w-]+)\/([\w-]+)$/);
   if (link && maySee("handoff")) return { name: "handoff", params: [link[1], link[2]] };
-  const name = (hash.match(/^#\/(\w+)$/) || [])[1];
+  const name = Object.keys(SCREENS).find((candidate) => candidate !== "handoff" && hash === hashOf(candidate));
   const home = Object.keys(SCREENS).find(maySee);
-  return { name: SCREENS[name] && maySee(name) ? name : home, params: [] };
+  return { name: name && maySee(name) ? name : home, params: [] };
 }
 
 // Open the screen the hash names; a screen is entered once per navigation and then focused.
@@ -125,7 +142,7 @@ async function route() {
   const { name, params } = parseHash(location.hash);
   const screen = SCREENS[name];
   if (name !== "handoff") {
-    if (location.hash !== `#/${name}`) history.replaceState(null, "", `#/${name}`);  // the address says where we are
+    if (location.hash !== hashOf(name)) history.replaceState(null, "", hashOf(name));  // the address says where we are
     state.current = null;
     state.listScreen = name === "new" ? state.listScreen : name;
   }
@@ -479,7 +496,7 @@ async function main() {
     auth.forgetToken();
     location.reload();
   });
-  $("#back").addEventListener("click", () => go(`#/${state.listScreen}`));
+  $("#back").addEventListener("click", () => go(hashOf(state.listScreen)));
   $("#session-lookup").addEventListener("submit", lookUpSession);
   wireQueueControls();
   if (state.config.signIn === "cognito") {

@@ -1,12 +1,12 @@
 """Request and response bodies of the HTTP API (v1). Unknown fields are rejected; types are not coerced."""
 
 import math
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from baton.lifecycle import Action
-from baton.models import ConversationMessage, HandoffStatus, Intent, Label, Priority, Role
+from baton.models import Channel, ConversationMessage, HandoffStatus, Intent, Label, Priority, Role
 
 NOTES_MAX = 4_000
 REASON_MAX = 1_000
@@ -156,6 +156,43 @@ class HandoffContext(BaseModel):
     timeline: list[TimelineEntryOut]
     allowed_actions: list[Action] = Field(description="What the caller may do with this handoff now.")
     assignees: list[UserOut] = Field(description="Whom the caller may reassign it to now (empty unless reassign is allowed).")
+
+
+class WebhookSet(RequestBody):
+    webhook_url: str = Field(
+        min_length=1,
+        max_length=2048,
+        description="The channel's incoming-webhook URL (https, on the provider's hosts). Stored encrypted, never returned.",
+    )
+
+
+class WebhookDeliveryOut(BaseModel):
+    at: str
+    outcome: Literal["delivered", "rejected", "retrying"]
+    provider_status: int | None = None
+    detail: str = Field(description="What the provider answered, e.g. 'Slack answered 404: channel_not_found.'")
+    event_id: str | None = Field(default=None, description="The event it was about; none for a test message.")
+
+
+class IntegrationOut(BaseModel):
+    channel: Channel
+    configured: bool
+    last4: str | None = Field(default=None, description="The URL's last 4 characters, to tell which one is set.")
+    updated_at: str | None = None
+    updated_by_name: str | None = None
+    last_delivery: WebhookDeliveryOut | None = Field(default=None, description="How the last post went (a refusal shows here).")
+
+
+class IntegrationsOut(BaseModel):
+    teams: IntegrationOut
+    slack: IntegrationOut
+
+
+class WebhookTestOut(BaseModel):
+    channel: Channel
+    delivered: bool
+    provider_status: int | None = Field(description="The provider's HTTP status; null when it did not answer.")
+    detail: str
 
 
 class ErrorOut(BaseModel):

@@ -27,6 +27,9 @@ HandoffStatus = Literal["open", "claimed", "resolved", "withdrawn"]
 # "My work": the handoffs a member holds (picked up, handed to them, resolved by them) or created.
 MineRole = Literal["holder", "creator"]
 Priority = Literal["P1", "P2", "P3", "P4"]
+# The chat tools an account can send its escalations to (an incoming webhook each).
+Channel = Literal["teams", "slack"]
+CHANNELS: tuple[Channel, ...] = ("teams", "slack")
 # The AI product labels its sessions with its own words (guided, free_text, discovery...): any bounded label.
 LABEL_PATTERN = r"^[a-z0-9_-]{1,32}$"
 Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN)]
@@ -118,6 +121,28 @@ class Handoff(Entity):
     updated_at: str
     version: int
     timeline: list[TimelineEntry] = Field(default_factory=list)
+
+
+class WebhookDelivery(Entity):
+    """How the last post to a channel's webhook went: what the provider answered, or that none came."""
+
+    at: str
+    outcome: Literal["delivered", "rejected", "retrying"]
+    provider_status: int | None = None
+    detail: str
+    event_id: str | None = None  # None for a test message
+
+
+class Integration(Entity):
+    """An account's webhook for one channel, as anyone may see it: never the URL, only its last 4 characters."""
+
+    account_id: str
+    channel: Channel
+    last4: str
+    updated_at: str
+    updated_by: str
+    updated_by_name: str
+    last_delivery: WebhookDelivery | None = None
 
 
 class QueuePage(Entity):

@@ -28,6 +28,12 @@ class Settings(BaseModel):
     sender_email: Required
     console_url: Required
     stage: Required
+    # Teams and Slack (logic/channels.py): where the webhook URLs are stored, and the hosts they may point at.
+    integrations_parameter_path: Required
+    teams_webhook_hosts: Required
+    slack_webhook_hosts: Required
+    # Optional: a CA bundle for webhook TLS instead of the default trust store (the local runtime's receiver).
+    webhook_ca_bundle: str = ""
 
     @classmethod
     def from_env(cls) -> Self:

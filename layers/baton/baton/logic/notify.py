@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel
 
-from baton.events import HandoffEvent
+from baton.events import EventHandoff, HandoffEvent
 from baton.models import Role, User
 
 SUBJECT_NOTES_CHARS = 60
@@ -39,12 +39,17 @@ def recipients(event: HandoffEvent, members: list[User]) -> list[User]:
     ]
 
 
+def handoff_link(console_url: str, handoff: EventHandoff) -> str:
+    """The console's deep link to a handoff: it opens the handoff context with Pick Up on it (after sign-in)."""
+    return f"{console_url.rstrip('/')}/#/handoffs/{handoff.session_id}/{handoff.id}"
+
+
 def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
     handoff = event.handoff
     first_line = (handoff.engineer_notes.strip().splitlines() or ["(no notes)"])[0]
     if len(first_line) > SUBJECT_NOTES_CHARS:
         first_line = first_line[: SUBJECT_NOTES_CHARS - 1] + "…"
-    link = f"{console_url.rstrip('/')}/#/handoffs/{handoff.session_id}/{handoff.id}"
+    link = handoff_link(console_url, handoff)
     actor = event.actor.name if event.actor else handoff.created_by_name
     triage = handoff.session
     ticket = " ".join(part for part in (triage.priority, triage.ticket_ref) if part)

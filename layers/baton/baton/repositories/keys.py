@@ -2,6 +2,8 @@
 
 - user:     pk USER#<sub>                          sk USER        gsi1 ACCOUNT#<acct> / USER#<email>
 - account:  pk ACCOUNT#<acct>                      sk ACCOUNT     (owner_count)
+- webhook:  pk ACCOUNT#<acct>                      sk INTEGRATION#<teams|slack>   (last 4 characters, last delivery;
+            the URL itself is an SSM SecureString, see repositories/integrations.py)
 - session:  pk ACCOUNT#<acct>#SESSION#<session>    sk SESSION
 - handoff:  pk ACCOUNT#<acct>#SESSION#<session>    sk HANDOFF#<handoff>
             queue_sk <created_at>#<handoff>, queue_home_pk ACCOUNT#<acct>,
@@ -29,6 +31,7 @@ SESSION_SK = "SESSION"
 USER_SK = "USER"
 ACCOUNT_SK = "ACCOUNT"
 HANDOFF_PREFIX = "HANDOFF#"
+INTEGRATION_PREFIX = "INTEGRATION#"
 
 
 def user_key(user_id: str) -> dict[str, str]:
@@ -41,6 +44,10 @@ def account_key(account_id: str) -> dict[str, str]:
 
 def account_pk(account_id: str) -> str:
     return f"ACCOUNT#{account_id}"
+
+
+def integration_key(account_id: str, channel: str) -> dict[str, str]:
+    return {"pk": account_pk(account_id), "sk": f"{INTEGRATION_PREFIX}{channel}"}
 
 
 def session_pk(account_id: str, session_id: str) -> str:

@@ -1,0 +1,147 @@
+"""Teams/Slack rules without I/O: the URL allowlist, what a provider's answer means, which events are announced."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from baton.errors import Invalid
+from baton.events import HandoffEvent
+from baton.logic import channels
+from baton.logic.channels import ProviderAnswer
+
+TEAMS = channels.DEFAULT_HOSTS["teams"]
+SLACK = channels.DEFAULT_HOSTS["slack"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://contoso.webhook.office.com/webhookb2/abc",
+        "https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=x",
+        "https://default1234.56.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/x",
+        "HTTPS://Contoso.Webhook.Office.com/webhookb2/abc",
+    ],
+)
+def test_teams_urls_of_the_providers_hosts_pass(url: str) -> None:
+    channels.check_webhook_url("teams", url, TEAMS)
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "allowed", "expected"),
+    [
+        ("hooks.slack.com", None, ("hooks.slack.com",), True),
+        ("hooks.slack.com", 443, ("hooks.slack.com",), True),
+        ("hooks.slack.com", 8443, ("hooks.slack.com",), False),
+        ("a.hooks.slack.com", None, ("hooks.slack.com",), False),
+        ("x.webhook.office.com", None, ("*.webhook.office.com",), True),
+        ("webhook.office.com", None, ("*.webhook.office.com",), False),
+        ("evilwebhook.office.com", None, ("*.webhook.office.com",), False),
+        ("127.0.0.1", 4443, ("127.0.0.1:4443",), True),
+        ("127.0.0.1", None, ("127.0.0.1:4443",), False),
+    ],
+)
+def test_host_allowlist(host: str, port: int | None, allowed: tuple[str, ...], expected: bool) -> None:
+    assert channels.host_allowed(host, port, allowed) is expected
+
+
+@given(st.text(max_size=80))
+def test_any_text_is_either_a_valid_slack_url_or_a_422_never_another_error(text: str) -> None:
+    try:
+        channels.check_webhook_url("slack", text, SLACK)
+    except Invalid as refused:
+        assert refused.status_code == 422 and refused.extra["errors"][0]["loc"] == ["body", "webhook_url"]
+    else:
+        assert text.lower().startswith("https://hooks.slack.com")
+
+
+@given(st.from_regex(r"[a-z0-9.-]{1,30}", fullmatch=True))
+def test_only_the_allowlisted_host_passes(host: str) -> None:
+    url = f"https://{host}/services/x"
+    try:
+        channels.check_webhook_url("slack", url, SLACK)
+    except Invalid:
+        assert host != "hooks.slack.com"
+    else:
+        assert host.rstrip(".") == "hooks.slack.com"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (ProviderAnswer(status=200, body="ok"), "delivered"),
+        (ProviderAnswer(status=202), "delivered"),
+        (ProviderAnswer(status=301), "rejected"),  # redirects are not followed
+        (ProviderAnswer(status=400, body="invalid_payload"), "rejected"),
+        (ProviderAnswer(status=403, body="action_prohibited"), "rejected"),
+        (ProviderAnswer(status=404, body="channel_not_found"), "rejected"),
+        (ProviderAnswer(status=410, body="channel_is_archived"), "rejected"),
+        (ProviderAnswer(status=408), "retry"),
+        (ProviderAnswer(status=429), "retry"),
+        (ProviderAnswer(status=500), "retry"),
+        (ProviderAnswer(status=503), "retry"),
+        (ProviderAnswer(status=None, error="ReadTimeoutError"), "retry"),
+    ],
+)
+def test_what_a_providers_answer_means(answer: ProviderAnswer, expected: str) -> None:
+    assert channels.meaning(answer) == expected
+
+
+def _event(kind: str, intent: str = "escalate", overdue_level: int = 0) -> HandoffEvent:
+    handoff = {
+        "id": "h1",
+        "session_id": "s1",
+        "account_id": "acme",
+        "intent": intent,
+        "engineer_notes": "x" * 5000,
+        "status": "open",
+        "created_by": "u1",
+        "created_by_name": "Jules",
+        "created_at": "2026-11-26T06:00:00.000Z",
+        "claimed_by": None,
+        "claimed_by_name": None,
+        "claimed_at": None,
+        "resolved_at": None,
+        "resolution_notes": None,
+        "due_at": None,
+        "overdue_level": overdue_level,
+        "session": {"ticket_ref": None, "client_name": None, "subject": None, "priority": None, "confidence_tier": None},
+        "updated_at": "2026-11-26T06:00:00.000Z",
+        "version": 1,
+    }
+    return HandoffEvent.model_validate(
+        {
+            "type": kind,
+            "event_id": "e1",
+            "occurred_at": "x",
+            "account_id": "acme",
+            "actor": None,
+            "handoff": handoff,
+            "timeline_entry": None,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "intent", "announced"),
+    [
+        ("handoff_created", "escalate", True),
+        ("handoff_created", "park", False),
+        ("handoff_escalated", "escalate", True),
+        ("handoff_overdue", "escalate", True),
+        ("handoff_claimed", "escalate", False),
+        ("handoff_reassigned", "escalate", False),
+    ],
+)
+def test_which_events_are_announced(kind: str, intent: str, announced: bool) -> None:
+    assert channels.is_announced(_event(kind, intent)) is announced
+
+
+def test_long_notes_are_cut_to_what_slack_takes_and_an_overdue_message_says_its_level() -> None:
+    message = channels.announcement(_event("handoff_overdue", overdue_level=3), "https://console.example/")
+    assert len(message.notes) == channels.NOTES_MAX and message.notes.endswith("…")
+    assert "level 3" in message.title and ("Overdue level", "3") in message.facts
+    assert message.link == "https://console.example/#/handoffs/s1/h1"
+    slack = channels.payload("slack", message)
+    assert all(len(block["text"]["text"]) <= 3000 for block in slack["blocks"] if block["type"] == "section" and "text" in block)
