@@ -16,7 +16,7 @@ PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python3.13 2>/dev/null || comm
 # Left out of the layer's lock: the Lambda runtime provides them.
 PROVIDED_BY_LAMBDA := boto3 botocore s3transfer urllib3 python-dateutil six jmespath
 
-.PHONY: help install dev test unit lint typecheck validate build bench lock smoke publish-console clean
+.PHONY: help install axe dev test unit lint typecheck validate build bench lock smoke publish-console clean
 
 help:
 	@echo "make dev       run baton locally on http://127.0.0.1:$(PORT) (PORT=... to change)"
@@ -65,7 +65,16 @@ validate: install
 unit: install
 	$(BIN)/pytest tests/unit -q
 
-test: lint typecheck validate
+# axe-core for the console's accessibility checks, pinned with its integrity hash in tests/e2e/a11y's lock file.
+# Without npm the Chromium accessibility tests skip, and say so; CI (.ci/run) requires them.
+AXE := tests/e2e/a11y/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/a11y/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/e2e/a11y --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the console's axe-core checks will be skipped (apt-get install npm)"; fi
+
+axe: $(AXE)
+
+test: lint typecheck validate axe
 	$(BIN)/pytest
 
 build: install

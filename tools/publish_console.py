@@ -35,7 +35,8 @@ def console_config(outputs: dict[str, str]) -> dict[str, Any]:
         "apiBaseUrl": outputs["HttpApiUrl"],
         "signIn": "cognito" if hosted_ui else "token",
         "cognito": {"domain": hosted_ui, "clientId": outputs.get("UserPoolClientId", ""), "scopes": "openid email profile"},
-        "pingSeconds": 240,
+        "pingSeconds": 30,  # the heartbeat: a pong must come within pongTimeoutSeconds, else reconnect
+        "pongTimeoutSeconds": 5,
     }
 
 

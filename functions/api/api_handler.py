@@ -13,6 +13,7 @@ import api_routes_account
 import api_routes_handoffs
 import api_routes_integrations
 import api_routes_live
+import api_routes_mine
 import api_routes_people
 import api_routes_sessions
 import api_routes_sla
@@ -34,6 +35,7 @@ for routes in (
     api_routes_live,
     api_routes_sla,
     api_routes_integrations,
+    api_routes_mine,
 ):
     app.include_router(routes.router)
 

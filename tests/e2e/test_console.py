@@ -9,6 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.e2e import console_kit
 from tests.e2e.conftest import Stack
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -17,6 +18,7 @@ FLAGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 
+empty_queues = console_kit.empty_queues  # before each test: no open handoffs left by earlier tests
 pytestmark = pytest.mark.skipif(
     shutil.which("chromium") is None, reason="Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
 )
@@ -120,10 +122,22 @@ def test_a_viewer_is_told_why_there_is_no_queue(browser: Browser, stack: Stack) 
     expect(page.locator("#viewer")).to_contain_text("engineer role")
     expect(page.locator("#queue")).to_be_hidden()
     expect(page.locator(".pickup")).to_have_count(0)
+    # And no live indicator: a viewer has no live connection, so "Offline" would mean nothing
+    expect(page.locator("#connection")).to_be_hidden()
+    # When they look up an id that is not one, Then the form says what an id looks like
+    page.fill("#session-id", "not-an-id")
+    page.click("#session-lookup button")
+    expect(page.locator("#viewer-message")).to_contain_text("36 characters")
+    expect(page.locator("#session-id")).to_be_focused()
+    # When they look up a session, Then its facts read as facts, not as raw JSON
     session_id, _ = _escalate(stack)
     page.fill("#session-id", session_id)
     page.click("#session-lookup button")
-    expect(page.locator("#viewer-session")).to_contain_text("ticket session")
+    facts = page.locator("#viewer-facts")
+    expect(facts).to_contain_text("troubleshooting, from ticket")
+    expect(page.locator("#viewer-intake")).to_contain_text("T-9")
+    expect(page.locator("#viewer-session")).not_to_contain_text("{")
+    expect(page.locator("#viewer-session-title")).to_be_focused()
 
 
 def test_the_filter_shows_escalations_or_parks(browser: Browser, stack: Stack) -> None:

@@ -9,80 +9,24 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
+from tests.e2e import console_kit
 from tests.e2e.conftest import Stack
+from tests.e2e.console_kit import TOUCH_TARGET_PX, SignIn, axe_violations
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-AXE_VERSION = "4.14.1"
-AXE_DIR = Path(os.environ.get("BATON_AXE_DIR", Path.home() / ".cache" / "baton" / f"axe-core-{AXE_VERSION}"))
-TOUCH_TARGET_PX = 44
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("chromium") is None, reason="Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
+# The shared fixtures, by name (empty_queues runs before each test).
+browser, sign_in, axe_script, empty_queues = (
+    console_kit.browser,
+    console_kit.sign_in,
+    console_kit.axe_script,
+    console_kit.empty_queues,
 )
-
-SignIn = Callable[..., Page]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def sign_in(browser: Browser, stack: Stack) -> Iterator[SignIn]:
-    """Opens the console in a browser context of its own (one per person) and signs in; closed after the test."""
-    contexts: list[BrowserContext] = []
-
-    def signed_in(email: str, live: bool = True, width: int = 1100) -> Page:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        if not live:  # no WebSocket: the page sees only what it fetches itself
-            page.route("**/api/v1/ws-ticket", lambda route: route.abort())
-        page.goto(stack.base_url + "/")
-        page.select_option("#demo-user", email)
-        page.click("#local-sign-in button")
-        expect(page.locator("#queue")).to_be_visible(timeout=10_000)
-        if live:
-            expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=10_000)
-        return page
-
-    yield signed_in
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def axe_script() -> Path:
-    """axe-core from the npm registry, installed once per machine (needs npm); the test is skipped without it."""
-    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.skip("npm is not installed, so axe-core cannot be fetched (apt-get install npm)")
-        AXE_DIR.mkdir(parents=True, exist_ok=True)
-        install = [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(AXE_DIR), f"axe-core@{AXE_VERSION}"]
-        done = subprocess.run(install, capture_output=True, text=True, timeout=180, check=False)
-        if done.returncode != 0 or not script.exists():
-            pytest.skip(f"npm could not install axe-core@{AXE_VERSION}: {done.stderr.strip()[-300:]}")
-    return script
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+pytestmark = console_kit.needs_chromium
 
 
 def _session(stack: Stack, email: str = "junior@acme.test", **triage: str) -> str:
@@ -270,7 +214,7 @@ def test_a_card_shows_its_triage_fields(sign_in: SignIn, stack: Stack) -> None:
     expect(card.locator("h3")).to_have_text("Branch VPN unstable", timeout=5_000)
     expect(card.locator(".priority")).to_have_text("Priority P1")
     triage = card.locator(".triage")
-    for text in ("Ticket", "INC-4711", "Client", "Northwind Traders", "Confidence", "discovery", "From", "Jules Junior"):
+    for text in ("Ticket", "INC-4711", "Client", "Northwind Traders", "Tier", "discovery", "From", "Jules Junior"):
         expect(triage).to_contain_text(text)
     # And a card without triage still says who handed it off
     bare = _handoff(stack, notes="No triage here")
@@ -333,35 +277,24 @@ def test_touch_targets_are_at_least_44_px(sign_in: SignIn, stack: Stack) -> None
     assert small == []
 
 
-def _axe_violations(page: Page, script: Path) -> list[dict[str, Any]]:
-    page.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")  # a card sliding in is faded
-    page.add_script_tag(path=str(script))
-    found: list[dict[str, Any]] = page.evaluate(
-        """async () => (await axe.run(document, { resultTypes: ["violations"] })).violations
-          .filter((v) => v.impact === "serious" || v.impact === "critical")
-          .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")) }))"""
-    )
-    return found
-
-
 def test_axe_finds_nothing_serious_on_the_queue_and_the_context_screen(sign_in: SignIn, stack: Stack, axe_script: Path) -> None:
     senior = sign_in("senior@acme.test")
     handoff_id = _handoff(stack, notes="axe me", ticket_ref="INC-1", client_name="Fabrikam", subject="Disk full", priority="P2")
     parked = _handoff(stack, intent="park", notes="parked one", priority="P4")
     for card in (_card(senior, handoff_id), _card(senior, parked)):
         expect(card).to_be_visible(timeout=5_000)
-    assert _axe_violations(senior, axe_script) == []
+    assert axe_violations(senior, axe_script) == []
     _card(senior, handoff_id).locator(".pickup").click()
     expect(_action(senior, "Reassign")).to_be_visible(timeout=5_000)
     _action(senior, "Reassign").click()
     expect(senior.locator("#reassign-to")).to_be_focused()
-    assert _axe_violations(senior, axe_script) == []
+    assert axe_violations(senior, axe_script) == []
     # The junior's view: withdraw form open
     junior = sign_in("junior@acme.test")
     own = _handoff(stack, notes="mine")
     _card(junior, own).get_by_role("button", name=re.compile("^Details of")).click()
     _action(junior, "Withdraw").click()
-    assert _axe_violations(junior, axe_script) == []
+    assert axe_violations(junior, axe_script) == []
 
 
 def test_the_emails_deep_link_opens_with_pick_up_and_survives_a_reload(browser: Browser, stack: Stack) -> None:

@@ -104,6 +104,7 @@ def test_openapi_document_lists_every_route(api: ApiClient, template: Template) 
     reply = api.call("GET", "/api/v1/openapi.json", None)
     assert reply.status == 200
     assert "/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/claim" in reply.body["paths"]
+    assert "/api/v1/handoffs/mine" in reply.body["paths"]
     assert set(reply.body["paths"]) == {route.path for route in template.http_routes()}
 
 

@@ -8,7 +8,7 @@ from baton import lifecycle
 from baton.errors import Conflict, NotFound
 from baton.invitation_rules import expires_epoch, why_unusable
 from baton.lifecycle import Action
-from baton.models import Handoff, Invitation, QueuePage, Role, Session, TimelineEntry, User
+from baton.models import Handoff, HandoffStatus, Invitation, MineRole, QueuePage, Role, Session, TimelineEntry, User
 from baton.sla import DEFAULT_POLICY, Policy
 
 
@@ -146,6 +146,19 @@ class InMemoryHandoffs:
 
     def sla_policy(self, account_id: str) -> Policy:
         return self.policies.get(account_id, DEFAULT_POLICY)
+
+    def mine(
+        self, account_id: str, user_id: str, role: MineRole, status: HandoffStatus, limit: int, after: str | None
+    ) -> QueuePage:
+        field = "claimed_by" if role == "holder" else "created_by"
+        found = [
+            h
+            for hs in self.handoffs.values()
+            for h in hs
+            if h.account_id == account_id and h.status == status and getattr(h, field) == user_id
+        ]
+        found.sort(key=lambda h: (h.updated_at, h.id), reverse=True)
+        return QueuePage(items=found[:limit], next_cursor=None)
 
 
 def person(role: Role, account: str = "acme", name: str = "x") -> User:

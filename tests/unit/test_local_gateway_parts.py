@@ -94,6 +94,8 @@ def test_template_resolves_local_names_and_the_authorizer(template: Template) ->
         "open_queue_by_intent",
         "handoff_changes",
         "handoffs_by_created",
+        "handoffs_by_holder",
+        "handoffs_by_creator",
     }
 
 

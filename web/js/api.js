@@ -7,6 +7,8 @@ export class ApiError extends Error {
   }
 }
 
+export const QUEUE_PAGE = 50;
+
 export class Api {
   constructor(baseUrl, token) {
     this.baseUrl = baseUrl;
@@ -27,21 +29,26 @@ export class Api {
 
   async me() { return (await this.request("GET", "/api/v1/me")).data; }
 
-  async openQueue() {
-    // Every page, oldest first, following X-Next-Cursor.
-    const all = [];
-    let cursor = "";
-    do {
-      const query = cursor ? `?limit=200&cursor=${encodeURIComponent(cursor)}` : "?limit=200";
-      const { data, headers } = await this.request("GET", `/api/v1/ai-sessions/queue${query}`);
-      all.push(...data);
-      cursor = headers.get("X-Next-Cursor") || "";
-    } while (cursor);
-    return all;
+  // One page of the open queue, oldest first: {items, next} (next: the X-Next-Cursor, or "").
+  async queuePage(cursor = "", limit = QUEUE_PAGE) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set("cursor", cursor);
+    const { data, headers } = await this.request("GET", `/api/v1/ai-sessions/queue?${query}`);
+    return { items: data, next: headers.get("X-Next-Cursor") || "" };
+  }
+
+  // What the caller holds (role "holder") or created ("creator") in one status, newest change first.
+  async mine(role, status, limit = 20) {
+    const query = new URLSearchParams({ role, status, limit: String(limit) });
+    return (await this.request("GET", `/api/v1/handoffs/mine?${query}`)).data;
   }
 
   async ticket() { return (await this.request("POST", "/api/v1/ws-ticket")).data; }
-  async session(id) { return (await this.request("GET", `/api/v1/ai-sessions/${id}`)).data; }
+  async session(id) { return (await this.request("GET", `/api/v1/ai-sessions/${encodeURIComponent(id)}`)).data; }
+  async createSession(body) { return (await this.request("POST", "/api/v1/ai-sessions", body)).data; }
+  async handOff(sessionId, body) {
+    return (await this.request("POST", `/api/v1/ai-sessions/${sessionId}/handoff`, body)).data;
+  }
   async context(sessionId, handoffId) {
     return (await this.request("GET", `/api/v1/ai-sessions/${sessionId}/handoffs/${handoffId}`)).data;
   }

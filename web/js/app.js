@@ -1,18 +1,65 @@
-// The escalation console: sign in, the live queue, Pick Up, the handoff context and its lifecycle.
+// The escalation console: sign in, the screens (queue, my work, hand off, a handoff's context), the
+// live connection, and Pick Up. What a user may do with a handoff is the server's `allowed_actions`;
+// what a card shows is the latest version of its handoff this page has seen.
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
 import { ChannelsScreen, mayManageChannels } from "./channels.js";
-import { ContextScreen, describe } from "./context.js";
+import { ContextScreen, describe, when } from "./context.js";
 import { showJoin } from "./join.js";
+import { NewSession } from "./junior.js";
 import { LiveConnection } from "./live.js";
-import { PeoplePage } from "./people.js";
-import { QueueState, QueueView, kind } from "./queue.js";
+import { MyWork } from "./mywork.js";
 import { DesktopNotifier } from "./notify.js";
+import { PeoplePage } from "./people.js";
+import { QueueState, QueueView, SORTS, kind, matches } from "./queue.js";
 import { Figures, FiguresStrip, TeamPage } from "./team.js";
 
 const $ = (selector) => document.querySelector(selector);
-const CONNECTION_LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
 const TITLE = "baton";
+const CONNECTION_LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
+const QUEUE_FETCH_MAX = 1000;  // handoffs read at start, 200 a page; beyond that, search narrows
+
+// The screens of the console, by the hash that opens them (`#/<path or name>`), in nav order. To add
+// one: its <section> in index.html and an entry here. `nav` puts a link (id `nav-<name>`) in the header,
+// `roles` (or `allowed(me)`) says who sees it (the server still decides what they may do), `enter` runs
+// when it opens (false: stay where you were).
+// The first screen a role may see is its home. (A handoff's context, `#/handoffs/<session>/<handoff>`,
+// is reached from cards and links.)
+const ENGINEERS = ["owner", "admin", "engineer"];
+export const SCREENS = {
+  queue: { section: "#queue", focus: "#queue-title", nav: "Queue", roles: ENGINEERS, enter: () => renderAll() },
+  mine: { section: "#mywork", focus: "#mywork-title", nav: "My work", roles: ENGINEERS, enter: () => renderAll() },
+  new: { section: "#new-session", focus: "#new-title", nav: "Hand off", roles: ENGINEERS, enter: () => true },
+  sessions: { section: "#viewer", focus: "#viewer-title", nav: "Sessions", roles: ["viewer"], enter: () => true },
+  team: {  // the team's figures, the SLA policy (owners and admins edit it), desktop notifications
+    section: "#team", focus: "#team-title", nav: "Team & SLA", roles: ENGINEERS,
+    enter: async () => {
+      await state.team.open();
+      return true;
+    },
+  },
+  people: {  // members, roles and invitations (owners and admins)
+    section: "#people", focus: "#people-title", nav: "People", allowed: mayManageChannels,
+    enter: async () => {
+      state.people = state.people || new PeoplePage(state.api, state.me);
+      await state.people.load().catch((error) => state.people.say(error.message, "error"));
+      return true;
+    },
+  },
+  channels: {  // Settings › Channels: the account's Teams and Slack webhooks (owners and admins)
+    section: "#channels", focus: "#channels-title", nav: "Channels", path: "settings/channels", allowed: mayManageChannels,
+    enter: async () => {
+      state.channels = state.channels || new ChannelsScreen($("#channels"), state.api);
+      await state.channels.open();
+      return true;
+    },
+  },
+  handoff: {
+    section: "#context", focus: "#context-title", nav: null, roles: ENGINEERS,
+    enter: (sessionId, handoffId) => openContext(sessionId, handoffId),
+  },
+};
+const STANDALONE = ["#sign-in", "#join"];  // shown by sign-in state, not by the hash
 
 // What the signed-in user is told after each action of theirs succeeded.
 const DONE = {
@@ -22,22 +69,16 @@ const DONE = {
   escalate: () => "Escalated: it is now an escalation, and the seniors have been told.",
   withdraw: () => "Withdrawn: it has left the queue.",
   resolve: () => "Resolved. Thank you!",
+  create: (handoff) => (handoff.intent === "escalate"
+    ? "Escalated: the seniors have been told. You can follow it under “My work”."
+    : "Parked: it waits in the queue until you resume, escalate or withdraw it."),
 };
 
 const state = {
-  config: null, api: null, me: null, live: null, queue: new QueueState(), view: null, mine: null, screen: null,
-  intent: "", current: null, unseen: 0, users: null,
+  config: null, api: null, me: null, live: null, store: new QueueState(), view: null, held: null, mywork: null,
+  screen: null, current: null, shown: null, listScreen: "queue", intent: "", search: "", sort: "priority",
+  unseen: 0, pending: null, started: false,
 };
-
-function show(section) {
-  for (const id of ["#sign-in", "#viewer", "#queue", "#context", "#join", "#people", "#channels", "#team"]) $(id).hidden = id !== section;
-  for (const link of document.querySelectorAll("#nav a")) {
-    const here = link.dataset.section === section;
-    if (here) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
-  }
-  $("#mine").hidden = section !== "#queue" || !state.mine || state.mine.count.dataset.n === "0";
-}
 
 function announce(text) {
   $("#announcer").textContent = text;
@@ -45,6 +86,7 @@ function announce(text) {
 
 function setConnection(status) {
   const badge = $("#connection");
+  badge.hidden = false;
   badge.dataset.state = status;
   badge.textContent = CONNECTION_LABELS[status] || status;
 }
@@ -69,42 +111,131 @@ document.addEventListener("visibilitychange", () => {
   }
 });
 
-function renderQueue(arrivals) {
-  state.view.render(state.queue.open(state.intent), arrivals);
-  const held = state.mine.render(state.queue.heldBy(state.me.id), arrivals);
-  state.mine.count.dataset.n = String(held);
+// --- screens ----------------------------------------------------------------------------------
+function showSection(section) {
+  const all = [...STANDALONE, ...Object.values(SCREENS).map((screen) => screen.section)];
+  for (const id of all) $(id).hidden = id !== section;
+  $("#mine").hidden = section !== "#queue" || state.store.heldBy(state.me ? state.me.id : "").length === 0;
+  for (const link of document.querySelectorAll("#nav-list a")) {
+    if (SCREENS[link.dataset.screen].section === section) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function maySee(name) {
+  const screen = SCREENS[name];
+  if (!state.me) return false;
+  return screen.allowed ? screen.allowed(state.me) : screen.roles.includes(state.me.role);
+}
+
+function hashOf(name) {
+  return `#/${SCREENS[name].path || name}`;
+}
+
+function buildNav() {
+  const items = Object.entries(SCREENS).filter(([name, screen]) => screen.nav && maySee(name)).map(([name, screen]) => {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = hashOf(name);
+    link.id = `nav-${name}`;
+    link.dataset.screen = name;
+    link.textContent = screen.nav;
+    item.append(link);
+    return item;
+  });
+  $("#nav-list").replaceChildren(...items);
+  $("#nav").hidden = false;
+}
+
+function parseHash(hash) {
+  const link = hash.match(/^#\/handoffs\/([\w-]+)\/([\w-]+)$/);
+  if (link && maySee("handoff")) return { name: "handoff", params: [link[1], link[2]] };
+  const name = Object.keys(SCREENS).find((candidate) => candidate !== "handoff" && hash === hashOf(candidate));
+  const home = Object.keys(SCREENS).find(maySee);
+  return { name: name && maySee(name) ? name : home, params: [] };
+}
+
+// Open the screen the hash names; a screen is entered once per navigation and then focused.
+async function route() {
+  if (!state.started) return;
+  const { name, params } = parseHash(location.hash);
+  const screen = SCREENS[name];
+  if (name !== "handoff") {
+    if (location.hash !== hashOf(name)) history.replaceState(null, "", hashOf(name));  // the address says where we are
+    state.current = null;
+    state.listScreen = name === "new" ? state.listScreen : name;
+  }
+  const entered = await screen.enter(...params);
+  if (entered === false) return;
+  showSection(screen.section);
+  if (name === "handoff" && state.pending) {
+    state.screen.say(state.pending, "ok");
+    state.pending = null;
+    state.screen.focusMessage();
+  } else {
+    $(screen.focus).focus();
+  }
+}
+
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+// --- the lists ----------------------------------------------------------------------------------
+function queueItems() {
+  const open = state.store.open(state.intent).sort(SORTS[state.sort]);
+  return state.search ? open.filter((h) => matches(h, state.search)) : open;
+}
+
+function renderAll(arrivals = new Set()) {
+  if (!state.view) return;
+  const latest = (id) => state.store.handoffs.get(id);
+  const items = queueItems();
+  state.view.render(items, arrivals, latest);
+  $("#queue-no-match").hidden = !state.search || items.length > 0 || state.store.open(state.intent).length === 0;
+  $("#queue-empty").hidden = state.store.open(state.intent).length > 0 || state.view.taken.size > 0;
+  const held = state.held.render(state.store.heldBy(state.me.id), arrivals, latest);
   $("#mine").hidden = $("#queue").hidden || held === 0;
+  state.mywork.render(arrivals);
 }
 
 // A handoff as the server or a pushed event has it now; older over newer is ignored (by version).
 // `event` is the pushed envelope ({type, actor, timeline_entry}) or null for our own answers.
 function applyHandoff(handoff, event = null) {
-  const known = state.queue.handoffs.get(handoff.id);
-  if (!state.queue.apply(handoff)) return;
+  const known = state.store.handoffs.get(handoff.id);
+  if (!state.store.apply(handoff)) return;
   const mine = handoff.status === "claimed" && handoff.claimed_by === state.me.id;
   const wasMine = known && known.status === "claimed" && known.claimed_by === state.me.id;
   const arrivedInQueue = event && handoff.status === "open" && (!known || known.status !== "open");
   const handedToMe = event && mine && !wasMine && (!event.actor || event.actor.id !== state.me.id);
-  renderQueue(arrivedInQueue || handedToMe ? new Set([handoff.id]) : new Set());
-  if (event) tell(handoff, event, { arrivedInQueue, handedToMe });
+  renderAll(arrivedInQueue || handedToMe ? new Set([handoff.id]) : new Set());
+  if (event) tell(handoff, known, event, { arrivedInQueue, handedToMe });
   if (state.current && state.current.handoff.id === handoff.id && handoff.version > state.current.handoff.version) {
     refreshContext(event);
   }
 }
 
-function tell(handoff, event, { arrivedInQueue, handedToMe }) {
+function tell(handoff, known, event, { arrivedInQueue, handedToMe }) {
   const what = `the ${kind(handoff)} from ${handoff.created_by_name}`;
   const by = event.actor ? event.actor.name : "someone";
+  const myOwn = handoff.created_by === state.me.id;
   if (handedToMe) {
     announce(`${by} handed you ${what}. It is under “Picked up by you”.`);
     flashTitle("Handed to you");
+  } else if (myOwn && event.type === "handoff_claimed") {
+    announce(`${handoff.claimed_by_name} picked up your ${kind(handoff)} at ${when(handoff.claimed_at)}.`);
+    flashTitle("Picked up");
+  } else if (myOwn && event.type === "handoff_resolved" && known) {
+    announce(`${handoff.claimed_by_name} resolved your ${kind(handoff)}.`);
   } else if (event.type === "handoff_escalated") {
     announce(`${handoff.created_by_name}'s parked session is now an escalation: ${handoff.engineer_notes || "no notes"}`);
     flashTitle();
   } else if (arrivedInQueue && event.type === "handoff_released") {
     announce(`Back in the queue: ${what}, released by ${by}.`);
-  } else if (arrivedInQueue && handoff.intent === "escalate") {
-    announce(`New escalation from ${handoff.created_by_name}: ${handoff.engineer_notes || "no notes"}`);
+  } else if (arrivedInQueue && handoff.intent === "escalate" && !myOwn) {
+    const priority = handoff.session && handoff.session.priority ? `${handoff.session.priority} ` : "";
+    announce(`New ${priority}escalation from ${handoff.created_by_name}: ${handoff.engineer_notes || "no notes"}`);
     flashTitle();
   }
 }
@@ -114,64 +245,75 @@ function onLiveMessage(message) {
     applyHandoff(message.handoff, message);
     state.notifier?.onEvent(message, state.me);
     state.strip?.soon();
-  }
-  else if (message.type === "error") console.warn("baton live:", message.detail);
+  } else if (message.type === "error") console.warn("baton live:", message.detail);
 }
 
+// --- Pick Up and the context screen ------------------------------------------------------------------
 async function pickUp(id, card) {
   if (state.view.isTaken(id)) {
     state.view.dismiss(id);
-    return renderQueue(new Set());
+    renderAll();
+    return $("#queue-title").focus();
   }
-  const handoff = state.queue.handoffs.get(id);
+  const handoff = state.store.handoffs.get(id);
   const button = card.querySelector(".pickup");
   button.disabled = true;
   button.textContent = "Picking up…";
   try {
     const claimed = await state.api.act(handoff, "claim");
     applyHandoff(claimed);
-    await openContext(claimed.session_id, claimed.id);
-    state.screen.say(DONE.claim(claimed), "ok");
+    state.pending = DONE.claim(claimed);
+    go(`#/handoffs/${claimed.session_id}/${claimed.id}`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 409 && error.body.claimed_by) {
-      state.view.markTaken(handoff, error.body.claimed_by_name || "someone else", error.body.claimed_at);
-      renderQueue(new Set());
-      announce(`Already picked up by ${error.body.claimed_by_name || "someone else"}.`);
+      await lostTheRace(handoff, error);
     } else {
       button.disabled = false;
       button.textContent = "Pick Up";
-      card.querySelector(".outcome").textContent = error.message;
+      state.view.refuse(id, error.message);
+      button.focus();
     }
   }
 }
 
+// Someone else was first: the card says who, from the handoff's latest version (read now, since
+// their event may not have arrived yet), and stays until dismissed or until it is open again.
+async function lostTheRace(handoff, error) {
+  state.view.markTaken(handoff.id, handoff.version);
+  try {
+    applyHandoff((await state.api.context(handoff.session_id, handoff.id)).handoff);
+  } catch (readError) {
+    console.warn("baton: could not read the handoff after a lost claim", readError);
+  }
+  renderAll();
+  announce(`Already picked up by ${error.body.claimed_by_name || "someone else"}.`);
+  const card = state.view.cards.get(handoff.id);
+  if (card) card.querySelector(".pickup").focus();
+}
+
 async function openContext(sessionId, handoffId) {
   $("#queue-message").textContent = "";
+  const shown = state.current;
+  if (shown && shown.handoff.id === handoffId && !state.pending) return true;
+  let context;
   try {
-    state.current = await state.api.context(sessionId, handoffId);
+    context = await state.api.context(sessionId, handoffId);
   } catch (error) {
-    show("#queue");
     $("#queue-message").textContent = `Could not open that handoff: ${error.message}`;
-    return;
+    go("#/queue");
+    return false;
   }
-  state.queue.apply(state.current.handoff);
+  state.current = context;
+  state.store.apply(context.handoff);
+  $("#back").textContent = state.listScreen === "mine" ? "← Back to my work" : "← Back to the queue";
   state.screen.say("");
-  state.screen.render(state.current, state.me);
-  show("#context");
-  location.hash = `#/handoffs/${sessionId}/${handoffId}`;
-  $("#context-title").focus();
+  state.screen.render(context, state.me);
+  return true;
 }
 
 function openFromCard(id) {
-  const handoff = state.queue.handoffs.get(id);
-  return openContext(handoff.session_id, handoff.id);
-}
-
-function backToQueue() {
-  state.current = null;
-  history.replaceState(null, "", location.pathname);
-  show("#queue");
-  renderQueue(new Set());
+  const handoff = state.store.handoffs.get(id);
+  go(`#/handoffs/${handoff.session_id}/${handoff.id}`);
 }
 
 // The context answer again (allowed_actions and timeline), never older over newer. A pushed
@@ -186,10 +328,10 @@ async function refreshContext(event = null) {
     state.screen.say(`Could not refresh this handoff: ${error.message}`, "error");
     return;
   }
-  if (state.current !== shown && (!state.current || state.current.handoff.id !== shown.handoff.id)) return;
+  if (!state.current || state.current.handoff.id !== shown.handoff.id) return;
   if (fresh.handoff.version < state.current.handoff.version) return;
   state.current = fresh;
-  state.queue.apply(fresh.handoff);
+  applyHandoff(fresh.handoff);
   if (event && event.timeline_entry && (!event.actor || event.actor.id !== state.me.id)) {
     state.screen.say(`Just now: ${describe(event.timeline_entry)}.`);
   }
@@ -216,79 +358,104 @@ async function act(action, body) {
   return done;
 }
 
+// --- start ---------------------------------------------------------------------------------------
+async function loadQueue() {
+  let cursor = "";
+  let read = 0;
+  do {
+    const page = await state.api.queuePage(cursor, 200);
+    for (const handoff of page.items) state.store.apply(handoff);
+    read += page.items.length;
+    cursor = page.next;
+  } while (cursor && read < QUEUE_FETCH_MAX);
+  $("#queue-message").textContent = cursor
+    ? `More than ${QUEUE_FETCH_MAX} handoffs are open; the oldest ${QUEUE_FETCH_MAX} and every new one are shown.`
+    : "";
+}
+
 async function startEngineer() {
-  state.view = new QueueView($("#queue-list"), $("#queue-empty"), $("#queue-count"), { onPickUp: pickUp, onOpen: openFromCard });
-  state.mine = new QueueView($("#mine-list"), null, $("#mine-count"), { onOpen: openFromCard });
+  state.view = new QueueView($("#queue-list"), null, $("#queue-count"), {
+    onPickUp: pickUp, onOpen: openFromCard, more: $("#queue-more"), pill: $("#queue-new"),
+  });
+  state.held = new QueueView($("#mine-list"), null, $("#mine-count"), { onOpen: openFromCard });
+  state.mywork = new MyWork({ store: state.store, me: state.me, onOpen: openFromCard });
   state.screen = new ContextScreen($("#context"), { onAct: act });
-  const loadedAt = new Date().toISOString();
-  for (const handoff of await state.api.openQueue()) state.queue.apply(handoff);
-  renderQueue(new Set());
-  show("#queue");
-  startTeam();
+  new NewSession({
+    api: state.api,
+    onHandedOff: (handoff) => {
+      applyHandoff(handoff);
+      state.listScreen = "mine";
+      state.pending = DONE.create(handoff);
+      go(`#/handoffs/${handoff.session_id}/${handoff.id}`);
+    },
+  });
+  // Resume from a little before the first read: a change made meanwhile comes again, applied by version.
+  const since = new Date(Date.now() - 60000).toISOString();
+  await Promise.all([loadQueue(), state.mywork.load(state.api)]);
   setInterval(() => {
     state.view.tick();
-    state.mine.tick();
+    state.held.tick();
+    state.mywork.tick();
   }, 30000);
   state.live = new LiveConnection({
     ticket: () => state.api.ticket(),
     onMessage: onLiveMessage,
     onState: setConnection,
     pingSeconds: state.config.pingSeconds,
-    since: loadedAt,
+    pongTimeoutSeconds: state.config.pongTimeoutSeconds,
+    since,
   });
   state.live.start();
-  const link = location.hash.match(/^#\/handoffs\/([\w-]+)\/([\w-]+)$/);
-  if (link) await openContext(link[1], link[2]);
-  else await route();
+  startTeam();
 }
 
-// Settings › Channels (owners and admins) at #/settings/channels; #/ is the queue.
-const CHANNELS_ROUTE = "#/settings/channels";
-
-async function route() {
-  if (location.hash === "#/people") {
-    await openPeople();
-  } else if (location.hash === CHANNELS_ROUTE && state.me && mayManageChannels(state.me)) {
-    state.channels = state.channels || new ChannelsScreen($("#channels"), state.api);
-    show("#channels");
-    await state.channels.open();
-  } else if (location.hash === "#/" && state.view && $("#queue").hidden) {
-    backToQueue();
-  }
-}
-
-// The team page and the figures strip (team.js), desktop notifications (notify.js): a route hook.
+// The figures strip above the queue and the Team & SLA page (team.js); desktop notifications (notify.js).
 function startTeam() {
   const figures = new Figures(state.api);
   state.strip = new FiguresStrip($("#figures"), figures);
   state.strip.refresh();
   setInterval(() => state.strip.refresh(), 60000);
   state.notifier = new DesktopNotifier($("#desktop-toggle"), $("#desktop-status"));
-  const team = new TeamPage($("#team"), figures, state.me);
-  $("#team-link").hidden = false;
-  const route = async () => {
-    if (location.hash === "#/team") {
-      show("#team");
-      await team.open();
-      $("#team-title").focus();
-    } else if (!$("#team").hidden && !location.hash.startsWith("#/handoffs/")) {
-      show("#queue");
-      renderQueue(new Set());
-      state.strip.refresh();
-    }
-  };
-  window.addEventListener("hashchange", route);
-  return route();
+  state.team = new TeamPage($("#team"), figures, state.me);
 }
 
 async function lookUpSession(event) {
   event.preventDefault();
-  const target = $("#viewer-session");
+  const input = $("#session-id");
+  const message = $("#viewer-message");
+  const id = input.value.trim();
+  message.textContent = "";
+  $("#viewer-session").hidden = true;
+  if (!/^[0-9a-fA-F-]{36}$/.test(id)) {
+    message.textContent = "A session id has 36 characters: hexadecimal digits and dashes.";
+    input.setAttribute("aria-invalid", "true");
+    return input.focus();
+  }
+  input.removeAttribute("aria-invalid");
   try {
-    const session = await state.api.session($("#session-id").value.trim());
-    target.textContent = `${session.intake_type} session, ${session.status}, confidence ${session.confidence_tier || "not assessed"}: ${JSON.stringify(session.intake_content)}`;
+    const session = await state.api.session(id);
+    const facts = (list, entries) => {
+      list.replaceChildren();
+      for (const [name, value] of entries) {
+        if (value === null || value === undefined || value === "") continue;
+        const term = document.createElement("dt");
+        term.textContent = name;
+        const detail = document.createElement("dd");
+        detail.textContent = typeof value === "string" ? value : JSON.stringify(value);
+        list.append(term, detail);
+      }
+    };
+    facts($("#viewer-facts"), [
+      ["Subject", session.subject], ["Ticket", session.ticket_ref], ["Client", session.client_name],
+      ["Priority", session.priority], ["Status", session.status], ["Type", `${session.session_type}, from ${session.intake_type}`],
+      ["Confidence tier", session.confidence_tier || "not assessed"], ["Started", when(session.created_at)],
+      ["Conversation", `${session.conversation_messages.length} messages`],
+    ]);
+    facts($("#viewer-intake"), Object.entries(session.intake_content));
+    $("#viewer-session").hidden = false;
+    $("#viewer-session-title").focus();
   } catch (error) {
-    target.textContent = error.message;
+    message.textContent = error.message;
   }
 }
 
@@ -304,36 +471,22 @@ async function signedIn(token) {
   }
   $("#who").textContent = `${state.me.display_name} · ${state.me.role} · ${state.me.account_id}`;
   $("#sign-out").hidden = false;
-  $("#nav").hidden = state.me.role === "viewer"; // engineers: the queue and Team & SLA; People and Channels: owners, admins
-  for (const id of ["#nav-people", "#nav-channels"]) $(id).hidden = !mayManageChannels(state.me);
-  if (state.me.role === "viewer") {
-    show("#viewer");
-    return;
-  }
-  await startEngineer();
+  if (state.me.role !== "viewer") await startEngineer();  // viewers: no live connection, so no indicator either
+  buildNav();
+  state.started = true;
+  addEventListener("hashchange", route);
+  await route();
 }
 
 // Signed in, but not a member (yet): the invitations for the verified email, or who to ask.
 async function joinScreen(why) {
   $("#sign-out").hidden = false;
-  show("#join");
+  showSection("#join");
   await showJoin(state.api, { why, onJoined: () => location.assign(location.pathname) });
 }
 
-async function openPeople() {
-  if (!mayManageChannels(state.me)) return;
-  state.people = state.people || new PeoplePage(state.api, state.me);
-  show("#people");
-  try {
-    await state.people.load();
-  } catch (error) {
-    state.people.say(error.message, "error");
-  }
-  $("#people-title").focus();
-}
-
 async function showSignIn(problem = "") {
-  show("#sign-in");
+  showSection("#sign-in");
   $("#sign-in-error").textContent = problem;
   const mode = state.config.signIn;
   if (mode === "local") {
@@ -345,6 +498,23 @@ async function showSignIn(problem = "") {
     $("#token-sign-in").hidden = false;
   }
   $("#oidc-sign-in").hidden = !auth.usesOidc(state.config);
+}
+
+function wireQueueControls() {
+  for (const radio of document.querySelectorAll('#queue .filters input[name="intent"]')) {
+    radio.addEventListener("change", () => {
+      state.intent = radio.value;
+      renderAll();
+    });
+  }
+  $("#queue-search").addEventListener("input", (event) => {
+    state.search = event.target.value;
+    renderAll();
+  });
+  $("#queue-sort").addEventListener("change", (event) => {
+    state.sort = event.target.value;
+    renderAll();
+  });
 }
 
 async function main() {
@@ -365,15 +535,9 @@ async function main() {
     auth.startSignIn(state.config).catch((error) => { $("#sign-in-error").textContent = error.message; });
   });
   $("#sign-out").addEventListener("click", () => auth.signOut(state.config));
-  $("#back").addEventListener("click", backToQueue);
-  window.addEventListener("hashchange", () => route());
+  $("#back").addEventListener("click", () => go(hashOf(state.listScreen)));
   $("#session-lookup").addEventListener("submit", lookUpSession);
-  for (const radio of document.querySelectorAll('input[name="intent"]')) {
-    radio.addEventListener("change", () => {
-      state.intent = radio.value;
-      renderQueue(new Set());
-    });
-  }
+  wireQueueControls();
   let returned = null;
   try {
     returned = await auth.finishSignIn(state.config);

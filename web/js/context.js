@@ -147,12 +147,9 @@ export class ContextScreen {
         return item;
       }),
     );
-    if (!session.conversation_messages.length) {
-      const none = document.createElement("li");
-      none.className = "empty";
-      none.textContent = "No conversation recorded.";
-      conversation.replaceChildren(none);
-    }
+    // An empty list is no list: the sentence sits beside it, never inside an <ol> (axe: list).
+    conversation.hidden = !session.conversation_messages.length;
+    this.$("#context-no-conversation").hidden = session.conversation_messages.length > 0;
     this.renderActions(pending ? null : context.allowed_actions || []);
   }
 

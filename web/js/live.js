@@ -1,27 +1,50 @@
-// The live connection: ticket → WebSocket → hello/ready, pings, and reconnection with capped,
-// jittered exponential backoff that resumes from the last event time, so nothing is missed.
+// The live connection: ticket → WebSocket → hello/ready → resume, a heartbeat that must be answered,
+// and reconnection with capped, jittered exponential backoff. Every (re)connection resumes from the
+// newest change this page has applied, so nothing made while it was away is missed; the network's
+// own signals (`online`/`offline`, the tab becoming visible) are acted on at once.
+import { Heartbeat } from "./heartbeat.js";
+
 const MAX_BACKOFF_MS = 30000;
 const BASE_BACKOFF_MS = 500;
 
 export class LiveConnection {
-  constructor({ ticket, onMessage, onState, pingSeconds = 240, since }) {
+  constructor({ ticket, onMessage, onState, pingSeconds = 30, pongTimeoutSeconds = 5, since }) {
     this.ticket = ticket;
     this.onMessage = onMessage;
     this.onState = onState;
-    this.pingMs = pingSeconds * 1000;
     this.since = since;  // ISO time of the newest change this page has applied
     this.attempt = 0;
     this.stopped = false;
+    this.socket = null;
+    this.retry = null;
+    this.heartbeat = new Heartbeat({
+      send: (message) => this.send(message),
+      onDead: () => this.drop("no answer to a ping"),
+      everyMs: pingSeconds * 1000,
+      timeoutMs: pongTimeoutSeconds * 1000,
+    });
+    this.listeners = {
+      offline: () => this.wentOffline(),
+      online: () => this.reconnectNow(),
+      visibilitychange: () => { if (!document.hidden) this.checkNow(); },
+    };
   }
 
-  start() { this.connect(); }
+  start() {
+    addEventListener("offline", this.listeners.offline);
+    addEventListener("online", this.listeners.online);
+    document.addEventListener("visibilitychange", this.listeners.visibilitychange);
+    if (navigator.onLine === false) return this.wentOffline();
+    return this.connect();
+  }
 
   stop() {
     this.stopped = true;
-    clearInterval(this.pinger);
+    removeEventListener("offline", this.listeners.offline);
+    removeEventListener("online", this.listeners.online);
+    document.removeEventListener("visibilitychange", this.listeners.visibilitychange);
+    this.closeSocket();
     clearTimeout(this.retry);
-    if (this.socket) this.socket.close();
-    this.onState("offline");
   }
 
   noteChange(isoTime) {
@@ -29,34 +52,43 @@ export class LiveConnection {
   }
 
   async connect() {
-    if (this.stopped) return;
+    if (this.stopped || this.connecting || this.socket) return;
+    clearTimeout(this.retry);
+    this.retry = null;
     this.onState(this.attempt === 0 ? "connecting" : "reconnecting");
     let url;
+    this.connecting = true;
     try {
       url = (await this.ticket()).url;
     } catch (error) {
-      return this.scheduleReconnect(error);
+      return this.scheduleReconnect();
+    } finally {
+      this.connecting = false;
     }
+    if (this.stopped || this.socket || navigator.onLine === false) return;
     const socket = new WebSocket(url);
     this.socket = socket;
     socket.onopen = () => socket.send(JSON.stringify({ action: "hello" }));
-    socket.onmessage = (message) => this.received(JSON.parse(message.data));
+    socket.onmessage = (message) => { if (this.socket === socket) this.received(JSON.parse(message.data)); };
     socket.onclose = () => {
-      clearInterval(this.pinger);
-      if (this.socket === socket) this.scheduleReconnect();
+      if (this.socket !== socket) return;  // a socket we dropped on purpose
+      this.socket = null;
+      this.heartbeat.stop();
+      this.scheduleReconnect();
     };
   }
 
   received(message) {
+    if (message.type === "pong") return this.heartbeat.pong();
     if (message.type === "ready") {
       this.attempt = 0;
       document.body.dataset.connectionId = message.connection_id;  // handy when debugging a drop
       this.onState("live");
-      this.pinger = setInterval(() => this.send({ action: "ping" }), this.pingMs);
+      this.heartbeat.start();
+      // After every (re)connection: what changed since the newest change we applied.
       if (this.since) this.send({ action: "resume", since: this.since });
       return;
     }
-    if (message.occurred_at) this.noteChange(message.occurred_at);
     if (message.handoff && message.handoff.updated_at) this.noteChange(message.handoff.updated_at);
     this.onMessage(message);
   }
@@ -65,12 +97,46 @@ export class LiveConnection {
     if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
+  // The socket cannot be trusted any more: forget it and connect anew.
+  drop(why) {
+    console.info("baton live: reconnecting,", why);
+    this.closeSocket();
+    this.scheduleReconnect();
+  }
+
+  closeSocket() {
+    this.heartbeat.stop();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) socket.close();
+  }
+
+  wentOffline() {
+    this.closeSocket();
+    clearTimeout(this.retry);
+    this.retry = null;
+    this.onState("offline");
+  }
+
+  reconnectNow() {
+    if (this.stopped || this.socket) return;
+    this.attempt = 0;
+    this.connect();
+  }
+
+  checkNow() {
+    if (this.socket) this.heartbeat.check();
+    else if (navigator.onLine !== false) this.reconnectNow();
+  }
+
   scheduleReconnect() {
     if (this.stopped) return;
-    this.onState(navigator.onLine === false ? "offline" : "reconnecting");
+    if (navigator.onLine === false) return this.wentOffline();  // `online` reconnects
+    this.onState("reconnecting");
     const cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** this.attempt);
     this.attempt += 1;
     const delay = cap / 2 + Math.random() * (cap / 2);  // jitter: never a thundering herd
+    clearTimeout(this.retry);
     this.retry = setTimeout(() => this.connect(), delay);
   }
 }

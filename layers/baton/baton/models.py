@@ -24,6 +24,8 @@ _RANKS = {Role.VIEWER: 0, Role.ENGINEER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 Intent = Literal["park", "escalate"]
 HandoffStatus = Literal["open", "claimed", "resolved", "withdrawn"]
+# "My work": the handoffs a member holds (picked up, handed to them, resolved by them) or created.
+MineRole = Literal["holder", "creator"]
 Priority = Literal["P1", "P2", "P3", "P4"]
 # The chat tools an account can send its escalations to (an incoming webhook each).
 Channel = Literal["teams", "slack"]

@@ -15,9 +15,10 @@ from baton.errors import NotFound
 from baton.lifecycle import RULES, Action, SlaClock, check_assignee
 from baton.logic.access import require_engineer
 from baton.logic.ports import Handoffs, Users
-from baton.models import Handoff, QueuePage, Session, TimelineEntry, User
+from baton.models import Handoff, HandoffStatus, MineRole, QueuePage, Session, TimelineEntry, User
 
 QUEUE_LIMIT_MAX = 200
+MINE_LIMIT_MAX = 100
 
 
 def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Handoffs) -> Handoff:
@@ -50,6 +51,14 @@ def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Ha
 def open_queue(caller: User, intent: str | None, limit: int, cursor: str | None, store: Handoffs) -> QueuePage:
     require_engineer(caller)
     return store.open_queue(caller.account_id, intent, min(limit, QUEUE_LIMIT_MAX), cursor)
+
+
+def my_handoffs(
+    caller: User, role: MineRole, status: HandoffStatus, limit: int, cursor: str | None, store: Handoffs
+) -> QueuePage:
+    """What the caller holds or created, in one status, newest change first ("my work" after a reload)."""
+    require_engineer(caller)
+    return store.mine(caller.account_id, caller.id, role, status, min(limit, MINE_LIMIT_MAX), cursor)
 
 
 def session_handoffs(caller: User, session_id: str, store: Handoffs) -> list[Handoff]:

@@ -8,7 +8,9 @@ if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not 
     from baton.events import HandoffEvent
     from baton.invitation_events import InvitationEvent
     from baton.lifecycle import Action
-    from baton.models import Account, Handoff, Invitation, QueuePage, Role, Session, TimelineEntry, User
+    from baton.models import (
+        Account, Handoff, HandoffStatus, Invitation, MineRole, QueuePage, Role, Session, TimelineEntry, User,
+    )
     from baton.realtime import Connection, Ticket
     from baton.sla import Policy, Timer
 
@@ -76,6 +78,12 @@ class Handoffs(Protocol):
         ...
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
+
+    def mine(
+        self, account_id: str, user_id: str, role: MineRole, status: HandoffStatus, limit: int, after: str | None
+    ) -> QueuePage:
+        """Handoffs in `status` the user holds (role "holder") or created ("creator"), newest change first."""
+        ...
 
     def sla_policy(self, account_id: str) -> Policy:
         """The account's SLA policy (the defaults until an owner or admin sets one)."""

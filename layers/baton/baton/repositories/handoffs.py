@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from baton import lifecycle
 from baton.errors import Conflict, Invalid, NotFound
 from baton.lifecycle import Action
-from baton.models import Handoff, HandoffFacts, QueuePage, Session, TimelineEntry, User
+from baton.models import Handoff, HandoffFacts, HandoffStatus, MineRole, QueuePage, Session, TimelineEntry, User
 from baton.repositories import cursor, keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
@@ -34,6 +34,11 @@ _QUEUE_ATTRS = ("queue_pk", "queue_intent_pk")
 # What the session's `status` says after an action that touches it.
 _SESSION_STATUS = {Action.ESCALATE: "escalated", Action.WITHDRAW: "active", Action.RESOLVE: "resolved"}
 _SESSION_STATUS_BY_INTENT = {"park": "parked", "escalate": "escalated"}
+# "My work": each role's index and its partition attribute (holder_pk is sparse: present while someone holds it).
+_MINE_INDEXES: dict[str, tuple[str, str]] = {
+    "holder": (keys.HOLDER_INDEX, "holder_pk"),
+    "creator": (keys.CREATOR_INDEX, "creator_pk"),
+}
 
 
 class HandoffRepository:
@@ -267,6 +272,37 @@ class HandoffRepository:
                 return facts
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def mine(
+        self, account_id: str, user_id: str, role: MineRole, status: HandoffStatus, limit: int, after: str | None
+    ) -> QueuePage:
+        """Handoffs in `status` that the user holds or created, newest transition first: one Query on an index."""
+        index, partition_attr = _MINE_INDEXES[role]
+        partition = keys.person_pk(account_id, user_id)
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{partition_attr} = :pk AND begins_with(mine_sk, :status)",
+            "ExpressionAttributeValues": to_attrs({":pk": partition, ":status": f"{status}#"}),
+            "ScanIndexForward": False,
+            "Limit": limit + 1,
+        }
+        if after:
+            position = cursor.decode(after, ("pk", "sk", "mine_sk"))
+            if not position["pk"].startswith(keys.account_pk(account_id) + "#") or not position["mine_sk"].startswith(
+                f"{status}#"
+            ):
+                raise Invalid("The cursor is not valid for this list; use the X-Next-Cursor value of the previous page.")
+            query["ExclusiveStartKey"] = to_attrs({**position, partition_attr: partition})
+        page = call(self._client.query, **query)
+        items = [from_attrs(raw) for raw in page.get("Items", [])]
+        next_cursor = None
+        if len(items) > limit:
+            items = items[:limit]
+            next_cursor = _mine_cursor_of(items[-1])
+        elif "LastEvaluatedKey" in page:
+            next_cursor = _mine_cursor_of(from_attrs(page["LastEvaluatedKey"]))
+        return QueuePage(items=[_to_handoff(item) for item in items], next_cursor=next_cursor)
+
     # --- helpers --------------------------------------------------------------------------
     def _handoff_update(
         self,
@@ -286,6 +322,7 @@ class HandoffRepository:
             ":now": entry.at,
             ":one": 1,
             ":changed": keys.changes_sk(entry.at, handoff_id),
+            ":mine": keys.mine_sk(rule.target, entry.at, handoff_id),
             ":entry": [_entry_attrs(entry)],
             ":none": [],
             ":max": lifecycle.TIMELINE_MAX,
@@ -312,6 +349,7 @@ class HandoffRepository:
             "#status = :target",
             "updated_at = :now",
             "changes_sk = :changed",
+            "mine_sk = :mine",
             "version = version + :one",
             "timeline = list_append(if_not_exists(timeline, :none), :entry)",
         ]
@@ -326,6 +364,7 @@ class HandoffRepository:
                 )
             )
         removes = [name for name, value in fields.items() if value is None]
+        _follow_holder(fields, account_id, sets, removes, values)
         for n, (name, value) in enumerate(item for item in fields.items() if item[1] is not None):
             names[f"#f{n}"] = name
             values[f":f{n}"] = value
@@ -418,6 +457,7 @@ def handoff_item(handoff: Handoff) -> dict[str, Any]:
         "changes_sk": keys.changes_sk(handoff.updated_at, handoff.id),
         "created_pk": keys.account_pk(handoff.account_id),
         "created_sk": keys.created_sk(handoff.created_at, handoff.id),
+        **_mine_attrs(handoff),
         **handoff.model_dump(mode="json", exclude={"timeline"}),
         "timeline": [_entry_attrs(entry) for entry in handoff.timeline],
     }
@@ -426,6 +466,31 @@ def handoff_item(handoff: Handoff) -> dict[str, Any]:
 def handoff_from_item(item: dict[str, Any]) -> Handoff:
     """A handoff from a plain (deserialised) item, e.g. a stream record's image."""
     return _to_handoff(item)
+
+
+def _follow_holder(fields: dict[str, Any], account_id: str, sets: list[str], removes: list[str], values: dict[str, Any]) -> None:
+    """The holder's index follows whoever holds the handoff now (nobody after a release)."""
+    if "claimed_by" not in fields:
+        return
+    if fields["claimed_by"] is None:
+        removes.append("holder_pk")
+    else:
+        values[":holder"] = keys.person_pk(account_id, fields["claimed_by"])
+        sets.append("holder_pk = :holder")
+
+
+def _mine_attrs(handoff: Handoff) -> dict[str, str]:
+    mine = {
+        "creator_pk": keys.person_pk(handoff.account_id, handoff.created_by),
+        "mine_sk": keys.mine_sk(handoff.status, handoff.updated_at, handoff.id),
+    }
+    if handoff.claimed_by:
+        mine["holder_pk"] = keys.person_pk(handoff.account_id, handoff.claimed_by)
+    return mine
+
+
+def _mine_cursor_of(item: dict[str, Any]) -> str:
+    return cursor.encode({"pk": item["pk"], "sk": item["sk"], "mine_sk": item["mine_sk"]})
 
 
 def _cursor_of(item: dict[str, Any]) -> str:

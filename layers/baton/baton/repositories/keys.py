@@ -15,6 +15,9 @@
             created_pk ACCOUNT#<acct>, created_sk <created_at>#<handoff> (index handoffs_by_created, for
             the figures: it projects only the few attributes they read); picked_up_at/_by/_by_name
             (the first claim, kept through releases) and overdue_raises (levels ever raised)
+            creator_pk ACCOUNT#<acct>#USER#<created_by> (index handoffs_by_creator), while someone holds it
+            (claimed, or resolved by them; sparse) holder_pk ACCOUNT#<acct>#USER#<claimed_by> (handoffs_by_holder),
+            both sorted by mine_sk <status>#<last transition>#<handoff> ("my work", by status, newest first)
 
 The account is part of every session/handoff key, so a caller can only ever address
 items of their own account: another account's id simply does not exist for them.
@@ -27,6 +30,8 @@ OPEN_QUEUE_INDEX = "open_queue"
 OPEN_QUEUE_BY_INTENT_INDEX = "open_queue_by_intent"
 CHANGES_INDEX = "handoff_changes"
 CREATED_INDEX = "handoffs_by_created"
+HOLDER_INDEX = "handoffs_by_holder"
+CREATOR_INDEX = "handoffs_by_creator"
 
 SESSION_SK = "SESSION"
 USER_SK = "USER"
@@ -88,3 +93,12 @@ def invitee_pk(email: str) -> str:
 
 def created_sk(created_at: str, handoff_id: str) -> str:
     return f"{created_at}#{handoff_id}"
+
+
+def person_pk(account_id: str, user_id: str) -> str:
+    """A member's partition of the "my work" indexes: the account first, as in every other key."""
+    return f"ACCOUNT#{account_id}#USER#{user_id}"
+
+
+def mine_sk(status: str, changed_at: str, handoff_id: str) -> str:
+    return f"{status}#{changed_at}#{handoff_id}"
