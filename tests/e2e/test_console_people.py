@@ -20,8 +20,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import Stack
+from tests.e2e.console_kit import axe_violations as _axe_violations
 from tests.e2e.test_accounts_live import admin_cli
-from tests.e2e.test_console_lifecycle import DOCS, _axe_violations, _card, _handoff, axe_script, browser  # noqa: F401
+from tests.e2e.test_console_lifecycle import DOCS, _card, _handoff, axe_script, browser  # noqa: F401
 
 pytestmark = pytest.mark.skipif(
     not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed (apt-get install chromium)"
@@ -164,7 +165,8 @@ def test_the_people_page_invites_revokes_and_changes_roles(open_console: Open, s
     senior = open_console()
     oidc_sign_in(senior, "senior@acme.test", demo=True)
     expect(senior.locator("#queue")).to_be_visible(timeout=10_000)
-    expect(senior.locator("#nav")).to_be_hidden()
+    expect(senior.locator("#nav-queue")).to_be_visible()
+    expect(senior.locator("#nav-people")).to_have_count(0)
 
 
 def test_sign_in_is_shared_across_tabs_and_signing_out_ends_it_everywhere(open_console: Open) -> None:

@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Stack
+from tests.e2e.console_kit import axe_violations as _axe_violations
 from tests.e2e.test_console_lifecycle import (  # noqa: F401 (pytest fixtures shared with the lifecycle tests)
     DOCS,
     SignIn,
-    _axe_violations,
     _card,
     _handoff,
     axe_script,
@@ -68,7 +68,7 @@ def test_an_admin_sets_the_ladder_on_the_team_page_and_an_engineer_cannot(
     expect(admin.locator("#figures")).to_be_visible(timeout=5_000)
     expect(admin.locator("#figures")).to_contain_text("Escalations today")
     # When they open Team & SLA, Then the week's figures and the ladder (the defaults) are there
-    admin.click("#team-link")
+    admin.click("#nav-team")
     expect(admin.locator("#team")).to_be_visible()
     expect(admin.locator("#week")).to_contain_text("Median time to pickup")
     expect(admin.locator("#remind-after")).to_have_value("300")
@@ -103,7 +103,7 @@ def test_an_admin_sets_the_ladder_on_the_team_page_and_an_engineer_cannot(
     expect(admin.locator("#queue")).to_be_visible()
     # Given an engineer, Then the team page shows the figures but no ladder editor
     engineer = sign_in("senior2@globex.test")
-    engineer.click("#team-link")
+    engineer.click("#nav-team")
     expect(engineer.locator("#week")).to_contain_text("Escalations")
     expect(engineer.locator("#policy")).to_be_hidden()
 
@@ -118,7 +118,7 @@ def test_opted_in_desktop_notifications_tell_of_new_and_overdue_escalations_unti
     page.wait_for_timeout(500)
     assert _titles(page) == []
     # When the senior turns them on on the team page
-    page.click("#team-link")
+    page.click("#nav-team")
     page.click("#desktop-toggle")
     expect(page.locator("#desktop-toggle")).to_have_attribute("aria-pressed", "true")
     # Then a new escalation pops up, and ~30 s later, unpicked, its overdue level does too
@@ -133,12 +133,13 @@ def test_opted_in_desktop_notifications_tell_of_new_and_overdue_escalations_unti
         assert page.evaluate(f"{mine}[1].title").startswith("Overdue (level 1)")
         # And the queue card and the figures strip say it is overdue (in words, not only colour)
         page.click("#team .back-link")
-        expect(_card(page, handoff_id)).to_have_attribute("data-overdue", "1", timeout=5_000)
+        expect(_card(page, handoff_id)).to_have_attribute("data-sla", "overdue", timeout=5_000)
+        expect(_card(page, handoff_id).locator(".sla")).to_contain_text("Overdue, level 1")
         expect(page.locator("#figures [data-figure=overdue]")).not_to_have_text("0", timeout=5_000)
         if os.environ.get("BATON_SCREENSHOTS"):
             page.locator("#queue").screenshot(path=str(DOCS / "console-queue-figures-overdue.png"))
         # When they switch them off, Then nothing more pops up, not even the next escalation
-        page.click("#team-link")
+        page.click("#nav-team")
         page.click("#desktop-toggle")
         expect(page.locator("#desktop-toggle")).to_have_attribute("aria-pressed", "false")
         shown = len(_titles(page))

@@ -9,7 +9,16 @@ if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not 
     from baton.invitation_events import InvitationEvent
     from baton.lifecycle import Action
     from baton.models import (
-        Account, Handoff, HandoffStatus, Invitation, MineRole, QueuePage, Role, Session, TimelineEntry, User,
+        Account,
+        Handoff,
+        HandoffStatus,
+        Invitation,
+        MineRole,
+        QueuePage,
+        Role,
+        Session,
+        TimelineEntry,
+        User,
     )
     from baton.realtime import Connection, Ticket
     from baton.sla import Policy, Timer
