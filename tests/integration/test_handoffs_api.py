@@ -211,3 +211,35 @@ def test_a_session_with_only_the_required_fields_reads_back(api: ApiClient, user
     reply = api.call("GET", f"/api/v1/ai-sessions/{created.body['id']}", users["viewer@acme.test"])
     assert reply.status == 200
     assert reply.body["confidence_tier"] is None and reply.body["conversation_messages"] == []
+
+
+@pytest.mark.parametrize("action", ["claim", "resolve"])  # one UpdateItem; a transaction with the session
+def test_a_write_the_sdk_resends_after_a_lost_answer_answers_as_the_first_did(
+    api: ApiClient, users: dict[str, User], action: str
+) -> None:
+    import api_dependencies
+
+    # Given an escalation (claimed by the senior, for resolve), and the API's DynamoDB client set to resend
+    # the next write once after it succeeded, as botocore does when a read timeout loses the answer
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    session_id, handoff_id = new_handoff(api, junior)
+    if action == "resolve":
+        assert api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior).status == 200
+    resent: list[str] = []
+
+    def resend_once(**kwargs: object) -> int | None:
+        if resent:
+            return None
+        resent.append("once")
+        return 0  # retry now
+
+    events = api_dependencies.dependencies().handoffs._client.meta.events
+    operation = "UpdateItem" if action == "claim" else "TransactWriteItems"
+    events.register_first(f"needs-retry.dynamodb.{operation}", resend_once)
+    # When the senior acts
+    reply = api.call("POST", handoff_path(session_id, handoff_id, action), senior, {} if action == "claim" else None)
+    events.unregister(f"needs-retry.dynamodb.{operation}", resend_once)
+    # Then the resent write did not turn the senior's own success into a 409, and it happened once
+    assert resent and reply.status == 200, reply.body
+    timeline = api.call("GET", handoff_path(session_id, handoff_id, "timeline"), senior).body
+    assert [entry["action"] for entry in timeline].count(action) == 1

@@ -143,6 +143,8 @@ class HandoffRepository:
             if refused is None:
                 raise
             old_handoff = next((item for item in map(_plain, refused) if item["sk"].startswith(keys.HANDOFF_PREFIX)), None)
+            if _written_already(old_handoff, entry):  # the SDK resent a write whose answer was lost: it is done
+                return _to_handoff(old_handoff)  # type: ignore[arg-type]
             self._explain(old_handoff, action, actor, entry.to_user_id, error)
         changed = self.get_handoff(account_id, session_id, handoff_id)
         if changed is None:  # deleted between the write and the read: nothing deletes handoffs
@@ -414,6 +416,13 @@ class HandoffRepository:
         refused = lifecycle.refusal(action, _to_handoff(old_item), actor, to_user_id)
         # The condition failed, so the rules refuse; None means the item changed between two reads of it.
         raise refused or Conflict("This handoff changed at the same moment; reload and retry.") from error
+
+
+def _written_already(old_item: dict[str, Any] | None, entry: TimelineEntry) -> bool:
+    """True when the item already ends with this very entry (same actor, action and millisecond): a retry by
+    the SDK after a timeout, of a write that did happen, fails its condition and must answer as the first did."""
+    timeline = (old_item or {}).get("timeline") or []
+    return bool(timeline) and timeline[-1] == _entry_attrs(entry)
 
 
 def _queue_attrs(handoff: Handoff) -> dict[str, str]:
