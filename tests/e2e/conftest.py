@@ -63,9 +63,11 @@ class Stack:
         assert httpx.delete(f"{self.base_url}/local/faults").status_code == 200
 
     def wait_healthy(self, seconds: float = 30) -> dict[str, Any]:
+        """Every part up and every function's pool back to full size (a killed worker replaced): a test that
+        follows one that killed workers must not send its first request to an environment still dying."""
         deadline = time.monotonic() + seconds
-        while (reply := self.health()).status_code != 200:
-            assert time.monotonic() < deadline, f"still not healthy: {reply.json().get('detail')}"
+        while (reply := self.health()).status_code != 200 or not _pools_full(reply.json()):
+            assert time.monotonic() < deadline, f"still not healthy: {reply.json().get('detail') or reply.json()}"
             time.sleep(0.2)
         return dict(reply.json())
 
@@ -94,6 +96,11 @@ def eventually(check: Callable[[], Any], seconds: float, what: str) -> Any:
         assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
         time.sleep(0.1)
     return result
+
+
+def _pools_full(health: dict[str, Any]) -> bool:
+    pools = [part for name, part in health.get("parts", {}).items() if name.startswith("function:")]
+    return all(part.get("workers") == part.get("size") for part in pools)
 
 
 @contextlib.contextmanager
