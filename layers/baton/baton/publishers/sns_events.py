@@ -20,29 +20,20 @@ class SnsEventPublisher:
         self._client = client
 
     def publish(self, event: HandoffEvent) -> None:
-        try:
-            self._client.publish(
-                TopicArn=self._topic_arn,
-                Message=event.model_dump_json(),
-                MessageAttributes={
-                    "event_type": {"DataType": "String", "StringValue": event.type},
-                    "account_id": {"DataType": "String", "StringValue": event.account_id},
-                    "intent": {"DataType": "String", "StringValue": event.handoff.intent},
-                },
-            )
-        except ClientError as error:
-            raise Transient("The events topic refused the event; it will be retried.") from error
+        self._publish(event.model_dump_json(), event.type, event.account_id, {"intent": event.handoff.intent})
 
     def publish_invitation(self, event: InvitationEvent) -> None:
         """Only the email subscription's filter lets `invitation_created` through (never the push one)."""
+        self._publish(event.model_dump_json(), event.type, event.account_id, {})
+
+    def _publish(self, message: str, event_type: str, account_id: str, extra: dict[str, str]) -> None:
+        """The subscriptions' filter policies read these attributes."""
+        attributes = {"event_type": event_type, "account_id": account_id, **extra}
         try:
             self._client.publish(
                 TopicArn=self._topic_arn,
-                Message=event.model_dump_json(),
-                MessageAttributes={
-                    "event_type": {"DataType": "String", "StringValue": event.type},
-                    "account_id": {"DataType": "String", "StringValue": event.account_id},
-                },
+                Message=message,
+                MessageAttributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
             )
         except ClientError as error:
             raise Transient("The events topic refused the event; it will be retried.") from error

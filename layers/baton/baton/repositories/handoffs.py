@@ -8,6 +8,7 @@ in one transaction. A refused write is explained by `lifecycle.refusal` on the i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -179,15 +180,7 @@ class HandoffRepository:
             if not position["pk"].startswith(keys.account_pk(account_id) + "#"):
                 raise Invalid("The cursor is not valid; use the X-Next-Cursor value of the previous page.")
             query["ExclusiveStartKey"] = to_attrs({**position, partition_attr: partition})
-        page = call(self._client.query, **query)
-        items = [from_attrs(raw) for raw in page.get("Items", [])]
-        next_cursor = None
-        if len(items) > limit:
-            items = items[:limit]
-            next_cursor = _cursor_of(items[-1])
-        elif "LastEvaluatedKey" in page:
-            next_cursor = _cursor_of(from_attrs(page["LastEvaluatedKey"]))
-        return QueuePage(items=[_to_handoff(item) for item in items], next_cursor=next_cursor)
+        return self._page(query, limit, _cursor_of)
 
     def changed_since(self, account_id: str, since: str, limit: int) -> list[Handoff]:
         """Handoffs of the account changed at or after `since` (ISO time), oldest change first, at most `limit`.
@@ -295,17 +288,21 @@ class HandoffRepository:
             ):
                 raise Invalid("The cursor is not valid for this list; use the X-Next-Cursor value of the previous page.")
             query["ExclusiveStartKey"] = to_attrs({**position, partition_attr: partition})
+        return self._page(query, limit, _mine_cursor_of)
+
+    # --- helpers --------------------------------------------------------------------------
+    def _page(self, query: dict[str, Any], limit: int, cursor_of: Callable[[dict[str, Any]], str]) -> QueuePage:
+        """One page of a Query asked for `limit + 1` items: the extra one only says there is more."""
         page = call(self._client.query, **query)
         items = [from_attrs(raw) for raw in page.get("Items", [])]
         next_cursor = None
         if len(items) > limit:
             items = items[:limit]
-            next_cursor = _mine_cursor_of(items[-1])
+            next_cursor = cursor_of(items[-1])
         elif "LastEvaluatedKey" in page:
-            next_cursor = _mine_cursor_of(from_attrs(page["LastEvaluatedKey"]))
+            next_cursor = cursor_of(from_attrs(page["LastEvaluatedKey"]))
         return QueuePage(items=[_to_handoff(item) for item in items], next_cursor=next_cursor)
 
-    # --- helpers --------------------------------------------------------------------------
     def _handoff_update(
         self,
         key: dict[str, str],
