@@ -7,11 +7,11 @@ from functools import cache
 import boto3
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
-from pydantic import BaseModel
 
 from baton.api_models import HandoffCreate, HandoffOut
 from baton.identity_provider import UserInfoClient
 from baton.logic import handoffs
+from baton.modeling import Model
 from baton.models import User
 from baton.publishers.websocket_connections import ManagementApiSender
 from baton.repositories.accounts import AccountRepository
@@ -25,7 +25,7 @@ from baton.settings import Settings
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 
 
-class HandoffRequest(BaseModel):
+class HandoffRequest(Model):
     """What makes two handoff creations "the same request" for an Idempotency-Key."""
 
     idempotency_key: str

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from baton.modeling import Model
+
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme
 
@@ -22,25 +24,25 @@ def security_schemes() -> dict[str, "SecurityScheme"]:
     return {"bearer": HTTPBearer(bearerFormat="JWT", description="An access token of the account's OIDC issuer.")}
 
 
-class Problem(BaseModel):
+class Problem(Model):
     """Every error: a sentence for people. Some add facts, e.g. a 409 names who holds the handoff."""
 
     detail: str
 
 
-class Unauthenticated(BaseModel):
+class Unauthenticated(Model):
     """API Gateway's own 401 (`message`); the local gateway adds a `detail`."""
 
     message: str
     detail: str | None = None
 
 
-class FieldProblem(BaseModel):
+class FieldProblem(Model):
     loc: list[str]
     msg: str
 
 
-class InvalidInput(BaseModel):
+class InvalidInput(Model):
     """A 422: the sentence, and for input that broke the schema, each problem with where it is."""
 
     detail: str

@@ -10,7 +10,7 @@ from api_common import caller, json_response, no_body, user_out
 from api_dependencies import dependencies
 from api_openapi import answers, no_content
 from baton.api_models import UserOut, UserPatch
-from baton.logic import push, users
+from baton.logic import realtime, users
 
 # A user id is the identity provider's `sub` (Entra, Auth0 "auth0|..."): never a path segment such as "..".
 USER_ID_PATTERN = r"^[A-Za-z0-9_@|:+=-][A-Za-z0-9_.@|:+=-]{0,127}$"
@@ -43,7 +43,7 @@ def patch_account_user(
     deps = dependencies()
 
     def revoke_live(demoted_id: str) -> int:
-        return push.close_connections_of(demoted_id, deps.connections, deps.live)
+        return realtime.close_connections_of(demoted_id, deps.connections, deps.live)
 
     changed = users.change_user(caller(router), user_id, patch, deps.users, revoke_live)
     return json_response(200, user_out(changed))
@@ -58,6 +58,9 @@ def remove_account_user(user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)]) 
     no_body(router)
     deps = dependencies()
     users.remove_user(
-        caller(router), user_id, deps.users, lambda removed_id: push.close_connections_of(removed_id, deps.connections, deps.live)
+        caller(router),
+        user_id,
+        deps.users,
+        lambda removed_id: realtime.close_connections_of(removed_id, deps.connections, deps.live),
     )
     return Response(status_code=204, body="")

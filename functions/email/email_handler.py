@@ -12,12 +12,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from baton.errors import Invalid, Transient
 from baton.events import HandoffEvent
 from baton.invitation_events import INVITATION_CREATED, InvitationEvent
 from baton.logic import notify
+from baton.modeling import Model
 from baton.observability import instruments
 from baton.publishers.ses_email import SesEmailSender
 from baton.repositories.users import UserRepository
@@ -28,7 +28,7 @@ logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-class Delivery(BaseModel):
+class Delivery(Model):
     """One email of one event: the unit that must happen exactly once (keyed by event and address)."""
 
     event_id: str

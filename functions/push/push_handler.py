@@ -23,7 +23,7 @@ from baton.events import HandoffEvent
 from baton.invitation_events import INVITATION_CREATED
 from baton.logic import push
 from baton.observability import instruments
-from baton.publishers.websocket_connections import ConnectionPoster, EventHooks
+from baton.publishers.connection_poster import ConnectionPoster, EventHooks
 from baton.realtime import POSTS_IN_FLIGHT
 from baton.repositories.connections import ConnectionRepository
 from baton.settings import Settings

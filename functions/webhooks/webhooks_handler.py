@@ -17,11 +17,11 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from baton.errors import Transient
 from baton.events import HandoffEvent
 from baton.logic import channels
+from baton.modeling import Model
 from baton.models import CHANNELS, Channel
 from baton.observability import instruments
 from baton.publishers.webhooks import WebhookPoster
@@ -33,7 +33,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 METRIC_OF = {"delivered": "WebhooksDelivered", "rejected": "WebhooksRejected"}
 
 
-class Post(BaseModel):
+class Post(Model):
     """One message of one event to one channel: the unit that happens once (keyed by channel and event)."""
 
     channel: Channel

@@ -9,10 +9,11 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from baton.errors import BatonError
 from baton.logic import realtime
+from baton.modeling import Model
 from baton.observability import instruments
 from baton.publishers.websocket_connections import ManagementApiSender
 from baton.realtime import ConnectionGone
@@ -24,14 +25,14 @@ logger, metrics, tracer = instruments()
 OK = {"statusCode": 200}
 
 
-class Caller(BaseModel):
+class Caller(Model):
     """The `$connect` authorizer's context, which API Gateway repeats on every route."""
 
     account_id: str
     user_id: str
 
 
-class WsContext(BaseModel):
+class WsContext(Model):
     model_config = ConfigDict(populate_by_name=True)
 
     route_key: str = Field(alias="routeKey")
@@ -39,7 +40,7 @@ class WsContext(BaseModel):
     authorizer: Caller
 
 
-class WsEvent(BaseModel):
+class WsEvent(Model):
     model_config = ConfigDict(populate_by_name=True)
 
     request_context: WsContext = Field(alias="requestContext")

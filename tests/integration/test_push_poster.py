@@ -12,7 +12,7 @@ from aiohttp import web
 from botocore.awsrequest import AWSResponse
 from botocore.credentials import ReadOnlyCredentials
 
-from baton.publishers.websocket_connections import ConnectionPoster
+from baton.publishers.connection_poster import ConnectionPoster
 from baton.realtime import ConnectionGone, PostFailed, Throttled
 
 CREDENTIALS = ReadOnlyCredentials("AKIDEXAMPLE", "secret", "session-token")

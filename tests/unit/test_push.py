@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from baton.logic.push import MAX_ATTEMPTS, BatchConnections, close_connections_of, push_to_account
+from baton.logic.push import MAX_ATTEMPTS, BatchConnections, push_to_account
+from baton.logic.realtime import close_connections_of
 from baton.realtime import Connection, ConnectionGone, PostFailed, Throttled, Ticket
 
 DATA = b'{"type":"handoff_created"}'

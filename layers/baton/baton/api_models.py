@@ -3,9 +3,10 @@
 import math
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from baton.lifecycle import Action
+from baton.modeling import Model
 from baton.models import Channel, ConversationMessage, HandoffStatus, Intent, InvitationStatus, Label, Priority, Role
 
 NOTES_MAX = 4_000
@@ -13,7 +14,7 @@ REASON_MAX = 1_000
 INTAKE_DEPTH_MAX = 32
 
 
-class RequestBody(BaseModel):
+class RequestBody(Model):
     model_config = ConfigDict(extra="forbid")  # no stripping: what the product sends is stored as sent
 
 
@@ -87,7 +88,7 @@ class AccountPatch(RequestBody):
     name: str = Field(min_length=1, max_length=100, pattern=r"\S", description="The account's display name.")
 
 
-class AccountOut(BaseModel):
+class AccountOut(Model):
     id: str
     name: str
     created_at: str | None
@@ -103,7 +104,7 @@ class InvitationAccept(RequestBody):
     invitation_id: str = Field(min_length=1, max_length=64)
 
 
-class InvitationOut(BaseModel):
+class InvitationOut(Model):
     id: str
     account_id: str
     account_name: str
@@ -115,7 +116,7 @@ class InvitationOut(BaseModel):
     expires_at: str
 
 
-class UserOut(BaseModel):
+class UserOut(Model):
     id: str
     account_id: str
     email: str
@@ -124,7 +125,7 @@ class UserOut(BaseModel):
     notify_email: bool
 
 
-class SessionOut(BaseModel):
+class SessionOut(Model):
     id: str
     account_id: str
     user_id: str
@@ -141,7 +142,7 @@ class SessionOut(BaseModel):
     created_at: str
 
 
-class TriageOut(BaseModel):
+class TriageOut(Model):
     ticket_ref: str | None
     client_name: str | None
     subject: str | None
@@ -149,7 +150,7 @@ class TriageOut(BaseModel):
     confidence_tier: str | None
 
 
-class HandoffOut(BaseModel):
+class HandoffOut(Model):
     id: str
     session_id: str
     account_id: str
@@ -171,7 +172,7 @@ class HandoffOut(BaseModel):
     version: int
 
 
-class TimelineEntryOut(BaseModel):
+class TimelineEntryOut(Model):
     at: str
     action: str
     actor_id: str | None
@@ -182,7 +183,7 @@ class TimelineEntryOut(BaseModel):
     version: int
 
 
-class HandoffContext(BaseModel):
+class HandoffContext(Model):
     handoff: HandoffOut
     session: SessionOut
     timeline: list[TimelineEntryOut]
@@ -198,7 +199,7 @@ class SlaPolicyIn(RequestBody):
     repeat_every_s: StrictInt = Field(ge=30, le=604_800, description="Each further level (admins and owners again).")
 
 
-class SlaPolicyOut(BaseModel):
+class SlaPolicyOut(Model):
     remind_after_s: int
     escalate_after_s: int
     repeat_every_s: int
@@ -212,7 +213,7 @@ class WebhookSet(RequestBody):
     )
 
 
-class WebhookDeliveryOut(BaseModel):
+class WebhookDeliveryOut(Model):
     at: str
     outcome: Literal["delivered", "rejected", "retrying"]
     provider_status: int | None = None
@@ -220,7 +221,7 @@ class WebhookDeliveryOut(BaseModel):
     event_id: str | None = Field(default=None, description="The event it was about; none for a test message.")
 
 
-class IntegrationOut(BaseModel):
+class IntegrationOut(Model):
     channel: Channel
     configured: bool
     last4: str | None = Field(default=None, description="The URL's last 4 characters, to tell which one is set.")
@@ -229,17 +230,17 @@ class IntegrationOut(BaseModel):
     last_delivery: WebhookDeliveryOut | None = Field(default=None, description="How the last post went (a refusal shows here).")
 
 
-class IntegrationsOut(BaseModel):
+class IntegrationsOut(Model):
     teams: IntegrationOut
     slack: IntegrationOut
 
 
-class WebhookTestOut(BaseModel):
+class WebhookTestOut(Model):
     channel: Channel
     delivered: bool
     provider_status: int | None = Field(description="The provider's HTTP status; null when it did not answer.")
     detail: str
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(Model):
     detail: str

@@ -8,9 +8,10 @@ new schema (docs/event-schema.v1.json is generated from it and checked by the te
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from baton import lifecycle
+from baton.modeling import Model
 from baton.models import Handoff, HandoffStatus, Intent, Priority, TimelineEntry
 
 SCHEMA: Literal["baton.event.v1"] = "baton.event.v1"
@@ -29,7 +30,7 @@ EventType = Literal[
 _SYSTEM_EVENTS = {lifecycle.OVERDUE.action: lifecycle.OVERDUE.event_type}
 
 
-class EventModel(BaseModel):
+class EventModel(Model):
     model_config = ConfigDict(frozen=True)
 
 

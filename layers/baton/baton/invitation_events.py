@@ -7,15 +7,16 @@ is not (yet) a member of the account, and nothing about it goes to the account's
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
+from baton.modeling import Model
 from baton.models import Invitation, Role
 
 INVITATION_SCHEMA: Literal["baton.invitation.v1"] = "baton.invitation.v1"
 INVITATION_CREATED: Literal["invitation_created"] = "invitation_created"
 
 
-class EventInvitation(BaseModel):
+class EventInvitation(Model):
     model_config = ConfigDict(frozen=True)
 
     id: str
@@ -27,7 +28,7 @@ class EventInvitation(BaseModel):
     expires_at: str
 
 
-class InvitationEvent(BaseModel):
+class InvitationEvent(Model):
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
     schema_: Literal["baton.invitation.v1"] = Field(default=INVITATION_SCHEMA, alias="schema")

@@ -3,7 +3,9 @@
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from baton.modeling import Model
 
 
 class Role(StrEnum):
@@ -35,7 +37,7 @@ LABEL_PATTERN = r"^[a-z0-9_-]{1,32}$"
 Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN)]
 
 
-class Entity(BaseModel):
+class Entity(Model):
     model_config = ConfigDict(frozen=True)
 
 

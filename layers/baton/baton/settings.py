@@ -7,7 +7,9 @@ with the variable's name, not a later call with an empty table name or topic ARN
 import os
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import ConfigDict, StringConstraints, ValidationError
+
+from baton.modeling import Model
 
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -16,7 +18,7 @@ class MissingSettings(RuntimeError):
     """The function's environment lacks settings it needs; the message names each variable."""
 
 
-class Settings(BaseModel):
+class Settings(Model):
     model_config = ConfigDict(frozen=True)
 
     data_table_name: Required

@@ -17,9 +17,10 @@ import math
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
 from baton.clock import iso, parse_iso
+from baton.modeling import Model
 from baton.models import Handoff
 
 MIN_STEP_S = 30
@@ -28,7 +29,7 @@ MAX_TIMER_DELAY_S = 900  # SQS's longest message delay
 Audience = Literal["engineers", "supervisors"]  # supervisors: admins and owners
 
 
-class Policy(BaseModel):
+class Policy(Model):
     """Seconds between deadlines: open -> level 1 -> level 2 -> level 3 -> ..."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -67,7 +68,7 @@ def audience(level: int) -> Audience:
     return "engineers" if level <= 1 else "supervisors"
 
 
-class Timer(BaseModel):
+class Timer(Model):
     """One timer message: the deadline it enforces and the level the handoff must still be at."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

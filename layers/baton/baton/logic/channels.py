@@ -11,13 +11,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel
-
 from baton.clock import iso, utc_now
 from baton.errors import Invalid, NotFound, Transient
 from baton.events import HandoffEvent
 from baton.logic.access import require_admin
 from baton.logic.notify import handoff_link
+from baton.modeling import Model
 from baton.models import CHANNELS, Channel, Integration, User, WebhookDelivery
 
 PROVIDER_NAMES: dict[Channel, str] = {"teams": "Microsoft Teams", "slack": "Slack"}
@@ -46,7 +45,7 @@ class Integrations(Protocol):
     def record_delivery(self, account_id: str, channel: Channel, delivery: WebhookDelivery) -> None: ...
 
 
-class ProviderAnswer(BaseModel):
+class ProviderAnswer(Model):
     """What came back from a webhook post: a status and the start of the body, or no answer at all (`error`)."""
 
     status: int | None
@@ -144,7 +143,7 @@ def is_announced(event: HandoffEvent) -> bool:
     return event.type in ("handoff_escalated", "handoff_overdue")
 
 
-class Message(BaseModel):
+class Message(Model):
     """The facts of one chat message, whatever the channel's format."""
 
     title: str
@@ -285,7 +284,7 @@ def remove_webhook(caller: User, channel: Channel, store: Integrations) -> None:
         raise NotFound(f"No {PROVIDER_NAMES[channel]} webhook is set for your account.")
 
 
-class TestResult(BaseModel):
+class TestResult(Model):
     delivered: bool
     provider_status: int | None
     detail: str
@@ -309,7 +308,7 @@ _OUTCOMES: dict[AnswerMeaning, Literal["delivered", "rejected", "retrying"]] = {
 }
 
 
-class Outcome(BaseModel):
+class Outcome(Model):
     outcome: Literal["not_announced", "not_configured", "delivered", "rejected"]
     provider_status: int | None = None
     detail: str = ""

@@ -1,16 +1,15 @@
 """Email about handoffs: which events mean one, who gets it and what it says."""
 
-from pydantic import BaseModel
-
 from baton import sla
 from baton.events import EventHandoff, HandoffEvent
 from baton.invitation_events import InvitationEvent
+from baton.modeling import Model
 from baton.models import Role, User
 
 SUBJECT_NOTES_CHARS = 60
 
 
-class Email(BaseModel):
+class Email(Model):
     to: str
     subject: str
     text: str

@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Protocol
 
 from baton.events import HandoffEvent
-from baton.logic.ports import Connections, Sender
+from baton.logic.ports import Connections
 from baton.realtime import ConnectionGone, Throttled
 
 log = logging.getLogger(__name__)  # Lambda sends it to the function's log group
@@ -118,12 +118,3 @@ async def _deliver(
             return Outcome.FAILED
         return Outcome.DELIVERED
     return Outcome.THROTTLED
-
-
-def close_connections_of(user_id: str, connections: Connections, sender: Sender) -> int:
-    """Close (and forget) every open WebSocket of a user, e.g. after a downgrade to viewer."""
-    ids = connections.ids_of_user(user_id)
-    for connection_id in ids:
-        sender.close(connection_id)
-        connections.delete(connection_id)
-    return len(ids)

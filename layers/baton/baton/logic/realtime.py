@@ -5,20 +5,19 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from baton import events
 from baton.clock import iso, parse_iso, utc_now
 from baton.errors import Forbidden, Invalid, Unauthorized
 from baton.logic.access import require_engineer
-from baton.logic.ports import ChangeLog, Connections, Users
+from baton.logic.ports import ChangeLog, Connections, Sender, Users
+from baton.modeling import Model
 from baton.models import Role, User
 from baton.realtime import CONNECTION_TTL_SECONDS, TICKET_TTL_SECONDS, Connection, Ticket
 
 RESUME_LIMIT = 200
 
 
-class IssuedTicket(BaseModel):
+class IssuedTicket(Model):
     ticket: str
     expires_at: str
     url: str
@@ -76,3 +75,12 @@ def resume(account_id: str, since: str, changes: ChangeLog) -> list[dict[str, An
     for handoff in changes.changed_since(account_id, since_text, RESUME_LIMIT):
         latest[handoff.id] = events.snapshot(handoff).model_dump(mode="json")
     return [*latest.values(), {"type": "resumed", "as_of": as_of}]
+
+
+def close_connections_of(user_id: str, connections: Connections, sender: Sender) -> int:
+    """Close (and forget) every open WebSocket of a user, e.g. after a downgrade to viewer."""
+    ids = connections.ids_of_user(user_id)
+    for connection_id in ids:
+        sender.close(connection_id)
+        connections.delete(connection_id)
+    return len(ids)

@@ -12,10 +12,9 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from pydantic import BaseModel
-
 from baton.clock import iso, parse_iso
 from baton.logic.access import require_engineer
+from baton.modeling import Model
 from baton.models import HandoffFacts, QueuePage, User
 
 DAYS_MAX = 90
@@ -28,13 +27,13 @@ class FiguresStore(Protocol):
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
 
 
-class EngineerClaims(BaseModel):
+class EngineerClaims(Model):
     user_id: str
     name: str | None
     claims: int
 
 
-class Figures(BaseModel):
+class Figures(Model):
     days: int
     since: str
     escalations: int
