@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import statistics
 import tempfile
 import urllib.request
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from baton.models import Role, User
 from baton.repositories.users import UserRepository
+from local.aws_endpoint import STATS_PATH
 from local.launch import launched
 from local.oidc import LocalIssuer
 from local.provision import local_client
@@ -81,13 +83,36 @@ class Runtime:
                     lines.append(json.loads(line))
         return lines
 
+    def endpoint_requests(self) -> dict[str, dict[str, float]]:
+        """Requests the AWS endpoint has served so far, and their CPU seconds, per action."""
+        with urllib.request.urlopen(f"{self.aws_endpoint}{STATS_PATH}") as reply:  # noqa: S310 (our own URL)
+            figures: dict[str, dict[str, float]] = json.load(reply)
+        return figures
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) the runtime's processes have used so far, per role."""
+        totals: dict[str, float] = {"aws_endpoint": 0.0, "gateway": 0.0}
+        ticks = os.sysconf("SC_CLK_TCK")
+        for pid in self._pids():
+            with contextlib.suppress(OSError):
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                role = "aws_endpoint" if b"local.aws_endpoint" in command else "gateway"
+                if b"local.lambda_worker" in command:  # python -m local.lambda_worker <module.handler> ...
+                    role = command[command.index(b"local.lambda_worker") + 1].decode().split(".")[0]
+                totals[role] = totals.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+        return totals
+
+    def _pids(self) -> list[int]:
+        with urllib.request.urlopen(f"{self.base_url}/local/health") as reply:  # noqa: S310 (our own URL)
+            pids: list[int] = json.load(reply).get("pids", [])
+        return pids
+
     def rss_kib(self) -> dict[str, int]:
         """Resident memory of the runtime's processes: the AWS endpoint (which holds every table,
         stream and queue, so grows with the data) apart from the gateway and warm workers."""
-        with urllib.request.urlopen(f"{self.base_url}/local/health") as reply:  # noqa: S310 (our own URL)
-            pid_list = json.load(reply).get("pids", [])
         totals = {"aws_endpoint": 0, "gateway_and_workers": 0}
-        for pid in pid_list:
+        for pid in self._pids():
             with contextlib.suppress(OSError):
                 command = Path(f"/proc/{pid}/cmdline").read_bytes()
                 with open(f"/proc/{pid}/status") as status:

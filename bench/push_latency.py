@@ -120,6 +120,30 @@ async def escalate_at_rate(
     return created, achieved
 
 
+def per_create(
+    created: dict[str, tuple[str, float, str]],
+    requests_before: dict[str, dict[str, float]],
+    requests_after: dict[str, dict[str, float]],
+    cpu_before: dict[str, float],
+    cpu_after: dict[str, float],
+) -> dict[str, Any]:
+    """What one create cost the runtime, from its request to the last delivery: the AWS endpoint's
+    requests (per action) and CPU, and the CPU of each role of process."""
+    count = max(len(created), 1)
+    actions = {
+        action: {
+            "requests": round((figures["requests"] - requests_before.get(action, {}).get("requests", 0)) / count, 2),
+            "cpu_ms": round((figures["cpu_seconds"] - requests_before.get(action, {}).get("cpu_seconds", 0)) * 1000 / count, 2),
+        }
+        for action, figures in requests_after.items()
+    }
+    return {
+        "endpoint_requests": round(sum(figures["requests"] for figures in actions.values()), 1),
+        "actions": {action: figures for action, figures in sorted(actions.items()) if figures["requests"] > 0},
+        "cpu_ms": {role: round((cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / count, 1) for role in cpu_after},
+    }
+
+
 async def drain(fleet: Fleet, created: dict[str, tuple[str, float, str]], seconds: float) -> None:
     deadline = time.monotonic() + seconds
     expected = sum(1 for listener in fleet.listeners for account, _, _ in created.values() if account == listener.account_id)
@@ -203,8 +227,10 @@ async def sustained(
         sessions = await _sessions(rt, http, fleet, int(per_second * (seconds + repeat_seconds)))
         first, repeat = sessions[: int(per_second * seconds)], sessions[int(per_second * seconds) :]
         rss = {"before": rt.rss_kib()}
+        requests_before, cpu_before = rt.endpoint_requests(), rt.cpu_seconds()
         created, achieved = await escalate_at_rate(rt, first, per_second, intent="park")
         await drain(fleet, created, seconds=120)
+        cost = per_create(created, requests_before, rt.endpoint_requests(), cpu_before, rt.cpu_seconds())
         rss["loaded"] = rt.rss_kib()
         hop_medians = hops(rt, fleet, created)
         await asyncio.sleep(IDLE_WATCH_SECONDS)
@@ -224,6 +250,7 @@ async def sustained(
             **deliveries(fleet, created),
             "repeat": {key: value for key, value in deliveries(fleet, created_again).items() if key != "delay_ms"},
             "median_hops_ms": hop_medians,
+            "per_create": cost,
             "rss_mib": {role: {moment: figures[role] // 1024 for moment, figures in rss.items()} for role in rss["before"]},
             "idle_watch_seconds": IDLE_WATCH_SECONDS,
         }

@@ -12,13 +12,17 @@ Run: python -m local.aws_endpoint --port N
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
@@ -31,23 +35,69 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 OUTBOX_PATH = "/_local/ses-outbox"
 PING_PATH = "/_local/ping"  # answered without touching moto: the runtime's liveness probe
+STATS_PATH = "/_local/requests"  # requests served and their CPU time, per action (`make bench`)
 
 
 class Serialized:
     def __init__(self, app: WsgiApp) -> None:
         self._app = app
         self._lock = threading.Lock()
+        self._stats = RequestStats()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         if environ.get("PATH_INFO") == OUTBOX_PATH:
             return _outbox(start_response)
-        if environ.get("PATH_INFO") == PING_PATH:
+        if environ.get("PATH_INFO") in (PING_PATH, STATS_PATH):
             start_response("200 OK", [("Content-Type", "application/json")])
-            return [b'{"status": "ok"}']
-        if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+            return [b'{"status": "ok"}' if environ["PATH_INFO"] == PING_PATH else self._stats.json()]
+        action = _action(environ)
+        if not action.startswith("DynamoDB"):
+            with self._stats.measure(action):
+                return list(self._app(environ, start_response))
+        with self._lock, self._stats.measure(action):
             return list(self._app(environ, start_response))
+
+
+class RequestStats:
+    """How many requests of each action the endpoint served, and the CPU time they took."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._cpu: defaultdict[str, float] = defaultdict(float)
+
+    @contextlib.contextmanager
+    def measure(self, action: str) -> Iterator[None]:
+        started = time.thread_time()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._counts[action] += 1
+                self._cpu[action] += time.thread_time() - started
+
+    def json(self) -> bytes:
         with self._lock:
-            return list(self._app(environ, start_response))
+            figures = {action: {"requests": n, "cpu_seconds": round(self._cpu[action], 4)} for action, n in self._counts.items()}
+        return json.dumps(figures).encode()
+
+
+def _action(environ: dict[str, Any]) -> str:
+    """`DynamoDB_20120810.Query:DataTable:open_queue`, `AmazonSQS.SendMessage`, `sns.Publish`
+    (a query-protocol call's `Action`): the body is read and put back for moto."""
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+    if target and not target.startswith("DynamoDB_"):
+        return target
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+    if target:  # DynamoDB: which table and index too
+        with contextlib.suppress(ValueError, AttributeError):
+            request = json.loads(body)
+            return ":".join(filter(None, (target, request.get("TableName"), request.get("IndexName"))))
+        return target
+    action = parse_qs(body.decode("utf-8", "replace")).get("Action", [environ.get("PATH_INFO", "")])[0]
+    scope = str(environ.get("HTTP_AUTHORIZATION", "")).split("Credential=", 1)[-1].split("/")
+    return f"{scope[3] if len(scope) > 3 else 'unsigned'}.{action}"
 
 
 def _outbox(start_response: Callable[..., Any]) -> list[bytes]:

@@ -22,18 +22,38 @@ first request.
 map itself when its value is a structure (as DynamoDB's typed attribute values are): the item
 `{"m": {"M": {"": {"S": "x"}}}}` came out of GetRecords as `{"m": {"M": {"S": "x"}}}`, which
 boto3 cannot parse. An empty key is now serialized like any other.
+
+5. That serializer also walks every typed attribute value against its model, member by member
+(ten members, each looked up through several spellings): three quarters of what the endpoint
+spent answering GetItem, Query and GetRecords. A DynamoDB `AttributeValue` is written directly
+now, with the same result for each type (blobs base64-encoded as moto's serializer does).
+
+6. moto finds a service's backend for an account by scanning a list of every backend in use
+with a Python-level `==`, several times per request. An account whose backend exists is now
+answered straight from the dict.
+
+7. moto's Query starts from every item of the table, sorted (`all_items`), whatever the key it
+asks for, then keeps the key's items and sorts those again. A Query on the table now starts from
+the key's own partition, and one on an index from the items in no particular order (it sorts
+what it keeps, as before): a Query costs what its partition holds, not what the table does.
+
+8. A KEYS_ONLY index projected each item it returned through a round trip to plain Python values
+and back; its key attributes are now picked directly.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
+import threading
 from typing import Any
 
+from moto.core.base_backend import BackendDict
 from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import unix_time
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.table import SecondaryIndex, Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sqs.models import Message, SQSBackend
 
@@ -119,8 +139,103 @@ def serialize_json_map(self: BaseJSONSerializer, serialized: Any, value: Any, sh
             entries[""] = holder[_EMPTY_KEY_STAND_IN]
 
 
+_serialize_structure = BaseJSONSerializer._serialize_type_structure
+_SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
+
+
+def serialize_json_structure(self: BaseJSONSerializer, serialized: Any, value: Any, shape: Any, key: str) -> None:
+    if shape.name != "AttributeValue" or not isinstance(value, dict | DynamoType):
+        _serialize_structure(self, serialized, value, shape, key)
+        return
+    wire = _attribute_value(self, value)
+    if key:
+        serialized[key] = wire
+    else:
+        serialized.update(wire)
+
+
+def _attribute_value(serializer: BaseJSONSerializer, value: Any) -> dict[str, Any]:
+    """A typed value as DynamoDB's JSON protocol writes it, e.g. `{"M": {"a": {"N": "1"}}}`."""
+    if isinstance(value, DynamoType):
+        value = value.to_json()
+    wire: dict[str, Any] = {}
+    for kind, inner in value.items():
+        if inner is None:
+            continue
+        if kind == "M":
+            wire[kind] = {name: _attribute_value(serializer, member) for name, member in inner.items()}
+        elif kind == "L":
+            wire[kind] = [_attribute_value(serializer, member) for member in inner]
+        elif kind == "B":
+            wire[kind] = serializer._base64(inner)
+        elif kind == "BS":
+            wire[kind] = [serializer._base64(member) for member in inner]
+        elif kind in ("SS", "NS"):
+            wire[kind] = [str(member) for member in inner]
+        elif kind in _SCALARS:
+            wire[kind] = inner if kind in ("BOOL", "NULL") else str(inner)
+    return wire
+
+
+_create_backend = BackendDict._create_account_specific_backend
+
+
+def create_account_specific_backend(self: BackendDict[Any], account_id: str) -> None:
+    if account_id not in self:  # reset() empties the dict, so a reset backend is created again
+        _create_backend(self, account_id)
+
+
+_query = Table.query
+_all_items = Table.all_items
+_QUERY = inspect.signature(_query)
+_scope = threading.local()  # (table, partition key or None for every item) while a Query runs
+
+
+def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+    call = _QUERY.bind(self, *args, **kwargs).arguments
+    hash_key, index_name = call["hash_key"], call.get("index_name")
+    if index_name is None and hash_key is None:
+        return _query(self, *args, **kwargs)
+    _scope.query = (self, None if index_name else hash_key)
+    try:
+        return _query(self, *args, **kwargs)
+    finally:
+        _scope.query = None
+
+
+def all_items(self: Table) -> list[Any]:
+    scope = getattr(_scope, "query", None)
+    if scope is None or scope[0] is not self:
+        return _all_items(self)  # a Scan: moto's sorted order, which its paging relies on
+    partition = scope[1]
+    if partition is None:
+        hash_sets: Any = self.items.values()
+    else:
+        hash_sets = [self.items[partition]] if partition in self.items else []
+    if self.range_key_attr:
+        return [item for hash_set in hash_sets for item in hash_set.values()]
+    return list(hash_sets)
+
+
+_project = SecondaryIndex.project
+
+
+def project(self: SecondaryIndex, item: Item) -> Item:
+    if (self.projection or {}).get("ProjectionType") != "KEYS_ONLY":
+        return _project(self, item)
+    projected = copy.copy(item)
+    keys = (*self.table_key_attrs, *self.schema_key_attrs)
+    projected.attrs = LimitedSizeDict({name: item.attrs[name] for name in keys if name in item.attrs})
+    return projected
+
+
 def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
     DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
     BaseJSONSerializer._serialize_type_map = serialize_json_map  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_structure = serialize_json_structure  # type: ignore[method-assign]
+    BackendDict._create_account_specific_backend = create_account_specific_backend  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]
+    SecondaryIndex.project = project  # type: ignore[method-assign]

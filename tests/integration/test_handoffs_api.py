@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
 import pytest
 
 from baton.models import User
+from local.template import Template
 from tests.integration.builders import handoff_path, new_handoff, new_session
 from tests.integration.conftest import ApiClient
 
@@ -243,3 +248,57 @@ def test_a_write_the_sdk_resends_after_a_lost_answer_answers_as_the_first_did(
     assert resent and reply.status == 200, reply.body
     timeline = api.call("GET", handoff_path(session_id, handoff_id, "timeline"), senior).body
     assert [entry["action"] for entry in timeline].count(action) == 1
+
+
+_TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+
+
+def _granted(template: Template, function: str) -> set[tuple[str, str]]:
+    """(action, table logical id) pairs a function's policy statements allow."""
+    pairs = set()
+    for policy in template.of_type("AWS::Serverless::Function")[function]["Properties"].get("Policies", []):
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            tables = {str(resource.get("Fn::GetAtt", [resource.get("Fn::Sub", "")])[0]).split(".")[0] for resource in resources}
+            pairs |= {(action.removeprefix("dynamodb:"), table.removeprefix("${")) for action in actions for table in tables}
+    return pairs
+
+
+@pytest.fixture
+def table_calls() -> Iterator[set[tuple[str, str]]]:
+    """(action, table) of every DynamoDB call boto3's default session makes while the test runs."""
+    calls: set[tuple[str, str]] = set()
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        if model.name in ("TransactWriteItems", "TransactGetItems"):
+            for entry in params["TransactItems"]:
+                kind, operation = next(iter(entry.items()))
+                calls.add((_TRANSACTION_ACTIONS.get(kind, "GetItem"), operation["TableName"]))
+        elif "RequestItems" in params:
+            calls.update((model.name, table) for table in params["RequestItems"])
+        else:
+            calls.add((model.name, params["TableName"]))
+
+    events = boto3._get_default_session().events
+    events.register("before-parameter-build.dynamodb", record, unique_id="table-calls")
+    yield calls
+    events.unregister("before-parameter-build.dynamodb", unique_id="table-calls")
+
+
+def test_every_table_call_of_a_handoffs_life_is_allowed_by_the_api_functions_policy(
+    api: ApiClient, users: dict[str, User], template: Template, table_calls: set[tuple[str, str]]
+) -> None:
+    # Given every DynamoDB call the API function makes, recorded
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    # When a handoff lives its whole life through the API (created with an Idempotency-Key)
+    session_id = new_session(api, junior)
+    once = {"Idempotency-Key": "k1"}
+    handoff_id = api.call("POST", f"/api/v1/ai-sessions/{session_id}/handoff", junior, {"intent": "escalate"}, once).body["id"]
+    life = (("claim", None), ("release", {"reason": "later"}), ("claim", None), ("resolve", {"resolution_notes": "ok"}))
+    for action, body in life:
+        assert api.call("POST", handoff_path(session_id, handoff_id, action), senior, body).status == 200
+    assert api.call("GET", "/api/v1/ai-sessions/queue", senior).status == 200
+    # Then every action on every table it touched is granted to ApiFunction in template.yaml
+    assert ("BatchGetItem", "DataTable") in table_calls and ("PutItem", "IdempotencyTable") in table_calls
+    assert table_calls - _granted(template, "ApiFunction") == set()

@@ -89,6 +89,9 @@ class InMemoryHandoffs:
     def get_session(self, account_id: str, session_id: str) -> Session | None:
         return self.sessions.get((account_id, session_id))
 
+    def session_and_policy(self, account_id: str, session_id: str) -> tuple[Session | None, Policy]:
+        return self.get_session(account_id, session_id), self.sla_policy(account_id)
+
     def get_session_with_handoffs(self, account_id: str, session_id: str) -> tuple[Session | None, list[Handoff]]:
         return self.get_session(account_id, session_id), list(self.handoffs.get((account_id, session_id), []))
 

@@ -23,11 +23,11 @@ MINE_LIMIT_MAX = 100
 
 def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Handoffs) -> Handoff:
     require_engineer(caller)
-    session = store.get_session(caller.account_id, session_id)
+    session, policy = store.session_and_policy(caller.account_id, session_id)
     if session is None:
         raise NotFound("No such session in your account.")
     now = iso(utc_now())
-    due_at = sla.first_due(body.intent, now, store.sla_policy(caller.account_id))
+    due_at = sla.first_due(body.intent, now, policy)
     handoff = Handoff(
         id=new_id(),
         session_id=session_id,

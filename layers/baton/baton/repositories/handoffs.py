@@ -14,19 +14,20 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from baton import lifecycle
-from baton.errors import Conflict, Invalid, NotFound
+from baton.errors import Conflict, Invalid, NotFound, Transient
 from baton.lifecycle import Action
 from baton.models import Handoff, HandoffFacts, HandoffStatus, MineRole, QueuePage, Session, TimelineEntry, User
 from baton.repositories import cursor, keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
-from baton.repositories.policy import PolicyRepository
+from baton.repositories.policy import PolicyRepository, policy_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
     from baton.sla import Policy, Timer
 
+BATCH_GET_ATTEMPTS = 5
 _SESSION_FIELDS = tuple(Session.model_fields)
 _HANDOFF_FIELDS = tuple(Handoff.model_fields)
 _FACT_FIELDS = tuple(HandoffFacts.model_fields)
@@ -60,6 +61,22 @@ class HandoffRepository:
         key = to_attrs(keys.session_key(account_id, session_id))
         found = call(self._client.get_item, TableName=self._table, Key=key, ConsistentRead=True)
         return _to_session(from_attrs(found["Item"])) if "Item" in found else None
+
+    def session_and_policy(self, account_id: str, session_id: str) -> tuple[Session | None, Policy]:
+        """The session and its account's SLA policy in one strongly consistent round trip (a create needs both)."""
+        wanted = [to_attrs(keys.session_key(account_id, session_id)), to_attrs(keys.account_key(account_id))]
+        request: dict[str, Any] = {self._table: {"Keys": wanted, "ConsistentRead": True}}
+        items: list[dict[str, Any]] = []
+        for _ in range(BATCH_GET_ATTEMPTS):  # keys DynamoDB left unprocessed (throttling) are asked again
+            answer = call(self._client.batch_get_item, RequestItems=request)
+            items += [from_attrs(raw) for raw in answer.get("Responses", {}).get(self._table, [])]
+            request = dict(answer.get("UnprocessedKeys") or {})
+            if not request:
+                break
+        else:
+            raise Transient("The data store is busy; retry in a moment.")
+        session = next((_to_session(item) for item in items if item["sk"] == keys.SESSION_SK), None)
+        return session, policy_of(next((item for item in items if item["sk"] == keys.ACCOUNT_SK), None))
 
     def get_session_with_handoffs(self, account_id: str, session_id: str) -> tuple[Session | None, list[Handoff]]:
         """One strongly consistent Query on the session's partition: the session and all of its handoffs."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -29,8 +29,7 @@ class PolicyRepository:
             ProjectionExpression="sla_policy",
             ConsistentRead=True,
         )
-        stored = from_attrs(found["Item"]).get("sla_policy") if "Item" in found else None
-        return Policy.model_validate({k: int(v) for k, v in stored.items()}) if stored else DEFAULT_POLICY
+        return policy_of(from_attrs(found["Item"]) if "Item" in found else None)
 
     def put(self, account_id: str, policy: Policy) -> Policy:
         try:
@@ -47,3 +46,9 @@ class PolicyRepository:
                 raise
             raise NotFound("No such account.") from error
         return policy
+
+
+def policy_of(account_item: dict[str, Any] | None) -> Policy:
+    """The policy an account item holds (the defaults when it holds none, or there is no item)."""
+    stored = (account_item or {}).get("sla_policy")
+    return Policy.model_validate({k: int(v) for k, v in stored.items()}) if stored else DEFAULT_POLICY
