@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import os
+import selectors
 import threading
 import time
 from collections import Counter, defaultdict
@@ -24,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 
+import werkzeug.serving
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -45,6 +47,7 @@ class Serialized:
         self._stats = RequestStats()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        _read_body(environ)  # all of it, so the connection is ready for its next request (see KeepAliveHandler)
         if environ.get("PATH_INFO") == OUTBOX_PATH:
             return _outbox(start_response)
         if environ.get("PATH_INFO") in (PING_PATH, STATS_PATH):
@@ -82,14 +85,56 @@ class RequestStats:
         return json.dumps(figures).encode()
 
 
+def _read_body(environ: dict[str, Any]) -> None:
+    stream = environ["wsgi.input"]
+    body = stream.read() if environ.get("wsgi.input_terminated") else stream.read(int(environ.get("CONTENT_LENGTH") or 0))
+    environ["wsgi.input"] = io.BytesIO(body)
+
+
+class KeepAliveHandler(MotoRequestHandler):
+    """moto's request handler, keeping connections alive between requests.
+
+    werkzeug's server answers every request with `Connection: close`, because Python's http.server
+    cannot skip a body the application left unread before it parses the next request. `Serialized`
+    reads every body in full, so the header is dropped: without it each boto3 call paid for a new
+    TCP connection on both ends and a new server thread (a tenth of the endpoint's CPU under load).
+    """
+
+    # An answer goes out in two writes (head, then body): with Nagle's algorithm on, the second
+    # waits for the client's delayed ACK of the first, ~40 ms, on every request of a kept connection.
+    disable_nagle_algorithm = True
+
+    class _NothingToDrain:
+        """werkzeug drains the socket after each answer, believing it closes the connection next: on
+        a kept connection that read would swallow (and wait on) the next request. Every body was read
+        in full, so its selector is made to report nothing to read."""
+
+        EVENT_READ = selectors.EVENT_READ
+
+        class DefaultSelector:
+            def register(self, *_: Any) -> None: ...
+
+            def select(self, timeout: float | None = None) -> list[Any]:
+                return []
+
+            def close(self) -> None: ...
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close":
+            return
+        super().send_header(keyword, value)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """No line per request (werkzeug's logger is at WARNING; this saves formatting it)."""
+
+
 def _action(environ: dict[str, Any]) -> str:
     """`DynamoDB_20120810.Query:DataTable:open_queue`, `AmazonSQS.SendMessage`, `sns.Publish`
     (a query-protocol call's `Action`): the body is read and put back for moto."""
     target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
     if target and not target.startswith("DynamoDB_"):
         return target
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    environ["wsgi.input"] = io.BytesIO(body)
+    body = environ["wsgi.input"].getvalue()
     if target:  # DynamoDB: which table and index too
         with contextlib.suppress(ValueError, AttributeError):
             request = json.loads(body)
@@ -137,7 +182,8 @@ def main() -> None:
     moto_patches.install()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request costs ~10% of the endpoint's CPU
     app = Serialized(DomainDispatcherApplication(create_backend_app))
-    run_simple("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    werkzeug.serving.selectors = KeepAliveHandler._NothingToDrain  # type: ignore[attr-defined,assignment]
+    run_simple("127.0.0.1", args.port, app, threaded=True, request_handler=KeepAliveHandler)
 
 
 if __name__ == "__main__":

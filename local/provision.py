@@ -18,7 +18,11 @@ _NOT_CREATE_TABLE_PROPS = {"PointInTimeRecoverySpecification", "TimeToLiveSpecif
 
 
 # Fail fast when the endpoint is gone (at shutdown) instead of retrying for seconds; leave room for long polls.
-_LOCAL_CONFIG = Config(connect_timeout=2, read_timeout=30, retries={"mode": "standard", "max_attempts": 2})
+# One SQS client serves every queue poller (two long polls per queue, plus deletes): with botocore's
+# default pool of 10 the overflow opened (and dropped) a connection per request, ~30 a second under load.
+_LOCAL_CONFIG = Config(
+    connect_timeout=2, read_timeout=30, retries={"mode": "standard", "max_attempts": 2}, max_pool_connections=64
+)
 
 
 def local_client(service: str, endpoint_url: str | None) -> Any:
