@@ -34,8 +34,9 @@ answered straight from the dict.
 
 7. moto's Query starts from every item of the table, sorted (`all_items`), whatever the key it
 asks for, then keeps the key's items and sorts those again. A Query on the table now starts from
-the key's own partition, and one on an index from the items in no particular order (it sorts
-what it keeps, as before): a Query costs what its partition holds, not what the table does.
+the key's own partition, and one on an index from the items whose index key has the asked value,
+in no particular order (moto checks and sorts what it keeps, as before): a Query costs about what
+its partition holds, not what the table does.
 
 8. A KEYS_ONLY index projected each item it returned through a round trip to plain Python values
 and back; its key attributes are now picked directly.
@@ -188,7 +189,7 @@ def create_account_specific_backend(self: BackendDict[Any], account_id: str) -> 
 _query = Table.query
 _all_items = Table.all_items
 _QUERY = inspect.signature(_query)
-_scope = threading.local()  # (table, partition key or None for every item) while a Query runs
+_scope = threading.local()  # (table, partition key or None, (index hash attribute, value) or None) while a Query runs
 
 
 def query(self: Table, *args: Any, **kwargs: Any) -> Any:
@@ -196,7 +197,12 @@ def query(self: Table, *args: Any, **kwargs: Any) -> Any:
     hash_key, index_name = call["hash_key"], call.get("index_name")
     if index_name is None and hash_key is None:
         return _query(self, *args, **kwargs)
-    _scope.query = (self, None if index_name else hash_key)
+    if index_name is None:
+        _scope.query = (self, hash_key, None)
+    else:  # moto still checks every key condition; this only leaves out items of other index partitions
+        schema = self.get_index(index_name).schema
+        index_hash = next(key["AttributeName"] for key in schema if key["KeyType"] == "HASH")
+        _scope.query = (self, None, (index_hash, hash_key) if isinstance(hash_key, DynamoType) else None)
     try:
         return _query(self, *args, **kwargs)
     finally:
@@ -207,14 +213,21 @@ def all_items(self: Table) -> list[Any]:
     scope = getattr(_scope, "query", None)
     if scope is None or scope[0] is not self:
         return _all_items(self)  # a Scan: moto's sorted order, which its paging relies on
-    partition = scope[1]
+    _, partition, index_key = scope
     if partition is None:
         hash_sets: Any = self.items.values()
     else:
         hash_sets = [self.items[partition]] if partition in self.items else []
-    if self.range_key_attr:
-        return [item for hash_set in hash_sets for item in hash_set.values()]
-    return list(hash_sets)
+    items = [item for hash_set in hash_sets for item in hash_set.values()] if self.range_key_attr else list(hash_sets)
+    if index_key is None:
+        return items
+    name, wanted = index_key
+    return [item for item in items if _may_equal(item.attrs.get(name), wanted)]
+
+
+def _may_equal(value: DynamoType | None, wanted: DynamoType) -> bool:
+    """False only where moto's `==` is False too (numbers, which it compares by value, are left to it)."""
+    return value is not None and value.type == wanted.type and (value.value == wanted.value or value.type == "N")
 
 
 _project = SecondaryIndex.project
