@@ -1,10 +1,14 @@
-"""The embedded AWS endpoint: moto's server, with DynamoDB requests applied atomically.
+"""The embedded AWS endpoint: moto's server, with DynamoDB requests applied atomically and
+connections kept alive.
 
 moto's DynamoDB backend is not thread-safe: two concurrent conditional UpdateItems could
 both pass their condition. Real DynamoDB applies writes to an item one at a time, so the
 endpoint serialises DynamoDB (and Streams) requests behind one lock. SQS and SNS stay
 concurrent, as in moto's own server, so SQS long polling (which waits on a condition
 variable inside the request) never holds up anything else.
+
+It also counts the requests it serves and their CPU time, per action (`/_local/requests`), for
+`make bench`'s cost of a create.
 
 Run: python -m local.aws_endpoint --port N
 """
@@ -104,21 +108,6 @@ class KeepAliveHandler(MotoRequestHandler):
     # waits for the client's delayed ACK of the first, ~40 ms, on every request of a kept connection.
     disable_nagle_algorithm = True
 
-    class _NothingToDrain:
-        """werkzeug drains the socket after each answer, believing it closes the connection next: on
-        a kept connection that read would swallow (and wait on) the next request. Every body was read
-        in full, so its selector is made to report nothing to read."""
-
-        EVENT_READ = selectors.EVENT_READ
-
-        class DefaultSelector:
-            def register(self, *_: Any) -> None: ...
-
-            def select(self, timeout: float | None = None) -> list[Any]:
-                return []
-
-            def close(self) -> None: ...
-
     def send_header(self, keyword: str, value: str) -> None:
         if keyword.lower() == "connection" and value.lower() == "close":
             return
@@ -126,6 +115,22 @@ class KeepAliveHandler(MotoRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """No line per request (werkzeug's logger is at WARNING; this saves formatting it)."""
+
+
+class _NothingToDrain:
+    """Stands in for `selectors` in werkzeug's server. werkzeug drains the socket after each answer,
+    believing it closes the connection next: on a kept connection that read would swallow (and wait
+    on) the next request. `Serialized` reads every body in full, so there is nothing to drain."""
+
+    EVENT_READ = selectors.EVENT_READ
+
+    class DefaultSelector:
+        def register(self, *_: Any) -> None: ...
+
+        def select(self, timeout: float | None = None) -> list[Any]:
+            return []
+
+        def close(self) -> None: ...
 
 
 def _action(environ: dict[str, Any]) -> str:
@@ -182,7 +187,7 @@ def main() -> None:
     moto_patches.install()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request costs ~10% of the endpoint's CPU
     app = Serialized(DomainDispatcherApplication(create_backend_app))
-    werkzeug.serving.selectors = KeepAliveHandler._NothingToDrain  # type: ignore[attr-defined,assignment]
+    werkzeug.serving.selectors = _NothingToDrain  # type: ignore[attr-defined,assignment]
     run_simple("127.0.0.1", args.port, app, threaded=True, request_handler=KeepAliveHandler)
 
 
