@@ -8,6 +8,7 @@ in one transaction. A refused write is explained by `lifecycle.refusal` on the i
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from baton.sla import Policy, Timer
 
 BATCH_GET_ATTEMPTS = 5
+BATCH_GET_BACKOFF_SECONDS = 0.05
 _SESSION_FIELDS = tuple(Session.model_fields)
 _HANDOFF_FIELDS = tuple(Handoff.model_fields)
 _FACT_FIELDS = tuple(HandoffFacts.model_fields)
@@ -67,7 +69,9 @@ class HandoffRepository:
         wanted = [to_attrs(keys.session_key(account_id, session_id)), to_attrs(keys.account_key(account_id))]
         request: dict[str, Any] = {self._table: {"Keys": wanted, "ConsistentRead": True}}
         items: list[dict[str, Any]] = []
-        for _ in range(BATCH_GET_ATTEMPTS):  # keys DynamoDB left unprocessed (throttling) are asked again
+        for attempt in range(BATCH_GET_ATTEMPTS):  # keys left unprocessed (throttling) are asked again, backing off
+            if attempt:
+                time.sleep(BATCH_GET_BACKOFF_SECONDS * 2 ** (attempt - 1))
             answer = call(self._client.batch_get_item, RequestItems=request)
             items += [from_attrs(raw) for raw in answer.get("Responses", {}).get(self._table, [])]
             request = dict(answer.get("UnprocessedKeys") or {})
