@@ -11,6 +11,7 @@ from baton.models import Account
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
+from baton.repositories.paging import query_all
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -66,19 +67,14 @@ class AccountRepository:
 
     def list_all(self) -> list[Account]:
         """Every account, by id (for operators: `baton-admin list-accounts`)."""
-        accounts: list[Account] = []
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": keys.USERS_BY_ACCOUNT_INDEX,
-            "KeyConditionExpression": "gsi1pk = :pk",
-            "ExpressionAttributeValues": to_attrs({":pk": keys.ALL_ACCOUNTS_PK}),
-        }
-        while True:
-            page = call(self._client.query, **query)
-            accounts.extend(_to_account(from_attrs(item)) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return accounts
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            IndexName=keys.USERS_BY_ACCOUNT_INDEX,
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues=to_attrs({":pk": keys.ALL_ACCOUNTS_PK}),
+        )
+        return [_to_account(item) for item in items]
 
 
 def _to_item(account: Account) -> dict[str, Any]:

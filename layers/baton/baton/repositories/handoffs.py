@@ -21,6 +21,7 @@ from baton.models import Handoff, HandoffFacts, HandoffStatus, MineRole, QueuePa
 from baton.repositories import cursor, keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
+from baton.repositories.paging import query_all
 from baton.repositories.policy import PolicyRepository, policy_of
 
 if TYPE_CHECKING:
@@ -84,25 +85,21 @@ class HandoffRepository:
 
     def get_session_with_handoffs(self, account_id: str, session_id: str) -> tuple[Session | None, list[Handoff]]:
         """One strongly consistent Query on the session's partition: the session and all of its handoffs."""
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": to_attrs({":pk": keys.session_pk(account_id, session_id)}),
-            "ConsistentRead": True,
-        }
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_attrs({":pk": keys.session_pk(account_id, session_id)}),
+            ConsistentRead=True,
+        )
         session: Session | None = None
         handoffs: list[Handoff] = []
-        while True:
-            page = call(self._client.query, **query)
-            for raw in page.get("Items", []):
-                item = from_attrs(raw)
-                if item["sk"] == keys.SESSION_SK:
-                    session = _to_session(item)
-                else:
-                    handoffs.append(_to_handoff(item))
-            if "LastEvaluatedKey" not in page:
-                return session, handoffs
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in items:
+            if item["sk"] == keys.SESSION_SK:
+                session = _to_session(item)
+            else:
+                handoffs.append(_to_handoff(item))
+        return session, handoffs
 
     # --- handoffs -------------------------------------------------------------------------
     def create_handoff(self, handoff: Handoff) -> None:
@@ -272,21 +269,14 @@ class HandoffRepository:
     def created_since(self, account_id: str, since: str) -> list[HandoffFacts]:
         """Every handoff of the account created at or after `since`, oldest first: the created index
         projects only what the figures read, so the cost is that account's handoffs of the window."""
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": keys.CREATED_INDEX,
-            "KeyConditionExpression": "created_pk = :pk AND created_sk >= :since",
-            "ExpressionAttributeValues": to_attrs({":pk": keys.account_pk(account_id), ":since": since}),
-        }
-        facts: list[HandoffFacts] = []
-        while True:
-            page = call(self._client.query, **query)
-            for raw in page.get("Items", []):
-                item = from_attrs(raw)
-                facts.append(HandoffFacts.model_validate({field: item[field] for field in _FACT_FIELDS if field in item}))
-            if "LastEvaluatedKey" not in page:
-                return facts
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            IndexName=keys.CREATED_INDEX,
+            KeyConditionExpression="created_pk = :pk AND created_sk >= :since",
+            ExpressionAttributeValues=to_attrs({":pk": keys.account_pk(account_id), ":since": since}),
+        )
+        return [HandoffFacts.model_validate({field: item[field] for field in _FACT_FIELDS if field in item}) for item in items]
 
     def mine(
         self, account_id: str, user_id: str, role: MineRole, status: HandoffStatus, limit: int, after: str | None

@@ -20,7 +20,7 @@ from baton.models import Invitation, Role, User
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
-from baton.repositories.users import user_item
+from baton.repositories.users import in_account_index, user_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -65,19 +65,8 @@ class InvitationRepository:
         return [_to_invitation(from_attrs(item)) for item in page.get("Items", [])]
 
     def of_account(self, account_id: str) -> list[Invitation]:
-        invitations: list[Invitation] = []
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": keys.USERS_BY_ACCOUNT_INDEX,
-            "KeyConditionExpression": "gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
-            "ExpressionAttributeValues": to_attrs({":pk": keys.account_pk(account_id), ":prefix": keys.INVITATION_PREFIX}),
-        }
-        while True:
-            page = call(self._client.query, **query)
-            invitations.extend(_to_invitation(from_attrs(item)) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return invitations
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = in_account_index(self._client, self._table, account_id, keys.INVITATION_PREFIX)
+        return [_to_invitation(item) for item in items]
 
     def in_account(self, account_id: str, invitation_id: str) -> Invitation | None:
         page = call(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -11,6 +12,7 @@ from baton.models import Role, User
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
+from baton.repositories.paging import query_all
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -29,20 +31,8 @@ class UserRepository:
         return _to_user(from_attrs(item)) if item else None
 
     def list_by_account(self, account_id: str) -> list[User]:
-        users: list[User] = []
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": keys.USERS_BY_ACCOUNT_INDEX,
-            # The index also holds the account's invitations: users only.
-            "KeyConditionExpression": "gsi1pk = :pk AND begins_with(gsi1sk, :user)",
-            "ExpressionAttributeValues": to_attrs({":pk": keys.account_pk(account_id), ":user": keys.USER_PREFIX}),
-        }
-        while True:
-            page = call(self._client.query, **query)
-            users.extend(_to_user(from_attrs(item)) for item in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return users
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        # The index also holds the account's invitations: users only.
+        return [_to_user(item) for item in in_account_index(self._client, self._table, account_id, keys.USER_PREFIX)]
 
     def by_email(self, account_id: str, email: str) -> User | None:
         """The member of an account with this email (addresses are stored lower-case)."""
@@ -159,3 +149,14 @@ def user_item(user: User) -> dict[str, Any]:
 
 def _to_user(item: dict[str, Any]) -> User:
     return User.model_validate({field: item.get(field) for field in _USER_FIELDS if field in item})
+
+
+def in_account_index(client: DynamoDBClient, table: str, account_id: str, prefix: str) -> Iterator[dict[str, Any]]:
+    """An account's entries of one kind on the users-by-account index (`USER#` members, `INVITATION#` invitations)."""
+    return query_all(
+        client,
+        TableName=table,
+        IndexName=keys.USERS_BY_ACCOUNT_INDEX,
+        KeyConditionExpression="gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
+        ExpressionAttributeValues=to_attrs({":pk": keys.account_pk(account_id), ":prefix": prefix}),
+    )
