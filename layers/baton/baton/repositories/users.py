@@ -62,6 +62,11 @@ class UserRepository:
         ]
         if current.role == Role.OWNER:
             actions.append(self._owner_count_change(current.account_id, -1))
+        self._change_member(actions, "removed", missing_is_not_found=True)
+
+    def _change_member(self, actions: list[dict[str, Any]], verb: str, missing_is_not_found: bool) -> None:
+        """One transaction on a member (and the owner count), a refusal explained: the last owner, a member
+        who is gone, or one changed by someone else meanwhile."""
         try:
             call(self._client.transact_write_items, TransactItems=actions)
         except ClientError as error:
@@ -69,8 +74,8 @@ class UserRepository:
             if refused is None:
                 raise
             if any(old and from_attrs(old).get("sk") == keys.ACCOUNT_SK for old in refused):
-                raise Conflict("The account's last owner cannot be removed; make someone else an owner first.") from error
-            if not any(refused):
+                raise Conflict(f"The account's last owner cannot be {verb}; make someone else an owner first.") from error
+            if missing_is_not_found and not any(refused):
                 raise NotFound("No such user in your account.") from error
             raise Conflict("The user was changed by someone else at the same time; reload and retry.") from error
 
@@ -109,15 +114,7 @@ class UserRepository:
         owner_delta = int(new_role == Role.OWNER) - int(current.role == Role.OWNER)
         if owner_delta:
             actions.append(self._owner_count_change(current.account_id, owner_delta))
-        try:
-            call(self._client.transact_write_items, TransactItems=actions)
-        except ClientError as error:
-            refused = condition_failure(error)
-            if refused is None:
-                raise
-            if any(old and from_attrs(old).get("sk") == keys.ACCOUNT_SK for old in refused):
-                raise Conflict("The account's last owner cannot be demoted; make someone else an owner first.") from error
-            raise Conflict("The user was changed by someone else at the same time; reload and retry.") from error
+        self._change_member(actions, "demoted", missing_is_not_found=False)
         updated = self.get(current.id)
         if updated is None:  # deleted between the write and the read
             raise NotFound("No such user in your account.")
