@@ -97,8 +97,9 @@ class AuthorizationServer:
         if params.get("code_challenge_method") != "S256" or len(params.get("code_challenge", "")) < 43:
             raise OidcError("invalid_request", "PKCE is required: code_challenge with code_challenge_method=S256.")
 
-    async def authorize_page(self, request: web.Request) -> web.Response:
-        params = {name: request.query.get(name, "") for name in _AUTHORIZE_PARAMS}
+    def _refusal(self, params: dict[str, str]) -> web.Response | None:
+        """An unknown client or redirect gets a page (never a redirect to it); a bad request from a
+        known client goes back to its redirect URI with the error, as OAuth says."""
         try:
             self._check_client(params)
         except OidcError as error:
@@ -107,19 +108,18 @@ class AuthorizationServer:
             self._check_request(params)
         except OidcError as error:
             return _redirect_error(params, error)
-        return _page(200, "Sign in to baton", self._picker(params))
+        return None
+
+    async def authorize_page(self, request: web.Request) -> web.Response:
+        params = {name: request.query.get(name, "") for name in _AUTHORIZE_PARAMS}
+        refused = self._refusal(params)
+        return refused or _page(200, "Sign in to baton", self._picker(params))
 
     async def authorize(self, request: web.Request) -> web.Response:
         form = await request.post()
         params = {name: str(form.get(name, "")) for name in _AUTHORIZE_PARAMS}
-        try:
-            self._check_client(params)
-        except OidcError as error:
-            return _page(400, "Sign-in cannot start", f"<p role='alert'>{html.escape(error.description)}</p>")
-        try:
-            self._check_request(params)
-        except OidcError as error:
-            return _redirect_error(params, error)
+        if refused := self._refusal(params):
+            return refused
         email = str(form.get("email", "")).strip().lower()
         if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
             return _page(422, "Sign in to baton", self._picker(params, problem="Enter an email address, e.g. you@example.com."))
