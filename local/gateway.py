@@ -223,7 +223,8 @@ class Gateway:
         )
         try:
             result = await self._pools[match.route.function].invoke(event)
-        except FunctionError:
+        except FunctionError as error:  # what the function raised is in the log already; why the pool gave up is not
+            log.warning("%s failed on %s %s: %s", match.route.function, request.method, request.path, error)
             return _json(500, {"message": "Internal Server Error", "detail": "The function failed; see the runtime log."}, cors)
         response = to_response(result)
         headers = {**response.headers, **cors}
