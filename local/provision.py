@@ -104,4 +104,13 @@ def verify_sender(template: Template, endpoint_url: str | None) -> None:
     local_client("ses", endpoint_url).verify_email_identity(EmailAddress=template.parameters["SenderEmail"])
 
 
+def warm_settings_store(endpoint_url: str | None) -> None:
+    """moto builds its SSM backend and the `aws/ssm` KMS key on the first SecureString: ~0.7 s quiet and
+    over the API's 10 s timeout on a loaded machine, which failed the first webhook a user saved. Done here,
+    before the runtime reports healthy, with a parameter that is written and removed at once."""
+    ssm = local_client("ssm", endpoint_url)
+    ssm.put_parameter(Name="/baton-local/warm-up", Value="-", Type="SecureString", Overwrite=True)
+    ssm.delete_parameter(Name="/baton-local/warm-up")
+
+
 _QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")

@@ -165,6 +165,7 @@ class Runtime:
             provision.create_tables(template, endpoint)
             self._queue_urls = provision.create_messaging(template, endpoint, self.options.max_visibility_timeout)
             provision.verify_sender(template, endpoint)
+            provision.warm_settings_store(endpoint)
             client = provision.local_client("dynamodb", endpoint)
             table = template.physical_name("DataTable")
             people = demo.seed(UserRepository(table, client), AccountRepository(table, client))
