@@ -139,10 +139,11 @@ def test_a_junior_sees_withdraw_not_pick_up_on_their_escalation_and_withdrawing_
     senior, junior = sign_in("senior@acme.test"), sign_in("junior@acme.test")
     handoff_id = _handoff(stack, notes="Mailbox migration stuck at 40 %", subject="Mailbox migration", priority="P1")
     expect(_card(senior, handoff_id)).to_be_visible(timeout=5_000)
-    # When the junior tries Pick Up on their own card, Then the server's refusal is shown there
+    # When the junior looks at their own card in the queue, Then it says it is theirs and offers no Pick Up
     expect(_card(junior, handoff_id)).to_be_visible(timeout=5_000)
-    _card(junior, handoff_id).locator(".pickup").click()
-    expect(_card(junior, handoff_id).locator(".outcome")).to_contain_text("another engineer must pick it up")
+    expect(_card(junior, handoff_id).locator(".standing")).to_have_text("You handed this off.")
+    expect(_card(junior, handoff_id).locator(".pickup")).to_be_hidden()
+    expect(_card(senior, handoff_id).locator(".pickup")).to_be_visible()
     # When they open its details, Then they may withdraw it, and nothing else
     _card(junior, handoff_id).get_by_role("button", name=re.compile("^Details of")).click()
     expect(junior.locator("#context")).to_be_visible()

@@ -175,7 +175,7 @@ def test_sla_state_says_time_left_and_overdue_level_in_words_as_well_as_colour(s
     sam.fill("#queue-search", tag)
     # Then the running clock reads as time left, and the overdue one says its level, with an icon beside the colour
     running = _card(sam, soon["id"]).locator(".sla")
-    expect(running).to_have_text(re.compile(r"^⏱ SLA: [45] min left$"))
+    expect(running).to_have_text(re.compile(r"^◔ SLA: [45] min left$"))
     expect(running).to_have_attribute("data-tone", "ok")
     overdue = _card(sam, late["id"]).locator(".sla")
     expect(overdue).to_have_text(re.compile(r"^⚠ Overdue, level 2; next step in 1[01] min$"))

@@ -376,6 +376,7 @@ async function loadQueue() {
 async function startEngineer() {
   state.view = new QueueView($("#queue-list"), null, $("#queue-count"), {
     onPickUp: pickUp, onOpen: openFromCard, more: $("#queue-more"), pill: $("#queue-new"),
+    mine: (handoff) => handoff.created_by === state.me.id,
   });
   state.held = new QueueView($("#mine-list"), null, $("#mine-count"), { onOpen: openFromCard });
   state.mywork = new MyWork({ store: state.store, me: state.me, onOpen: openFromCard });

@@ -98,15 +98,17 @@ export function standing(handoff, me) {
 
 // Keyed rendering: cards keep their element (and focus) across updates; only new arrivals animate.
 // `onPickUp` (open queue) adds a Pick Up button; `onOpen` a button that opens the context screen;
-// `status` (my work) a line saying where each handoff stands.
+// `status` (my work) a line saying where each handoff stands; `mine(handoff)` marks the caller's own
+// handoffs, which get no Pick Up shortcut (their Details list what the caller may do with them).
 export class QueueView {
-  constructor(list, empty, count, { onPickUp = null, onOpen, status = null, more = null, pill = null }) {
+  constructor(list, empty, count, { onPickUp = null, onOpen, status = null, more = null, pill = null, mine = () => false }) {
     this.list = list;
     this.empty = empty;
     this.count = count;
     this.onPickUp = onPickUp;
     this.onOpen = onOpen;
     this.status = status;
+    this.mine = mine;
     this.more = more;  // a "Show more" button: cards are shown SHOW_STEP at a time
     this.pill = pill;  // an "N new" button for arrivals out of sight
     this.limit = more ? SHOW_STEP : Infinity;
@@ -283,9 +285,10 @@ export class QueueView {
       pair.append(term, detail);
       triage.append(pair);
     }
+    const own = this.mine(handoff);
     const standingLine = card.querySelector(".standing");
-    standingLine.hidden = !this.status;
-    if (this.status) standingLine.textContent = this.status(handoff);
+    standingLine.hidden = !this.status && !own;
+    standingLine.textContent = this.status ? this.status(handoff) : own ? "You handed this off." : "";
     card.querySelector(".notes").textContent = handoff.engineer_notes || "(no notes)";
     const lost = this.taken.has(handoff.id) && handoff.status !== "open";
     card.dataset.taken = lost ? "true" : "false";
@@ -294,6 +297,7 @@ export class QueueView {
     card.querySelector(".open").setAttribute("aria-label", `${this.onPickUp ? "Details of" : "Open"} ${what}`);
     const button = card.querySelector(".pickup");
     if (!button) return;
+    button.hidden = own && !lost;
     button.textContent = lost ? "Dismiss" : "Pick Up";
     button.setAttribute("aria-label", `${lost ? "Dismiss" : "Pick up"} ${what}`);
     button.disabled = false;
@@ -306,7 +310,8 @@ export class QueueView {
     card.dataset.sla = state ? state.tone : "";
     if (!state) return;
     line.dataset.tone = state.tone;
-    line.querySelector(".sla-icon").textContent = state.tone === "overdue" ? "⚠ " : state.tone === "soon" ? "⏳ " : "⏱ ";
+    // Glyphs from DejaVu Sans (the emoji clocks render as empty boxes where no emoji font is installed)
+    line.querySelector(".sla-icon").textContent = state.tone === "overdue" ? "⚠ " : state.tone === "soon" ? "◕ " : "◔ ";
     line.querySelector(".sla-text").textContent = state.text;
   }
 
