@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 
@@ -51,6 +52,12 @@ def register(app: APIGatewayHttpResolver, logger: Logger) -> None:
     @app.exception_handler(IdempotencyAlreadyInProgressError)
     def key_in_flight(_: IdempotencyAlreadyInProgressError) -> Response[str]:
         return error_response(409, "A request with this Idempotency-Key is still in progress; retry shortly.")
+
+    @app.exception_handler(IdempotencyPersistenceLayerError)
+    def key_store_unavailable(error: IdempotencyPersistenceLayerError) -> Response[str]:
+        # Powertools calls the idempotency table itself (not through dynamo_errors): a throttle lands here.
+        logger.warning("idempotency store failed", extra={"reason": repr(error.__cause__ or error)})
+        return error_response(503, "The data store is busy; retry in a moment.")
 
     @app.not_found
     def no_route(_: Exception) -> Response[str]:

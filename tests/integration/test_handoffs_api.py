@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from baton.models import User
+from baton.repositories.dynamo_errors import TRANSACTION_ATTEMPTS
 from local.template import Template
 from tests.integration.builders import handoff_path, new_handoff, new_session
 from tests.integration.conftest import ApiClient
@@ -302,3 +304,65 @@ def test_every_table_call_of_a_handoffs_life_is_allowed_by_the_api_functions_pol
     # Then every action on every table it touched is granted to ApiFunction in template.yaml
     assert ("BatchGetItem", "DataTable") in table_calls and ("PutItem", "IdempotencyTable") in table_calls
     assert table_calls - _granted(template, "ApiFunction") == set()
+
+
+def _fail_calls(client: Any, operation: str, code: str, times: int) -> Callable[..., Any]:
+    """Makes the next `times` calls of `operation` on `client` answer DynamoDB's error `code` (400)."""
+    left = [times]
+
+    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if left[0] == 0:
+            return None
+        left[0] -= 1
+        return AWSResponse("", 400, {}, None), {"Error": {"Code": code, "Message": "injected"}}
+
+    client.meta.events.register_first(f"before-call.dynamodb.{operation}", answer)
+    return answer
+
+
+@pytest.mark.parametrize(("times", "status"), [(2, 200), (TRANSACTION_ATTEMPTS, 503)])
+def test_a_claim_that_meets_another_writes_transaction_is_retried_then_503(
+    api: ApiClient, users: dict[str, User], times: int, status: int
+) -> None:
+    import api_dependencies
+
+    # Given an escalation, and DynamoDB answering the next claims "TransactionConflictException" (a plain
+    # write meeting another one's transaction, e.g. a withdraw in flight), which botocore does not retry
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    session_id, handoff_id = new_handoff(api, junior)
+    client = api_dependencies.dependencies().handoffs._client
+    answer = _fail_calls(client, "UpdateItem", "TransactionConflictException", times)
+    # When the senior claims it
+    reply = api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior)
+    client.meta.events.unregister("before-call.dynamodb.UpdateItem", answer)
+    # Then a short conflict is retried into a success; a lasting one is a 503 with a detail that changed nothing
+    assert reply.status == status, reply.body
+    after = api.call("GET", handoff_path(session_id, handoff_id), senior).body["handoff"]
+    if status == 503:
+        assert "retry" in reply.body["detail"]
+        assert after["status"] == "open" and after["version"] == 1
+    else:
+        assert after["status"] == "claimed" and after["claimed_by"] == senior.id
+
+
+def test_a_throttled_idempotency_store_is_a_503_and_the_retry_creates_one_handoff(
+    api: ApiClient, users: dict[str, User]
+) -> None:
+    import api_dependencies
+
+    # Given the idempotency table throttling the next write (Powertools calls it, not baton's repositories)
+    junior = users["junior@acme.test"]
+    session_id = new_session(api, junior)
+    client = api_dependencies.dependencies().handoffs._client
+    answer = _fail_calls(client, "PutItem", "ProvisionedThroughputExceededException", 1)
+    once = {"Idempotency-Key": "throttled-1"}
+    # When the junior hands off with an Idempotency-Key, and retries after the refusal
+    path = f"/api/v1/ai-sessions/{session_id}/handoff"
+    first = api.call("POST", path, junior, {"intent": "escalate"}, once)
+    client.meta.events.unregister("before-call.dynamodb.PutItem", answer)
+    again = api.call("POST", path, junior, {"intent": "escalate"}, once)
+    # Then the first answer is a 503 with a detail, the retry creates it, and the session has exactly one handoff
+    assert first.status == 503 and "retry" in first.body["detail"], first.body
+    assert again.status == 201
+    listed = api.call("GET", f"/api/v1/ai-sessions/{session_id}/handoffs", junior).body
+    assert [h["id"] for h in listed] == [again.body["id"]]

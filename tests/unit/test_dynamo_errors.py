@@ -32,15 +32,23 @@ class Flaky:
         return {"ok": "yes"}
 
 
-def test_a_transaction_conflict_is_retried_and_then_succeeds() -> None:
-    conflict = _error("TransactionCanceledException", [{"Code": "None"}, {"Code": "TransactionConflict"}])
+CONFLICTS = {
+    "transaction cancelled by another": lambda: _error("TransactionCanceledException", [{"Code": "None"}, {"Code": "TransactionConflict"}]),
+    "write met a transaction": lambda: _error("TransactionConflictException"),  # botocore does not retry this one
+}
+
+
+@pytest.mark.parametrize("conflict_kind", CONFLICTS)
+def test_a_transaction_conflict_is_retried_and_then_succeeds(conflict_kind: str) -> None:
+    conflict = CONFLICTS[conflict_kind]()
     operation, waits = Flaky(conflict, conflict), []
     assert call(operation, sleep=waits.append) == {"ok": "yes"}
     assert operation.calls == 3 and len(waits) == 2
 
 
-def test_a_conflict_that_outlasts_the_retries_is_a_503_with_a_detail() -> None:
-    conflict = _error("TransactionCanceledException", [{"Code": "TransactionConflict"}])
+@pytest.mark.parametrize("conflict_kind", CONFLICTS)
+def test_a_conflict_that_outlasts_the_retries_is_a_503_with_a_detail(conflict_kind: str) -> None:
+    conflict = CONFLICTS[conflict_kind]()
     operation = Flaky(*[conflict] * TRANSACTION_ATTEMPTS)
     with pytest.raises(Transient, match="retry") as raised:
         call(operation, sleep=lambda _: None)

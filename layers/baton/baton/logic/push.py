@@ -114,7 +114,8 @@ async def _deliver(
             await sleep(random.uniform(0, BASE_BACKOFF_SECONDS * 2**attempt))  # noqa: S311 (jitter, not crypto)
             continue
         except Exception as error:  # one broken connection must never hold up the others
-            log.warning("post failed", extra={"connection_id": connection_id, "error": repr(error)})
+            # In the message, not only in `extra`: Lambda's text log format prints the message alone.
+            log.warning("post to %s failed: %r", connection_id, error, extra={"connection_id": connection_id})
             return Outcome.FAILED
         return Outcome.DELIVERED
     return Outcome.THROTTLED

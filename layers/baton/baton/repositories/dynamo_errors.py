@@ -1,8 +1,9 @@
 """Every DynamoDB call of a repository goes through `call`: AWS errors become the domain's here.
 
 - throttling and server errors (after botocore's own retries) → `Transient` (503);
-- a transaction cancelled by a conflict with another one, or by throttling, is retried with
-  jittered backoff, then → `Transient`;
+- a write that met another one's transaction (`TransactionConflictException`, which botocore does
+  not retry) and a transaction cancelled by a conflict or by throttling are retried with jittered
+  backoff, then → `Transient`;
 - a failed condition stays a `ClientError` for the repository to explain from the old item
   (`condition_failure`), read by reason code, never by position.
 """
@@ -28,6 +29,7 @@ THROTTLING_CODES = frozenset(
         "TransactionInProgressException",
     }
 )
+CONFLICT_WITH_A_TRANSACTION = "TransactionConflictException"
 RETRYABLE_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 CONDITION_FAILED = "ConditionalCheckFailed"
 TRANSACTION_ATTEMPTS = 4
@@ -46,7 +48,7 @@ def call(operation: Callable[..., Any], sleep: Callable[[float], None] = time.sl
         except ClientError as error:
             if error_code(error) in THROTTLING_CODES:
                 raise Transient("The data store is busy; retry in a moment.") from error
-            if not _retryable_cancellation(error):
+            if not _met_another_write(error):
                 raise
             if attempt == TRANSACTION_ATTEMPTS - 1:
                 raise Transient("Someone else changed this at the same moment; retry in a moment.") from error
@@ -74,7 +76,9 @@ def failed_codes(error: ClientError) -> list[str]:
     return [str(reason.get("Code", "None")) for reason in reasons]
 
 
-def _retryable_cancellation(error: ClientError) -> bool:
+def _met_another_write(error: ClientError) -> bool:
+    if error_code(error) == CONFLICT_WITH_A_TRANSACTION:
+        return True
     if error_code(error) != "TransactionCanceledException":
         return False
     codes = set(failed_codes(error))
