@@ -33,7 +33,9 @@ class Flaky:
 
 
 CONFLICTS = {
-    "transaction cancelled by another": lambda: _error("TransactionCanceledException", [{"Code": "None"}, {"Code": "TransactionConflict"}]),
+    "transaction cancelled by another": lambda: _error(
+        "TransactionCanceledException", [{"Code": "None"}, {"Code": "TransactionConflict"}]
+    ),
     "write met a transaction": lambda: _error("TransactionConflictException"),  # botocore does not retry this one
 }
 
