@@ -26,30 +26,53 @@ class RouteMatch:
 
 
 class Router:
-    """Picks the most specific route, as API Gateway does: literal segments beat {variables}."""
+    """Picks the best route as API Gateway does: a full match beats a greedy `{proxy+}` one; among
+    full matches, literal segments beat {variables}."""
 
     def __init__(self, routes: list[HttpRoute]) -> None:
         self._routes = [(route, route.path.strip("/").split("/")) for route in routes]
 
     def match(self, method: str, path: str) -> RouteMatch | None:
         segments = path.strip("/").split("/")
-        best: tuple[tuple[int, ...], RouteMatch] | None = None
+        best: tuple[tuple[int, tuple[int, ...]], RouteMatch] | None = None
         for route, pattern in self._routes:
-            if route.method != method or len(pattern) != len(segments):
+            if route.method != method:
                 continue
-            parameters: dict[str, str] = {}
-            for expected, actual in zip(pattern, segments, strict=True):
-                if expected.startswith("{") and expected.endswith("}"):
-                    if not actual:
-                        break
-                    parameters[expected[1:-1]] = actual
-                elif expected != actual:
-                    break
-            else:
-                rank = tuple(int(p.startswith("{")) for p in pattern)
-                if best is None or rank < best[0]:
-                    best = (rank, RouteMatch(route, parameters))
+            parameters = _bind(pattern, segments)
+            if parameters is None:
+                continue
+            rank = (int(_is_greedy(pattern)), tuple(int(p.startswith("{")) for p in pattern))
+            if best is None or rank < best[0]:
+                best = (rank, RouteMatch(route, parameters))
         return best[1] if best else None
+
+
+def _is_greedy(pattern: list[str]) -> bool:
+    return bool(pattern) and pattern[-1].startswith("{") and pattern[-1].endswith("+}")
+
+
+def _bind(pattern: list[str], segments: list[str]) -> dict[str, str] | None:
+    """The path parameters when `segments` fit `pattern`, else None. A greedy last variable takes
+    one or more segments, joined by "/"."""
+    if _is_greedy(pattern):
+        head = pattern[:-1]
+        if len(segments) <= len(head):
+            return None
+        bound = _bind(head, segments[: len(head)])
+        if bound is not None:
+            bound[pattern[-1][1:-2]] = "/".join(segments[len(head) :])
+        return bound
+    if len(pattern) != len(segments):
+        return None
+    parameters: dict[str, str] = {}
+    for expected, actual in zip(pattern, segments, strict=True):
+        if expected.startswith("{") and expected.endswith("}"):
+            if not actual:
+                return None
+            parameters[expected[1:-1]] = actual
+        elif expected != actual:
+            return None
+    return parameters
 
 
 def build_event(

@@ -161,7 +161,17 @@ BAD = [
     ("reassign to another account", "reassign", "senior", {"to_user_id": "{globex}"}, 404, "No such user"),
     ("reassign without anyone", "reassign", "senior", {}, 422, "to_user_id"),
     ("withdraw a claimed handoff", "withdraw", "junior", None, 409, "it is claimed by"),
-    ("a reason over 1,000 characters", "release", "senior", {"reason": "x" * 1001}, 422, "reason"),
+    ("a release reason over 1,000 characters", "release", "senior", {"reason": "x" * 1001}, 422, "reason"),
+    (
+        "a reassign reason over 1,000 characters",
+        "reassign",
+        "senior",
+        {"to_user_id": "{senior2}", "reason": "x" * 1001},
+        422,
+        "reason",
+    ),
+    ("a withdraw reason over 1,000 characters", "withdraw", "junior", {"reason": "x" * 1001}, 422, "reason"),
+    ("an unknown action", "frobnicate", "senior", {}, 404, "No such endpoint"),
     ("an unknown field", "release", "senior", {"why": "x"}, 422, "why"),
     ("a body where none is taken", "claim", "senior2", {"x": 1}, 422, "no request body"),
     ("escalate a claimed escalation", "escalate", "junior", None, 409, "it is claimed by"),
@@ -186,7 +196,12 @@ def test_a_refused_action_changes_nothing_and_makes_no_event(
     assert api.call("POST", f"{path}/claim", users["senior@acme.test"]).status == 200
     _route()
     before = _drain(aws["PushQueue"])
-    ids = {"{viewer}": "viewer@acme.test", "{senior}": "senior@acme.test", "{globex}": "senior@globex.test"}
+    ids = {
+        "{viewer}": "viewer@acme.test",
+        "{senior}": "senior@acme.test",
+        "{senior2}": "senior2@acme.test",
+        "{globex}": "senior@globex.test",
+    }
     body = {k: users[ids[v]].id if v in ids else v for k, v in body.items()} if body else body
     # When the refused action is tried
     reply = api.call("POST", f"{path}/{action}", users[f"{who}@acme.test"], body)
