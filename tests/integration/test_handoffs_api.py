@@ -345,9 +345,7 @@ def test_a_claim_that_meets_another_writes_transaction_is_retried_then_503(
         assert after["status"] == "claimed" and after["claimed_by"] == senior.id
 
 
-def test_a_throttled_idempotency_store_is_a_503_and_the_retry_creates_one_handoff(
-    api: ApiClient, users: dict[str, User]
-) -> None:
+def test_a_throttled_idempotency_store_is_a_503_and_the_retry_creates_one_handoff(api: ApiClient, users: dict[str, User]) -> None:
     import api_dependencies
 
     # Given the idempotency table throttling the next write (Powertools calls it, not baton's repositories)
