@@ -1,9 +1,10 @@
 """What every route module shares: who is calling, and how an answer is written."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import Logger
 from pydantic import BaseModel
 
@@ -12,8 +13,15 @@ from baton.api_models import HandoffOut, TimelineEntryOut, UserOut
 from baton.errors import Invalid
 from baton.logic import access
 from baton.models import Handoff, User
+from baton.repositories.cursor import PATTERN as CURSOR_PATTERN
 
 logger = Logger(child=True)
+
+# The `cursor` of a paged list: only the previous page's X-Next-Cursor is accepted (anything else is a 422).
+CursorQuery = Annotated[
+    str | None,
+    Query(max_length=2048, pattern=CURSOR_PATTERN, description="The X-Next-Cursor of the previous page, as it was sent."),
+]
 
 
 def caller(router: BaseRouter) -> User:

@@ -59,7 +59,8 @@ def list_integrations() -> Response[str]:
 @router.put(
     "/api/v1/account/integrations/<channel>",
     summary="Set or replace the account's Teams or Slack incoming-webhook URL (owner, admin)",
-    responses=answers(200, IntegrationOut, "The channel, configured (never the URL).", body=True),
+    # 404: a path that names no channel at all (an encoded "/" in it) matches no route.
+    responses=answers(200, IntegrationOut, "The channel, configured (never the URL).", 404, body=True),
 )
 def put_integration(channel: ChannelPath, body: Annotated[WebhookSet, Body()]) -> Response[str]:
     deps = channel_dependencies()

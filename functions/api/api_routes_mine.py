@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from api_common import caller, handoff_out, json_response
+from api_common import CursorQuery, caller, handoff_out, json_response
 from api_dependencies import dependencies
 from api_openapi import answers
 from baton.api_models import HandoffOut
@@ -30,7 +30,7 @@ def list_my_handoffs(
     role: Annotated[MineRole, Query(description="holder: what the caller holds or resolved; creator: what they handed off")],
     status: Annotated[HandoffStatus, Query(description="One status: open, claimed, resolved or withdrawn")],
     limit: Annotated[int, Query(ge=1, le=handoffs.MINE_LIMIT_MAX)] = 20,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: CursorQuery = None,
 ) -> Response[str]:
     page = handoffs.my_handoffs(caller(router), role, status, limit, cursor, dependencies().handoffs)
     headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else None

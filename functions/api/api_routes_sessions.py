@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from api_common import caller, handoff_out, json_response
+from api_common import CursorQuery, caller, handoff_out, json_response
 from api_dependencies import dependencies
 from api_openapi import answers
 from baton.api_models import HandoffOut, SessionCreate, SessionOut
@@ -35,7 +35,7 @@ def create_session(body: Annotated[SessionCreate, Body()]) -> Response[str]:
 def get_queue(
     intent: Annotated[Intent | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=handoffs.QUEUE_LIMIT_MAX)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: CursorQuery = None,
 ) -> Response[str]:
     page = handoffs.open_queue(caller(router), intent, limit, cursor, dependencies().handoffs)
     headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else None

@@ -79,8 +79,24 @@ def test_ids_that_are_not_uuids_are_404_or_422(api: ApiClient, users: dict[str, 
 
 @pytest.mark.parametrize(
     "query",
-    [{"limit": "0"}, {"limit": "201"}, {"limit": "ten"}, {"intent": "urgent"}, {"cursor": "!!!"}, {"cursor": "e30"}],
-    ids=["limit-0", "limit-201", "limit-text", "bad-intent", "cursor-garbage", "cursor-empty-object"],
+    [
+        {"limit": "0"},
+        {"limit": "201"},
+        {"limit": "ten"},
+        {"intent": "urgent"},
+        {"cursor": "!!!"},
+        {"cursor": "e30"},
+        {"cursor": "eyJhIjoiYiJ9"},
+    ],
+    ids=[
+        "limit-0",
+        "limit-201",
+        "limit-text",
+        "bad-intent",
+        "cursor-garbage",
+        "cursor-empty-object",
+        "cursor-shaped-no-position",
+    ],
 )
 def test_bad_queue_parameters_are_422(api: ApiClient, users: dict[str, User], query: dict[str, str]) -> None:
     reply = api.call("GET", "/api/v1/ai-sessions/queue", users["senior@acme.test"], query=query)

@@ -74,12 +74,24 @@ def test_json_that_cannot_round_trip_is_refused_with_a_detail(
         {"notify_email": "yes"},
         {"notify_email": 1},
         {"role": "Admin"},
+        {},
+        {"role": None},
+        {"role": None, "notify_email": False},
     ],
+    ids=["yes", "one", "Admin", "nothing to change", "null role", "null beside a change"],
 )
 def test_user_patches_are_not_coerced(api: ApiClient, users: dict[str, User], body: dict[str, Any]) -> None:
     reply = api.call("PATCH", f"/api/v1/account/users/{users['senior@acme.test'].id}", users["owner@acme.test"], body)
     assert reply.status == 422 and reply.body["detail"], reply.body
     assert api.call("GET", "/api/v1/me", users["senior@acme.test"]).body["notify_email"] is True
+
+
+def test_the_document_says_a_user_patch_changes_something_and_never_sends_null(api: ApiClient) -> None:
+    # Given the OpenAPI document, When we read the user patch's schema
+    schema = api.call("GET", "/api/v1/openapi.json", None).body["components"]["schemas"]["UserPatch"]
+    # Then `{}` and nulls are invalid by the schema too, as the server refuses them
+    assert schema["minProperties"] == 1 and schema["additionalProperties"] is False
+    assert all("null" not in json.dumps(field) for field in schema["properties"].values())
 
 
 def test_labels_are_the_products_own_words_but_bounded(api: ApiClient, users: dict[str, User]) -> None:

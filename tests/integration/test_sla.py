@@ -94,6 +94,17 @@ def test_only_owners_and_admins_see_or_set_the_policy(api: ApiClient, users: dic
         assert reply.status == 403 and "admin" in reply.body["detail"]
 
 
+def test_a_whole_number_written_with_a_decimal_point_is_that_number(api: ApiClient, users: dict[str, User]) -> None:
+    # Given JSON that writes 60 as 60.0 (JSON Schema's `integer` accepts it; JSON does not tell them apart)
+    body = {"remind_after_s": 60.0, "escalate_after_s": 120.0, "repeat_every_s": 90}
+    # When an owner sets it, Then it is stored as the whole numbers it says
+    reply = api.call("PUT", POLICY, users["owner@acme.test"], body)
+    stored = api.call("GET", POLICY, users["owner@acme.test"]).body
+    whole = {"remind_after_s": 60, "escalate_after_s": 120, "repeat_every_s": 90}
+    assert reply.status == 200
+    assert json.dumps(reply.body, sort_keys=True) == json.dumps(stored, sort_keys=True) == json.dumps(whole, sort_keys=True)
+
+
 @pytest.mark.parametrize(
     "body",
     [

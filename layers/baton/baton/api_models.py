@@ -1,9 +1,10 @@
 """Request and response bodies of the HTTP API (v1). Unknown fields are rejected; types are not coerced."""
 
 import math
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from baton.lifecycle import Action
 from baton.modeling import Model
@@ -74,14 +75,22 @@ class HandoffEscalate(RequestBody):
 
 
 class UserPatch(RequestBody):
-    role: Role | None = None
-    notify_email: StrictBool | None = None
+    """At least one field; a field left out is unchanged (null is refused: neither can be cleared)."""
 
-    @model_validator(mode="after")
-    def _not_empty(self) -> Self:
-        if self.role is None and self.notify_email is None:
-            raise ValueError("give at least one of role, notify_email")
-        return self
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    role: Role | SkipJsonSchema[None] = None
+    notify_email: StrictBool | SkipJsonSchema[None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_to_change(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if not data:
+                raise ValueError("give at least one of role, notify_email")
+            if nulls := sorted(str(name) for name, value in data.items() if value is None):
+                raise ValueError(f"leave {', '.join(nulls)} out rather than send null")
+        return data
 
 
 class AccountPatch(RequestBody):
@@ -191,12 +200,21 @@ class HandoffContext(Model):
     assignees: list[UserOut] = Field(description="Whom the caller may reassign it to now (empty unless reassign is allowed).")
 
 
+def _integral_float_as_int(value: Any) -> Any:
+    """60.0 is the JSON number 60 (JSON Schema's `integer` agrees): anything else is left to StrictInt to judge."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# A whole number however the client's JSON writes it; never a string, a boolean or a fraction.
+WholeNumber = Annotated[StrictInt, BeforeValidator(_integral_float_as_int)]
+
+
 class SlaPolicyIn(RequestBody):
     """The account's SLA ladder, in seconds between deadlines (each at least 30 s, at most 7 days)."""
 
-    remind_after_s: StrictInt = Field(ge=30, le=604_800, description="Open escalation to level 1 (the engineers are told).")
-    escalate_after_s: StrictInt = Field(ge=30, le=604_800, description="Level 1 to level 2 (admins and owners are told).")
-    repeat_every_s: StrictInt = Field(ge=30, le=604_800, description="Each further level (admins and owners again).")
+    remind_after_s: WholeNumber = Field(ge=30, le=604_800, description="Open escalation to level 1 (the engineers are told).")
+    escalate_after_s: WholeNumber = Field(ge=30, le=604_800, description="Level 1 to level 2 (admins and owners are told).")
+    repeat_every_s: WholeNumber = Field(ge=30, le=604_800, description="Each further level (admins and owners again).")
 
 
 class SlaPolicyOut(Model):

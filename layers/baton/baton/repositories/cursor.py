@@ -8,6 +8,10 @@ import json
 
 from baton.errors import Invalid
 
+# What `encode` gives: unpadded base64url of a JSON object (whose `{"` is `eyJ`). A string of this shape is not
+# yet a cursor: only a page's own X-Next-Cursor decodes to a position in the right list.
+PATTERN = r"^eyJ[A-Za-z0-9_-]*$"
+
 
 def encode(position: dict[str, str]) -> str:
     raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
