@@ -13,6 +13,9 @@ from baton.models import Channel, ConversationMessage, HandoffStatus, Intent, In
 NOTES_MAX = 4_000
 REASON_MAX = 1_000
 INTAKE_DEPTH_MAX = 32
+# The whitespace Python's str.strip() removes, spelled out: `\s` is a different set in JSON Schema (ECMA-262), in
+# pydantic (Rust) and in Python, and a pattern must mean the same to the document's readers as to the server.
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 class RequestBody(Model):
@@ -94,7 +97,7 @@ class UserPatch(RequestBody):
 
 
 class AccountPatch(RequestBody):
-    name: str = Field(min_length=1, max_length=100, pattern=r"\S", description="The account's display name.")
+    name: str = Field(min_length=1, max_length=100, pattern=rf"[^{SPACE}]", description="The account's display name.")
 
 
 class AccountOut(Model):
@@ -105,7 +108,7 @@ class AccountOut(Model):
 
 
 class InvitationCreate(RequestBody):
-    email: str = Field(min_length=3, max_length=254, pattern=r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$")
+    email: str = Field(min_length=3, max_length=254, pattern=rf"^[{SPACE}]*[^@{SPACE}]+@[^@{SPACE}]+\.[^@{SPACE}]+[{SPACE}]*$")
     role: Role
 
 
