@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+from _pytest.terminal import TerminalReporter
+
+from tests.e2e import schemathesis_figures
+
 ROOT = Path(__file__).resolve().parent.parent
 
 for name, value in {
@@ -20,3 +25,15 @@ for name, value in {
     os.environ[name] = value
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    schemathesis_figures.reset(session.config)
+
+
+def pytest_terminal_summary(terminalreporter: TerminalReporter, config: pytest.Config) -> None:
+    """The schemathesis figures per role, when this run had any (they are written by whichever process ran them)."""
+    if lines := schemathesis_figures.summary(config):
+        terminalreporter.section("schemathesis")
+        for line in lines:
+            terminalreporter.write_line(line)
