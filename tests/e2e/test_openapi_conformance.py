@@ -106,12 +106,18 @@ class Acme:
 
     def withdraw_what_is_still_open(self) -> None:
         """The runtime is shared by every e2e test: leave no open handoff of ours in acme's queue."""
-        admin = self.clients[ADMIN]
-        queue = admin.get("/api/v1/ai-sessions/queue", params={"limit": 200})
-        while queue.status_code == 200 and (mine := [h for h in queue.json() if h["session_id"] in self.sessions]):
-            for handoff in mine:
-                admin.post(f"/api/v1/ai-sessions/{handoff['session_id']}/handoffs/{handoff['id']}/withdraw", json={})
-            queue = admin.get("/api/v1/ai-sessions/queue", params={"limit": 200})
+        admin, ours, params = self.clients[ADMIN], [], {"limit": 200}
+        while True:
+            page = admin.get("/api/v1/ai-sessions/queue", params=params)
+            assert page.status_code == 200, page.text
+            ours += [handoff for handoff in page.json() if handoff["session_id"] in self.sessions]
+            if not (cursor := page.headers.get("X-Next-Cursor")):
+                break
+            params = {"limit": 200, "cursor": cursor}
+        for handoff in ours:
+            path = f"/api/v1/ai-sessions/{handoff['session_id']}/handoffs/{handoff['id']}/withdraw"
+            reply = admin.post(path, json={"reason": "test isolation"})
+            assert reply.status_code in (200, 409), reply.text  # 409: picked up meanwhile
 
     def close(self) -> None:
         for client in self.clients.values():
