@@ -21,6 +21,28 @@ SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\
 class RequestBody(Model):
     model_config = ConfigDict(extra="forbid")  # no stripping: what the product sends is stored as sent
 
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_unicode(cls, data: Any) -> Any:
+        _check_unicode(data)
+        return data
+
+
+def _check_unicode(value: Any) -> None:
+    """JSON may escape a lone surrogate ("\\ud800"); no store or JSON encoder downstream can write it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode (a lone surrogate such as \\ud800 cannot be stored)") from None
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            _check_unicode(key)
+            _check_unicode(child)
+    elif isinstance(value, list):
+        for child in value:
+            _check_unicode(child)
+
 
 class SessionCreate(RequestBody):
     session_type: Label = "troubleshooting"
