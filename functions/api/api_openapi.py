@@ -79,4 +79,5 @@ def no_content(description: str, *errors: int) -> dict[int, Any]:
     """The `responses` of a route that answers 204 with no body, and the errors as `answers` gives them."""
     declared = answers(200, Problem, "", *errors)
     del declared[200]
-    return {204: {"description": description}, **declared}
+    # An empty `content`: without one, Powertools declares the handler's return type (a JSON string) for the 204.
+    return {204: {"description": description, "content": {}}, **declared}

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from api_common import caller, json_response, no_body
-from api_openapi import answers
+from api_openapi import answers, no_content
 from baton.api_models import IntegrationOut, IntegrationsOut, WebhookSet, WebhookTestOut
 from baton.logic import channels
 from baton.models import Channel, Integration
@@ -71,10 +71,7 @@ def put_integration(channel: ChannelPath, body: Annotated[WebhookSet, Body()]) -
 @router.delete(
     "/api/v1/account/integrations/<channel>",
     summary="Remove the account's Teams or Slack webhook (owner, admin)",
-    responses={
-        **{code: spec for code, spec in answers(200, None, "", 404, 422).items() if code != 200},
-        204: {"description": "Removed."},
-    },
+    responses=no_content("Removed.", 404, 422),
 )
 def delete_integration(channel: ChannelPath) -> Response[str]:
     channels.remove_webhook(caller(router), channel, channel_dependencies().store)
