@@ -124,6 +124,13 @@ def test_openapi_document_lists_every_route(api: ApiClient, template: Template) 
     assert set(reply.body["paths"]) == {route.path for route in template.http_routes() if not route.path.endswith("+}")}
 
 
+def test_the_document_declares_no_body_for_a_204(api: ApiClient) -> None:
+    # Given the document's operations that answer 204, Then none promises a body (the answer has none)
+    document = api.call("GET", "/api/v1/openapi.json", None).body
+    no_content = [op["responses"]["204"] for ops in document["paths"].values() for op in ops.values() if "204" in op["responses"]]
+    assert len(no_content) == 3 and all(not response.get("content") for response in no_content)
+
+
 @pytest.mark.parametrize("media_type", ["text/plain", "multipart/form-data", "application/x-www-form-urlencoded"])
 def test_a_body_that_is_not_sent_as_json_is_415(api: ApiClient, users: dict[str, User], media_type: str) -> None:
     # Given a JSON body labelled as something else, When it is sent, Then 415 with a detail, and nothing changed
