@@ -44,27 +44,29 @@ class RoleFigures:
         return cls(data["cases"], statuses, Counter(data["failures"]))
 
 
-def _path(config: pytest.Config) -> Path:
-    assert config.cache is not None, "the figures live in pytest's cache folder (do not run with -p no:cacheprovider)"
-    return config.cache.mkdir("schemathesis") / "figures.jsonl"
+def _path(config: pytest.Config) -> Path | None:
+    """The run's file in pytest's cache folder; none when the cache is off (`-p no:cacheprovider`)."""
+    cache = getattr(config, "cache", None)
+    return cache.mkdir("schemathesis") / "figures.jsonl" if cache else None
 
 
 def reset(config: pytest.Config) -> None:
     """At the start of a run, in the controlling process only: the figures are this run's."""
-    if not hasattr(config, "workerinput"):
-        _path(config).unlink(missing_ok=True)
+    if not hasattr(config, "workerinput") and (path := _path(config)):
+        path.unlink(missing_ok=True)
 
 
 def record(config: pytest.Config, operation: str, seconds: float, roles: dict[str, RoleFigures]) -> None:
     line = {"operation": operation, "seconds": round(seconds, 2), "roles": {r: f.as_json() for r, f in roles.items()}}
-    with _path(config).open("a") as figures:
-        figures.write(json.dumps(line) + "\n")
+    if path := _path(config):
+        with path.open("a") as figures:
+            figures.write(json.dumps(line) + "\n")
 
 
 def summary(config: pytest.Config) -> list[str]:
     """One line per role (cases, statuses, 5xx, failed checks), and the operations' wall time; none without a run."""
     path = _path(config)
-    if not path.exists():
+    if path is None or not path.exists():
         return []
     lines = [json.loads(text) for text in path.read_text().splitlines() if text.strip()]
     totals: dict[str, RoleFigures] = {}
