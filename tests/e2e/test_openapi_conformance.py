@@ -1,10 +1,10 @@
 """schemathesis against the API's own OpenAPI document, over real HTTP: no 5xx, every answer one the document
 declares (status, content type, body schema), and no request the document calls valid refused as invalid, for an
-engineer, a junior and a viewer.
+engineer, a junior and a viewer, and on the account's own operations for an owner (of an account of its own).
 
-Most examples of an operation with session, handoff or user ids in its path use real ones, made through the API
-just before the call in the state the operation needs, so its 200, 201 and 409 bodies are checked too; the rest keep
-schemathesis's random ids, for the 404s. The figures per role are printed in the terminal summary.
+Most examples of an operation with ids in its path use real ones, made through the API just before the call in
+the state the operation needs, so its 200, 201, 204 and 409 bodies are checked too; the rest keep schemathesis's
+random ids, for the 404s. The figures per caller close pytest's output (see `schemathesis_figures`).
 """
 
 from __future__ import annotations
