@@ -18,7 +18,7 @@ ALL_OPTIONAL_RESOURCES := HostConsole=true AlarmEmail=ops@example.com CognitoDom
 # Left out of the layer's lock: the Lambda runtime provides them.
 PROVIDED_BY_LAMBDA := boto3 botocore s3transfer urllib3 python-dateutil six jmespath
 
-.PHONY: help install axe dev test unit lint typecheck validate build bench lock smoke publish-console clean
+.PHONY: help install axe dev test unit lint typecheck validate build bench lock smoke publish-console redrive clean
 
 help:
 	@echo "make dev       run baton locally on http://127.0.0.1:$(PORT) (PORT=... to change)"
@@ -26,6 +26,7 @@ help:
 	@echo "make build     sam build (python3.13, arm64)"
 	@echo "make smoke     STACK=<stack> [REGION=...] after a deploy, or BASE_URL=http://127.0.0.1:3000 against make dev"
 	@echo "make publish-console STACK=<stack> [REGION=...]  upload web/ with a config.json from the stack's outputs"
+	@echo "make redrive STACK=<stack> [REGION=...]  the SNS subscriptions' dead letters back through the events topic"
 	@echo "make lock      re-pin requirements-*.txt and layers/baton/requirements.txt from their .in files"
 	@echo "make bench     benchmarks against a local runtime they start themselves"
 	@echo "make lint | typecheck | validate | unit"
@@ -100,6 +101,11 @@ smoke: install
 publish-console: install
 	@if [ -z "$(STACK)" ]; then echo "STACK=<stack name> make publish-console"; exit 1; fi
 	$(BIN)/python -m tools.publish_console --stack $(STACK) $(if $(REGION),--region $(REGION))
+
+# After an SNS delivery failure is fixed: the SubscriptionDeadLetters events back through the events topic.
+redrive: install
+	@if [ -z "$(STACK)" ]; then echo "STACK=<stack name> make redrive"; exit 1; fi
+	$(BIN)/python -m tools.redrive --stack $(STACK) $(if $(REGION),--region $(REGION))
 
 lock: install
 	$(UV) pip compile --quiet --universal --generate-hashes requirements-uv.in -o requirements-uv.txt
