@@ -247,3 +247,17 @@ def test_the_hosted_console_on_the_stacks_pool_may_reach_only_cognitos_hosted_ui
     assert [s for s in sources if not s.startswith(("'self'", "https://*.execute-api", "wss://*.execute-api"))] == [
         "https://*.auth.us-east-1.amazoncognito.com"
     ]
+
+
+def test_every_deploy_environment_tags_the_stack_with_its_stage() -> None:
+    """What SAM generates (event source mappings) takes no tags from the functions (PropagateTags does not reach
+    them in SAM 1.115): CloudFormation's stack tags do, so each environment of samconfig.toml sets them."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    environments = {name: spec["deploy"]["parameters"] for name, spec in config.items() if name != "version" and "deploy" in spec}
+    assert set(environments) == {"default", "pilot"}
+    for name, deploy in environments.items():
+        overrides = dict(pair.split("=", 1) for pair in deploy["parameter_overrides"].split())
+        tags = dict(pair.split("=", 1) for pair in deploy["tags"].split())
+        assert tags["stage"] == overrides["Stage"], name
