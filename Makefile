@@ -86,7 +86,7 @@ test: lint typecheck validate axe
 
 build: install
 	@if [ -z "$(PY313)" ]; then echo "python3.13 not found: install it (pyenv install 3.13) for sam build"; exit 1; fi
-	PATH="$(dir $(PY313)):$$PATH" $(BIN)/sam build
+	PATH="$(dir $(PY313)):$$PATH" UV="$(CURDIR)/$(UV)" $(BIN)/sam build
 	@# /var/task is read-only in Lambda: ship each function's bytecode, as the layer does (layers/baton/Makefile)
 	for artifact in .aws-sam/build/*Function; do $(PY313) -m compileall -q --invalidation-mode unchecked-hash "$$artifact"; done
 
