@@ -105,7 +105,7 @@ def test_openapi_document_lists_every_route(api: ApiClient, template: Template) 
     assert reply.status == 200
     assert "/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/claim" in reply.body["paths"]
     assert "/api/v1/handoffs/mine" in reply.body["paths"]
-    assert set(reply.body["paths"]) == {route.path for route in template.http_routes()}
+    assert set(reply.body["paths"]) == {route.path for route in template.http_routes() if not route.path.endswith("+}")}
 
 
 @pytest.mark.parametrize("media_type", ["text/plain", "multipart/form-data", "application/x-www-form-urlencoded"])
