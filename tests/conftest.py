@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from tests.contract_guard import ContractGuard
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,3 +27,14 @@ for name, value in {
     os.environ[name] = value
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture(autouse=True)
+def event_contract_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[ContractGuard]:
+    """Every event built, published, sent or pushed in a test follows the published contract (tests/contract_guard.py)."""
+    from tests.contract_guard import ContractGuard
+
+    guard = ContractGuard()
+    guard.install(monkeypatch)
+    yield guard
+    guard.verify()

@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.e2e.conftest import Stack
+from tests.e2e.live import received
 
 SENIOR = "senior@acme.test"
 
@@ -36,7 +37,7 @@ async def _refused_status(url: str) -> int:
 
 async def _reply(socket: ClientConnection, timeout: float = 5) -> dict[str, Any]:
     async with asyncio.timeout(timeout):
-        return dict(json.loads(await socket.recv()))
+        return received(await socket.recv())
 
 
 @pytest.mark.parametrize(
