@@ -58,8 +58,19 @@ def test_any_json_document_round_trips(api: ApiClient, users: dict[str, User], c
         (b'{"intake_type": "ticket", "intake_content": {"x": 1e400}}', 422, "finite"),
         (b'{"intake_type": "ticket", "intake_content": ' + b'{"a":' * 40 + b"1" + b"}" * 40 + b"}", 422, "nested"),
         (b'{"intake_type": "ticket", "intake_content": ' + b"[" * 20_000 + b"]" * 20_000 + b"}", 400, "nested"),
+        (b'{"intake_type": "ticket", "intake_content": {"x": "\\ud800"}}', 422, "lone surrogate"),
+        (b'{"intake_type": "ticket", "intake_content": {"\\udfff": [1]}}', 422, "lone surrogate"),
+        (b'{"intake_type": "ticket", "intake_content": {}, "subject": "a\\ud800b"}', 422, "lone surrogate"),
     ],
-    ids=["NaN", "a number too large for a double", "nested 40 deep", "nested 20,000 deep"],
+    ids=[
+        "NaN",
+        "a number too large for a double",
+        "nested 40 deep",
+        "nested 20,000 deep",
+        "a lone surrogate in a value",
+        "a lone surrogate in a key",
+        "a lone surrogate in a field",
+    ],
 )
 def test_json_that_cannot_round_trip_is_refused_with_a_detail(
     api: ApiClient, users: dict[str, User], raw: bytes, status: int, detail: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 from baton.errors import Transient
 from baton.repositories.dynamo_errors import TRANSACTION_ATTEMPTS, call, condition_failure
@@ -61,6 +61,23 @@ def test_a_conflict_that_outlasts_the_retries_is_a_503_with_a_detail(conflict_ki
 def test_throttling_after_botocores_own_retries_is_a_503(code: str) -> None:
     with pytest.raises(Transient):
         call(Flaky(_error(code)))
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
+        ReadTimeoutError(endpoint_url="http://127.0.0.1:1"),
+        ConnectionClosedError(endpoint_url="http://127.0.0.1:1"),
+    ],
+    ids=["refused", "read timeout", "dropped"],
+)
+def test_a_data_store_that_cannot_be_reached_is_a_503(failure: Exception) -> None:
+    def unreachable(**_: Any) -> None:
+        raise failure
+
+    with pytest.raises(Transient, match="cannot be reached"):
+        call(unreachable)
 
 
 def test_a_refused_condition_stays_an_error_for_the_repository_to_explain() -> None:

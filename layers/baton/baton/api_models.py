@@ -17,6 +17,28 @@ INTAKE_DEPTH_MAX = 32
 class RequestBody(Model):
     model_config = ConfigDict(extra="forbid")  # no stripping: what the product sends is stored as sent
 
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_unicode(cls, data: Any) -> Any:
+        _check_unicode(data)
+        return data
+
+
+def _check_unicode(value: Any) -> None:
+    """JSON may escape a lone surrogate ("\\ud800"); no store or JSON encoder downstream can write it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode (a lone surrogate such as \\ud800 cannot be stored)") from None
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            _check_unicode(key)
+            _check_unicode(child)
+    elif isinstance(value, list):
+        for child in value:
+            _check_unicode(child)
+
 
 class SessionCreate(RequestBody):
     session_type: Label = "troubleshooting"

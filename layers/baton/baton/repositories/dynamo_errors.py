@@ -1,6 +1,7 @@
 """Every DynamoDB call of a repository goes through `call`: AWS errors become the domain's here.
 
 - throttling and server errors (after botocore's own retries) → `Transient` (503);
+- a data store that cannot be reached (refused connection, timeout, connection dropped) → `Transient`;
 - a write that met another one's transaction (`TransactionConflictException`, which botocore does
   not retry) and a transaction cancelled by a conflict or by throttling are retried with jittered
   backoff, then → `Transient`;
@@ -15,7 +16,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as EndpointUnreachable
 
 from baton.errors import Transient
 
@@ -45,6 +47,8 @@ def call(operation: Callable[..., Any], sleep: Callable[[float], None] = time.sl
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
             return operation(**kwargs)
+        except (EndpointUnreachable, HTTPClientError) as error:  # after botocore's own retries
+            raise Transient("The data store cannot be reached; retry in a moment.") from error
         except ClientError as error:
             if error_code(error) in THROTTLING_CODES:
                 raise Transient("The data store is busy; retry in a moment.") from error
