@@ -13,10 +13,12 @@ export SAM_CLI_TELEMETRY := 0
 export UV_LINK_MODE := copy
 # `sam build` for the python3.13 runtime needs python3.13 on PATH (pyenv has it here).
 PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
+# Parameter defaults under which every optional resource of template.yaml exists (for checkov, see validate).
+ALL_OPTIONAL_RESOURCES := HostConsole=true AlarmEmail=ops@example.com CognitoDomainPrefix=baton-check
 # Left out of the layer's lock: the Lambda runtime provides them.
 PROVIDED_BY_LAMBDA := boto3 botocore s3transfer urllib3 python-dateutil six jmespath
 
-.PHONY: help install axe dev test unit lint typecheck validate build bench lock smoke publish-console clean
+.PHONY: help install axe dev test unit lint typecheck validate build bench lock smoke publish-console redrive clean
 
 help:
 	@echo "make dev       run baton locally on http://127.0.0.1:$(PORT) (PORT=... to change)"
@@ -24,6 +26,7 @@ help:
 	@echo "make build     sam build (python3.13, arm64)"
 	@echo "make smoke     STACK=<stack> [REGION=...] after a deploy, or BASE_URL=http://127.0.0.1:3000 against make dev"
 	@echo "make publish-console STACK=<stack> [REGION=...]  upload web/ with a config.json from the stack's outputs"
+	@echo "make redrive STACK=<stack> [REGION=...]  the SNS subscriptions' dead letters back through the events topic"
 	@echo "make lock      re-pin requirements-*.txt and layers/baton/requirements.txt from their .in files"
 	@echo "make bench     benchmarks against a local runtime they start themselves"
 	@echo "make lint | typecheck | validate | unit"
@@ -61,6 +64,10 @@ validate: install
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/sam validate --lint
 	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
+	@# checkov only sees the default conditions: scan again with every optional resource present (the console, ...).
+	rendered=$$(mktemp --suffix=.yaml) && trap 'rm -f "$$rendered"' EXIT && \
+	$(BIN)/python -m tools.render_template $(ALL_OPTIONAL_RESOURCES) > "$$rendered" && \
+	$(CHECKOV) --config-file .checkov.yaml -f "$$rendered"
 
 unit: install
 	$(BIN)/pytest tests/unit -q
@@ -79,7 +86,7 @@ test: lint typecheck validate axe
 
 build: install
 	@if [ -z "$(PY313)" ]; then echo "python3.13 not found: install it (pyenv install 3.13) for sam build"; exit 1; fi
-	PATH="$(dir $(PY313)):$$PATH" $(BIN)/sam build
+	PATH="$(dir $(PY313)):$$PATH" UV="$(CURDIR)/$(UV)" $(BIN)/sam build
 	@# /var/task is read-only in Lambda: ship each function's bytecode, as the layer does (layers/baton/Makefile)
 	for artifact in .aws-sam/build/*Function; do $(PY313) -m compileall -q --invalidation-mode unchecked-hash "$$artifact"; done
 
@@ -94,6 +101,11 @@ smoke: install
 publish-console: install
 	@if [ -z "$(STACK)" ]; then echo "STACK=<stack name> make publish-console"; exit 1; fi
 	$(BIN)/python -m tools.publish_console --stack $(STACK) $(if $(REGION),--region $(REGION))
+
+# After an SNS delivery failure is fixed: the SubscriptionDeadLetters events back through the events topic.
+redrive: install
+	@if [ -z "$(STACK)" ]; then echo "STACK=<stack name> make redrive"; exit 1; fi
+	$(BIN)/python -m tools.redrive --stack $(STACK) $(if $(REGION),--region $(REGION))
 
 lock: install
 	$(UV) pip compile --quiet --universal --generate-hashes requirements-uv.in -o requirements-uv.txt

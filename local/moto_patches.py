@@ -21,7 +21,8 @@ first request.
 4. moto's JSON response serializer writes a map entry whose key is the empty string into the
 map itself when its value is a structure (as DynamoDB's typed attribute values are): the item
 `{"m": {"M": {"": {"S": "x"}}}}` came out of GetRecords as `{"m": {"M": {"S": "x"}}}`, which
-boto3 cannot parse. An empty key is now serialized like any other.
+boto3 cannot parse. An empty key is now serialized like any other. (Fix 5 now writes every
+AttributeValue itself; this one stays as the moto behaviour fix 5 is tested equal to.)
 
 5. That serializer also walks every typed attribute value against its model, member by member
 (ten members, each looked up through several spellings): three quarters of what the endpoint

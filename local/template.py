@@ -99,6 +99,12 @@ class Template:
             if fn == "Fn::Join":
                 separator, parts = arg
                 return separator.join(str(self.resolve(part)) for part in parts)
+            if fn == "Fn::Split":
+                separator, source = arg
+                return str(self.resolve(source)).split(separator)
+            if fn == "Fn::Select":
+                index, items = arg
+                return self.resolve(items)[int(self.resolve(index))]
         return {key: self.resolve(item) for key, item in value.items()}
 
     def ref(self, name: str) -> str:

@@ -2,7 +2,8 @@
 
     python -m tools.publish_console --stack baton-pilot [--region eu-west-1]
 
-Uploads web/ with a config.json written from the stack's outputs (API URL, Cognito hosted UI and client),
+Uploads web/ with a config.json written from the stack's outputs (API URL; the Cognito hosted UI and client, or
+JwtIssuer and the console's client there),
 then invalidates the distribution's cache so browsers get the new files at once.
 """
 
@@ -29,15 +30,22 @@ class NotHosted(RuntimeError):
 
 
 def console_config(outputs: dict[str, str]) -> dict[str, Any]:
-    """web/config.json for this stack: Cognito's hosted UI when the stack has one, else a pasted token."""
-    hosted_ui = outputs.get("CognitoHostedUiUrl", "")
-    return {
+    """web/config.json for this stack: Cognito's hosted UI when the stack has one; else JwtIssuer, when the stack
+    names the console's client there (ConsoleClientId); else a pasted token."""
+    config: dict[str, Any] = {
         "apiBaseUrl": outputs["HttpApiUrl"],
-        "signIn": "cognito" if hosted_ui else "token",
-        "cognito": {"domain": hosted_ui, "clientId": outputs.get("UserPoolClientId", ""), "scopes": "openid email profile"},
         "pingSeconds": 30,  # the heartbeat: a pong must come within pongTimeoutSeconds, else reconnect
         "pongTimeoutSeconds": 5,
     }
+    if hosted_ui := outputs.get("CognitoHostedUiUrl", ""):
+        cognito = {"domain": hosted_ui, "clientId": outputs.get("UserPoolClientId", ""), "scopes": "openid email profile"}
+        return {**config, "signIn": "cognito", "cognito": cognito}
+    if client_id := outputs.get("ConsoleOidcClientId", ""):
+        oidc = {"issuer": outputs["JwtIssuerUrl"], "clientId": client_id, "scopes": outputs["ConsoleOidcScopes"]}
+        if audience := outputs.get("ConsoleOidcAudience", ""):
+            oidc["audience"] = audience  # Auth0: without it the access token is opaque to the API
+        return {**config, "signIn": "oidc", "oidc": oidc}
+    return {**config, "signIn": "token"}
 
 
 def publish(outputs: dict[str, str], s3: Any, cloudfront: Any, web: Path = WEB) -> list[str]:

@@ -4,7 +4,8 @@
     python -m tools.smoke --base-url http://127.0.0.1:3000         # `make dev`
 
 Steps: the API answers; a ticket opens a WebSocket; a junior's test escalation is created and pushed, a
-senior claims and resolves it (each pushed); the email function handles it. Against a stack, the two test
+senior claims and resolves it (each pushed); the email function sends it (a bounce or a deferral fails the check
+with what to fix, e.g. verify the sender, leave the SES sandbox). Against a stack, the two test
 users are made in the stack's Cognito pool and data table (an account of their own, emails on SES's mailbox
 simulator) and deleted at the end with the test session and handoff. Against `make dev`, the demo users of
 `acme` are used; the resolved test handoff stays in the in-memory store until `make dev` stops.
@@ -260,19 +261,59 @@ def _cognito_user(
 
 
 def _email_function_logged(logs: Any, stack: str) -> Callable[[str, Identity], Awaitable[bool]]:
-    """The email function logs one "emailed" line per event it handled, with the handoff id."""
+    """The email function logs one "emailed" summary line per event, with the handoff id (see email_outcome)."""
     started_ms = int(time.time() * 1000) - 60_000
 
-    async def logged(handoff: str, recipient: Identity) -> bool:
-        found = await asyncio.to_thread(
-            logs.filter_log_events,
-            logGroupName=f"/aws/lambda/{stack}-email",
-            startTime=started_ms,
-            filterPattern=f'"{handoff}"',
+    def lines(handoff: str) -> list[dict[str, Any]]:
+        pages = logs.get_paginator("filter_log_events").paginate(
+            logGroupName=f"/aws/lambda/{stack}-email", startTime=started_ms, filterPattern=f'"{handoff}"'
         )
-        return bool(found.get("events"))
+        return [line for page in pages for event in page.get("events", []) if (line := _json_line(event["message"]))]
+
+    async def logged(handoff: str, recipient: Identity) -> bool:
+        return email_outcome(await asyncio.to_thread(lines, handoff))
 
     return logged
+
+
+# What to fix when SES refuses the test email, by SES error code (the email function logs the code).
+SES_FIXES = {
+    "MessageRejected": (
+        "verify SenderEmail (or its domain) in SES in this stack's region, and while the account is in the SES sandbox "
+        "only verified addresses and the mailbox simulator receive mail: request production access (docs/deploy.md, section 2)"
+    ),
+    "MailFromDomainNotVerifiedException": "verify the sender's custom MAIL FROM domain in SES, or remove it",
+}
+
+
+def email_outcome(lines: list[dict[str, Any]]) -> bool:
+    """True once the email function's summary for the handoff says the email was sent; a bounce or a deferral
+    fails the smoke check with what to fix; False while there is no summary yet."""
+    for line in lines:
+        if line.get("message") != "emailed":
+            continue
+        codes = [str(code) for code in line.get("codes") or []]
+        if line.get("bounced"):
+            fixes = "; ".join(dict.fromkeys(SES_FIXES.get(code, "") for code in codes if code in SES_FIXES))
+            raise SmokeFailed(
+                f"SES refused the test email ({', '.join(codes) or 'no code'}): "
+                + (fixes or "see the email function's 'email bounced' line and docs/deploy.md, section 2")
+            )
+        if line.get("deferred"):
+            raise SmokeFailed(
+                f"SES deferred the test email ({', '.join(codes) or 'no code'}): SES throttled it or could not be reached; "
+                "check the account's sending quota and status (aws sesv2 get-account) and run the smoke check again"
+            )
+        return True
+    return False
+
+
+def _json_line(message: str) -> dict[str, Any] | None:
+    try:
+        line = json.loads(message)
+    except ValueError:
+        return None  # START/END/REPORT lines of Lambda itself
+    return line if isinstance(line, dict) else None
 
 
 def clean_up(target: Target) -> None:

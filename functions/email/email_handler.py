@@ -79,18 +79,29 @@ def record_handler(record: SQSRecord) -> None:
     if not notify.is_emailed(event):
         return  # the subscription's filter policy should never let these through
     deps = dependencies()
-    to_retry = 0
+    deferred: list[str] = []
+    bounced: list[str] = []
     recipients = notify.recipients(event, deps.users.list_by_account(event.account_id))
     for recipient in recipients:
         email = notify.compose(event, recipient, deps.console_url)
         try:
-            deps.send_once(delivery=Delivery(event_id=event.event_id, recipient_id=recipient.id, email=email))
+            sent = deps.send_once(delivery=Delivery(event_id=event.event_id, recipient_id=recipient.id, email=email))
         except Transient as error:
-            to_retry += 1  # the others still get theirs now; this one comes back with the redelivery
+            deferred.append(str(error.extra.get("code", "")))  # the others still get theirs now; this one is redelivered
             logger.warning("email deferred", extra={**event.log_fields(), "recipient_id": recipient.id, **error.extra})
-    logger.info("emailed", extra={**event.log_fields(), "recipients": len(recipients), "deferred": to_retry})
-    if to_retry:
-        raise Transient(f"{to_retry} escalation emails were deferred by SES; the event will be redelivered.")
+            continue
+        if sent.get("outcome") == "bounced":  # also on a redelivery: the stored outcome of the first attempt
+            bounced.append(str(sent.get("code", "")))
+    # One summary line per event: `make smoke` reads it to tell a sent email from a refused or deferred one.
+    summary = {
+        "recipients": len(recipients),
+        "deferred": len(deferred),
+        "bounced": len(bounced),
+        "codes": sorted({*deferred, *bounced}),
+    }
+    logger.info("emailed", extra={**event.log_fields(), **summary})
+    if deferred:
+        raise Transient(f"{len(deferred)} escalation emails were deferred by SES; the event will be redelivered.")
 
 
 def invitation_email(event: InvitationEvent) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from moto.ses.models import ses_backends
 
 from baton.models import User
@@ -16,6 +16,8 @@ from local.template import ACCOUNT, REGION
 from tests.integration.builders import new_handoff
 from tests.integration.conftest import ApiClient, lambda_context
 from tests.integration.event_builders import handoff_only, sqs_event, stream_event
+
+NO_ANSWER = "no answer"  # not an SES error code: the connection to SES fails
 
 
 class FlakySes:
@@ -32,6 +34,8 @@ class FlakySes:
         self.attempts[to] += 1
         if self._left[to] > 0:
             self._left[to] -= 1
+            if self._errors[to] == NO_ANSWER:
+                raise EndpointConnectionError(endpoint_url="https://email.us-east-1.amazonaws.com")
             raise ClientError({"Error": {"Code": self._errors[to], "Message": "refused by the test"}}, "SendEmail")
         return self._real.send_email(**request)
 
@@ -102,3 +106,54 @@ def test_throttling_is_retried_for_that_recipient_only(
     # Then only the throttled recipient was sent to again: everyone has exactly one email
     assert _delivered() == ["admin@acme.test", "owner@acme.test", "senior2@acme.test", "senior@acme.test"]
     assert ses.attempts == Counter({"senior@acme.test": 2, "admin@acme.test": 1, "owner@acme.test": 1, "senior2@acme.test": 1})
+
+
+def _emailed_summaries(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The fields of each "emailed" summary line the email function logs."""
+    import email_handler
+
+    summaries: list[dict[str, Any]] = []
+    info = email_handler.logger.info
+
+    def record(message: str, *args: Any, extra: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        if message == "emailed":
+            summaries.append(extra or {})
+        info(message, *args, extra=extra, **kwargs)
+
+    monkeypatch.setattr(email_handler.logger, "info", record)
+    return summaries
+
+
+def test_no_answer_from_ses_defers_that_recipient_only(
+    escalation: dict[str, Any], monkeypatch: pytest.MonkeyPatch, users: dict[str, User]
+) -> None:
+    import email_handler
+
+    # Given SES that cannot be reached for one recipient, once (a network error, not an SES answer)
+    ses = _with_ses(monkeypatch, {"senior@acme.test": NO_ANSWER}, times=1)
+    summaries = _emailed_summaries(monkeypatch)
+    # When the email function gets the escalation
+    first = email_handler.handler(escalation, lambda_context())
+    # Then the others are emailed now, and the message comes back for that one recipient
+    assert [failure["itemIdentifier"] for failure in first["batchItemFailures"]] == [escalation["Records"][0]["messageId"]]
+    assert _delivered() == ["admin@acme.test", "owner@acme.test", "senior2@acme.test"]
+    assert [(s["deferred"], s["bounced"], s["codes"]) for s in summaries] == [(1, 0, ["EndpointConnectionError"])]
+    # When SQS redelivers it, only that recipient is tried again
+    assert email_handler.handler(escalation, lambda_context()) == {"batchItemFailures": []}
+    assert _delivered() == ["admin@acme.test", "owner@acme.test", "senior2@acme.test", "senior@acme.test"]
+    assert ses.attempts["senior@acme.test"] == 2 and ses.attempts["admin@acme.test"] == 1
+
+
+def test_the_summary_line_counts_a_bounce_on_every_delivery_of_the_event(
+    escalation: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import email_handler
+
+    # Given SES that refuses one recipient for good
+    _with_ses(monkeypatch, {"admin@acme.test": "MessageRejected"})
+    summaries = _emailed_summaries(monkeypatch)
+    # When the email function gets the escalation twice (at-least-once)
+    email_handler.handler(escalation, lambda_context())
+    email_handler.handler(escalation, lambda_context())
+    # Then each summary says one of four bounced, and why (what `make smoke` reads)
+    assert [(s["recipients"], s["bounced"], s["deferred"], s["codes"]) for s in summaries] == [(4, 1, 0, ["MessageRejected"])] * 2

@@ -306,6 +306,49 @@ def test_every_table_call_of_a_handoffs_life_is_allowed_by_the_api_functions_pol
     assert table_calls - _granted(template, "ApiFunction") == set()
 
 
+@pytest.fixture
+def eventual_reads() -> Iterator[list[tuple[str, str]]]:
+    """(operation, table) of every read of a base table (not an index) made without ConsistentRead."""
+    reads: list[tuple[str, str]] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        if model.name == "BatchGetItem":
+            reads.extend((model.name, t) for t, ask in params["RequestItems"].items() if not ask.get("ConsistentRead"))
+        elif model.name in ("GetItem", "Query") and "IndexName" not in params and not params.get("ConsistentRead"):
+            reads.append((model.name, params["TableName"]))
+
+    events = boto3._get_default_session().events
+    events.register("before-parameter-build.dynamodb", record, unique_id="eventual-reads")
+    yield reads
+    events.unregister("before-parameter-build.dynamodb", unique_id="eventual-reads")
+
+
+def test_every_read_of_a_base_table_on_a_handoffs_life_sees_the_callers_own_writes(
+    api: ApiClient, users: dict[str, User], eventual_reads: list[tuple[str, str]]
+) -> None:
+    # Given every base-table read the API makes, recorded
+    junior, senior, senior2 = users["junior@acme.test"], users["senior@acme.test"], users["senior2@acme.test"]
+    # When a handoff is created, acted on and read back after each action, as the console does
+    session_id = new_session(api, junior)
+    handoff_id = api.call("POST", f"/api/v1/ai-sessions/{session_id}/handoff", junior, {"intent": "park"}).body["id"]
+    path = handoff_path(session_id, handoff_id)
+    life = [
+        (junior, "escalate", {}),
+        (senior, "claim", None),
+        (senior, "reassign", {"to_user_id": senior2.id}),
+        (senior2, "release", {"reason": "later"}),
+        (junior, "withdraw", {}),
+    ]
+    for who, action, body in life:
+        assert api.call("POST", f"{path}/{action}", who, body).status == 200, action
+        assert api.call("GET", path, who).status == 200
+        assert api.call("GET", f"{path}/timeline", who).status == 200
+    assert api.call("GET", f"/api/v1/ai-sessions/{session_id}", junior).status == 200
+    assert api.call("GET", f"/api/v1/ai-sessions/{session_id}/handoffs", junior).status == 200
+    # Then none of those reads was eventually consistent (only index queries may be)
+    assert eventual_reads == []
+
+
 def _fail_calls(client: Any, operation: str, code: str, times: int) -> Callable[..., Any]:
     """Makes the next `times` calls of `operation` on `client` answer DynamoDB's error `code` (400)."""
     left = [times]

@@ -107,6 +107,34 @@ def test_a_handoffs_whole_life_is_one_timeline_and_one_event_per_change(
     )
 
 
+def test_an_assignee_who_turned_email_off_is_told_by_push_only(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str]
+) -> None:
+    import email_handler
+
+    junior, senior, senior2 = users["junior@acme.test"], users["senior@acme.test"], users["senior2@acme.test"]
+    # Given Sasha has turned email off, and a senior holds an escalation
+    patched = api.call("PATCH", f"/api/v1/account/users/{senior2.id}", users["owner@acme.test"], {"notify_email": False})
+    assert patched.status == 200 and patched.body["notify_email"] is False
+    session_id, handoff_id = new_handoff(api, junior)
+    assert api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior).status == 200
+    _route()
+    _drain(aws["PushQueue"])
+    email_handler.handler(sqs_event(aws["EmailQueue"]), lambda_context())
+    before = len(_mail_to())
+    # When the senior hands it to Sasha
+    body = {"to_user_id": senior2.id, "reason": "Sasha knows this"}
+    assert api.call("POST", handoff_path(session_id, handoff_id, "reassign"), senior, body).status == 200
+    _route()
+    # Then the account is told by push, and the email consumer (earlier events come again: it dedupes) sends
+    # nothing to anyone
+    assert "handoff_reassigned" in [e["type"] for e in _drain(aws["PushQueue"])]
+    emailed = sqs_event(aws["EmailQueue"])
+    assert "handoff_reassigned" in [checked(json.loads(r["body"]))["type"] for r in emailed["Records"]]
+    assert email_handler.handler(emailed, lambda_context()) == {"batchItemFailures": []}
+    assert _mail_to()[before:] == []
+
+
 def test_a_withdrawn_handoff_frees_its_session_and_leaves_the_queue(api: ApiClient, users: dict[str, User]) -> None:
     junior = users["junior@acme.test"]
     # Given an open escalation

@@ -207,3 +207,57 @@ def test_the_hosted_console_sets_cors_and_the_cognito_callback_from_its_own_dist
     client = template.resolve(template.resources["UserPoolClient"]["Properties"])
     assert client["CallbackURLs"] == [f"https://{distribution_domain}/"]
     assert {spec.environment["CONSOLE_URL"] for spec in template.functions().values()} == {f"https://{distribution_domain}"}
+
+
+def _csp(template: Template) -> str:
+    headers = template.resolve(template.resources["ConsoleSecurityHeaders"]["Properties"])
+    return str(headers["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+
+
+def _connect_src(csp: str) -> list[str]:
+    (directive,) = [d.split() for d in csp.split(";") if d.split()[:1] == ["connect-src"]]
+    return directive[1:]
+
+
+@pytest.mark.parametrize(
+    ("issuer", "origin"),
+    [
+        ("https://login.microsoftonline.com/tenant-1/v2.0", "https://login.microsoftonline.com"),
+        ("https://msp.okta.com/oauth2/default", "https://msp.okta.com"),
+        ("https://msp.eu.auth0.com/", "https://msp.eu.auth0.com"),
+    ],
+)
+def test_the_hosted_console_may_reach_an_external_issuer_and_publish_console_gets_its_client(issuer: str, origin: str) -> None:
+    # Given the console hosted in a stack that trusts an external issuer, with the console's client there
+    parameters = {"HostConsole": "true", "JwtIssuer": issuer, "JwtAudience": "api", "ConsoleClientId": "spa-client"}
+    template = Template(ROOT / "template.yaml", parameters)
+    # Then the browser may fetch the issuer's discovery and token endpoints (its origin), and no Cognito domain
+    sources = _connect_src(_csp(template))
+    assert origin in sources and not any("amazoncognito" in source for source in sources)
+    # And the stack's outputs carry what config.json's oidc block needs
+    outputs = {name: spec for name, spec in template.doc["Outputs"].items() if template._present(spec)}
+    assert {"JwtIssuerUrl", "ConsoleOidcClientId", "ConsoleOidcScopes"} <= set(outputs)
+    assert "ConsoleOidcAudience" not in outputs
+    assert template.resolve(outputs["JwtIssuerUrl"]["Value"]) == issuer
+
+
+def test_the_hosted_console_on_the_stacks_pool_may_reach_only_cognitos_hosted_ui() -> None:
+    template = Template(ROOT / "template.yaml", {"HostConsole": "true", "CognitoDomainPrefix": "msp"})
+    sources = _connect_src(_csp(template))
+    assert [s for s in sources if not s.startswith(("'self'", "https://*.execute-api", "wss://*.execute-api"))] == [
+        "https://*.auth.us-east-1.amazoncognito.com"
+    ]
+
+
+def test_every_deploy_environment_tags_the_stack_with_its_stage() -> None:
+    """What SAM generates (event source mappings) takes no tags from the functions (PropagateTags does not reach
+    them in SAM 1.115): CloudFormation's stack tags do, so each environment of samconfig.toml sets them."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    environments = {name: spec["deploy"]["parameters"] for name, spec in config.items() if name != "version" and "deploy" in spec}
+    assert set(environments) == {"default", "pilot"}
+    for name, deploy in environments.items():
+        overrides = dict(pair.split("=", 1) for pair in deploy["parameter_overrides"].split())
+        tags = dict(pair.split("=", 1) for pair in deploy["tags"].split())
+        assert tags["stage"] == overrides["Stage"], name

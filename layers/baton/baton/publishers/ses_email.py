@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from baton.errors import Invalid, Transient
 from baton.logic.notify import Email
@@ -29,7 +29,7 @@ class SesEmailSender:
         self._client = client
 
     def send(self, email: Email) -> None:
-        """Raises `Invalid` when SES refuses this email for good, `Transient` when a retry may work (throttling)."""
+        """Raises `Invalid` when SES refuses this email for good, `Transient` when a retry may work (throttling, network)."""
         try:
             self._client.send_email(
                 Source=self._sender,
@@ -44,3 +44,5 @@ class SesEmailSender:
             if code in PERMANENT_ERRORS:
                 raise Invalid("SES refused the email; retrying would not change that.", code=code) from error
             raise Transient("SES did not accept the email; it will be retried.", code=code) from error
+        except BotoCoreError as error:  # no answer (connection, timeout): SES may take it next time
+            raise Transient("SES could not be reached; the email will be retried.", code=type(error).__name__) from error
