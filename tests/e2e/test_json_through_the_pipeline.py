@@ -56,7 +56,7 @@ def test_what_goes_in_comes_out_of_every_read_the_push_and_the_resume(
                     assert session.status_code == 422 and reason in session.json()["detail"], session.text
                     return
                 event("stored")
-                assert session.status_code == 201, session.text
+                assert session.status_code == 201 and session.json()["intake_content"] == intake, session.text
                 session_id = session.json()["id"]
                 assert junior.get(f"/api/v1/ai-sessions/{session_id}").json()["intake_content"] == intake
                 # When it is escalated
