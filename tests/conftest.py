@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from _pytest.terminal import TerminalReporter
 
 from tests.e2e import schemathesis_figures
+
+if TYPE_CHECKING:
+    from tests.contract_guard import ContractGuard
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,3 +42,14 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter, config: pytest.C
         terminalreporter.section("schemathesis")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def event_contract_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[ContractGuard]:
+    """Every event built, published, sent or pushed in a test follows the published contract (tests/contract_guard.py)."""
+    from tests.contract_guard import ContractGuard
+
+    guard = ContractGuard()
+    guard.install(monkeypatch)
+    yield guard
+    guard.verify()

@@ -41,6 +41,19 @@ def checked(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
+def check_message(message: Any) -> None:
+    """Check `message` against its contract if it is an event: a `baton.*` schema, or a `handoff_*` or
+    `invitation_*` type (an envelope that lost its `schema` still counts, and fails). Anything else
+    (ready, pong, error, resumed, a webhook card) is not an event and passes."""
+    if not isinstance(message, dict):
+        return
+    schema, kind = message.get("schema"), str(message.get("type", ""))
+    if schema == "baton.invitation.v1" or (schema is None and kind.startswith("invitation_")):
+        checked_invitation(message)
+    elif schema is not None or kind.startswith("handoff_"):
+        checked(message)
+
+
 @cache
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))

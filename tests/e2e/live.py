@@ -11,7 +11,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from tests.e2e.conftest import Stack
-from tests.event_contract import checked
+from tests.event_contract import check_message
 
 
 class Live:
@@ -46,9 +46,7 @@ class Live:
         assert self.socket
         async with asyncio.timeout(timeout):
             while True:
-                message: dict[str, Any] = json.loads(await self.socket.recv())
-                if str(message.get("type", "")).startswith("handoff_"):
-                    checked(message)  # every event a test sees follows the published contract
+                message = await self._receive()
                 if kind is None or message.get("type") == kind:
                     return message
 
@@ -61,10 +59,22 @@ class Live:
     async def silence(self, seconds: float) -> list[dict[str, Any]]:
         """Everything that arrives within `seconds` (expected: nothing relevant)."""
         assert self.socket
-        received: list[dict[str, Any]] = []
+        messages: list[dict[str, Any]] = []
         try:
             async with asyncio.timeout(seconds):
                 while True:
-                    received.append(json.loads(await self.socket.recv()))
+                    messages.append(await self._receive())
         except TimeoutError:
-            return received
+            return messages
+
+    async def _receive(self) -> dict[str, Any]:
+        """The next message; every event a test sees follows the published contract."""
+        assert self.socket
+        return received(await self.socket.recv())
+
+
+def received(frame: str | bytes) -> dict[str, Any]:
+    """A server message as JSON, checked against its contract if it is an event."""
+    message: dict[str, Any] = json.loads(frame)
+    check_message(message)
+    return message

@@ -18,6 +18,7 @@ import websockets
 from tests.conftest import ROOT
 from tests.e2e import oidc_client
 from tests.e2e.conftest import Stack, eventually
+from tests.e2e.live import received
 
 
 def admin_cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
@@ -164,7 +165,7 @@ def test_a_removed_member_loses_their_websocket_and_every_request(stack: Stack) 
             ticket = httpx.post(f"{stack.base_url}/api/v1/ws-ticket", headers=bearer(token)).json()
             async with websockets.connect(ticket["url"]) as socket:
                 await socket.send(json.dumps({"action": "hello"}))
-                assert json.loads(await socket.recv())["type"] == "ready"
+                assert received(await socket.recv())["type"] == "ready"
                 # When the owner removes them
                 removed = await asyncio.to_thread(owner.delete, f"/api/v1/account/users/{user['id']}")
                 assert removed.status_code == 204
@@ -172,7 +173,7 @@ def test_a_removed_member_loses_their_websocket_and_every_request(stack: Stack) 
                 with pytest.raises(websockets.ConnectionClosed):
                     async with asyncio.timeout(5):
                         while True:
-                            await socket.recv()
+                            received(await socket.recv())  # anything before the close is contract-checked
             # And a ticket they got before the removal no longer opens one
             with pytest.raises(websockets.InvalidStatus):
                 await websockets.connect(spare["url"])

@@ -14,6 +14,7 @@ import os
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -168,6 +169,59 @@ def test_the_gateway_answers_json_even_for_its_own_errors(faulty: Stack) -> None
     # Then the answer is JSON, as API Gateway's are
     assert reply.status_code == 413 and reply.headers["content-type"].startswith("application/json")
     assert reply.json()["message"]
+
+
+def _first_503(stack: Stack, seconds: float) -> dict[str, Any]:
+    """The first health answer that is a 503, polled every 20 ms (a part may be down for well under a second)."""
+    deadline = time.monotonic() + seconds
+    while (reply := stack.health()).status_code != 503:
+        assert time.monotonic() < deadline, f"health never answered 503 within {seconds} s: {reply.json()['down']}"
+        time.sleep(0.02)
+    return dict(reply.json())
+
+
+def test_while_every_worker_of_a_function_is_dead_health_names_its_pool_then_recovers(faulty: Stack) -> None:
+    part = "function:PushFunction"
+    # Given every warm worker of the push function killed with SIGKILL
+    killed = faulty.worker_pids("PushFunction")
+    _signal_all(killed, signal.SIGKILL)
+    # Then, until new ones have started (seconds: each imports its handler), health answers 503 naming that pool alone
+    down = _first_503(faulty, 10)
+    assert down["down"] == [part] and part in down["detail"], down
+    assert down["parts"][part]["workers"] == 0 and down["status"] == "degraded"
+    # And once they have, it is ok again, on new workers, and the function delivers
+    health = faulty.wait_healthy(60)
+    assert not set(health["parts"][part]["pids"]) & set(killed)
+    _delivered_end_to_end(faulty)
+
+
+# What SQS computes or keeps itself; the rest is what the template configured (redrive, visibility, policy).
+_READ_ONLY_QUEUE_ATTRIBUTES = {
+    "QueueArn", "CreatedTimestamp", "LastModifiedTimestamp", "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed",
+}  # fmt: skip
+
+
+def test_while_a_poller_cannot_read_its_queue_health_names_that_poller_then_recovers(faulty: Stack) -> None:
+    part = "poller:EmailFunction/EmailQueue"
+    sqs = faulty.aws("sqs")
+    url = sqs.get_queue_url(QueueName="EmailQueue")["QueueUrl"]
+    configured = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    configured = {name: value for name, value in configured.items() if name not in _READ_ONLY_QUEUE_ATTRIBUTES}
+    # Given the email queue deleted behind the runtime's back
+    sqs.delete_queue(QueueUrl=url)
+    try:
+        # Then health answers 503 naming the email queue's poller alone, with why it fails
+        down = _first_503(faulty, 15)
+        assert down["down"] == [part] and part in down["detail"], down
+        assert "QueueDoesNotExist" in down["parts"][part]["failing"]
+    finally:
+        # When the queue is back as the template made it
+        assert sqs.create_queue(QueueName="EmailQueue", Attributes=configured)["QueueUrl"] == url
+    # Then the same poller (never restarted: it keeps trying) reads it again, health is ok, and escalations are emailed
+    health = faulty.wait_healthy(30)
+    assert health["parts"][part]["failing"] is None and health["parts"][part]["restarts"] == 0
+    _delivered_end_to_end(faulty)
 
 
 def test_when_the_aws_endpoint_dies_health_names_it_calls_fail_fast_and_it_comes_back(faulty: Stack) -> None:

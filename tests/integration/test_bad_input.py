@@ -143,3 +143,30 @@ def test_a_body_that_is_not_sent_as_json_is_415(api: ApiClient, users: dict[str,
     )
     assert reply.status == 415 and "application/json" in reply.body["detail"]
     assert api.call("GET", "/api/v1/me", users["senior@acme.test"]).body["role"] == "engineer"
+
+
+def _tickets() -> list[dict[str, object]]:
+    import boto3
+
+    return [
+        item
+        for item in boto3.client("dynamodb").scan(TableName="ConnectionsTable")["Items"]
+        if item["pk"]["S"].startswith("TICKET#")
+    ]
+
+
+@pytest.mark.parametrize(
+    "body", [{"x": 1}, {"ticket": "mine"}, [], "ticket"], ids=["unknown-field", "a-chosen-ticket", "list", "text"]
+)
+def test_a_ws_ticket_request_with_a_body_is_422_and_issues_nothing(api: ApiClient, users: dict[str, User], body: object) -> None:
+    # When a senior asks for a WebSocket ticket with a body (the endpoint takes none)
+    reply = api.call("POST", "/api/v1/ws-ticket", users["senior@acme.test"], body)
+    # Then 422 says so, and no ticket was issued
+    assert reply.status == 422 and "no request body" in reply.body["detail"], reply.body
+    assert _tickets() == []
+
+
+@pytest.mark.parametrize("body", [None, {}], ids=["no-body", "empty-object"])
+def test_a_ws_ticket_request_without_a_body_gets_a_ticket(api: ApiClient, users: dict[str, User], body: object) -> None:
+    reply = api.call("POST", "/api/v1/ws-ticket", users["senior@acme.test"], body)
+    assert reply.status == 201 and len(_tickets()) == 1

@@ -7,22 +7,12 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from baton.models import User
 from tests.integration.conftest import ApiClient
+from tests.json_strategies import json_documents, refusal
 
 SESSION = {"intake_type": "ticket", "intake_content": {}}
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(10**60), max_value=10**60)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=20,
-)
 
 
 @pytest.mark.parametrize(
@@ -42,11 +32,18 @@ def test_json_the_product_sends_comes_back_as_it_was_sent(api: ApiClient, users:
     assert read.body["intake_content"] == content
 
 
-@given(content=st.dictionaries(st.text(max_size=8), json_values, max_size=5))
+@given(content=json_documents)
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_any_json_document_round_trips(api: ApiClient, users: dict[str, User], content: dict[str, Any]) -> None:
+def test_any_json_document_round_trips_or_is_refused_up_front(
+    api: ApiClient, users: dict[str, User], content: dict[str, Any]
+) -> None:
+    # When a junior creates a session with any JSON document
     junior = users["junior@acme.test"]
     created = api.call("POST", "/api/v1/ai-sessions", junior, {**SESSION, "intake_content": content})
+    # Then it is refused with a 422 that says why (a lone surrogate, too deep), or read back exactly as sent
+    if (reason := refusal(content)) is not None:
+        assert created.status == 422 and reason in created.body["detail"], created.body
+        return
     assert created.status == 201, created.body
     assert api.call("GET", f"/api/v1/ai-sessions/{created.body['id']}", junior).body["intake_content"] == content
 
