@@ -9,7 +9,6 @@ then invalidates the distribution's cache so browsers get the new files at once.
 
 from __future__ import annotations
 
-import argparse
 import json
 import mimetypes
 import sys
@@ -17,9 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
-
-from tools.stack import stack_outputs
+from tools.stack import deployed_stack
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".json": "application/json"}
@@ -73,12 +70,7 @@ def _content_type(path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stack", required=True)
-    parser.add_argument("--region", help="the stack's region (default: your AWS configuration's)")
-    args = parser.parse_args(argv)
-    aws = boto3.session.Session(region_name=args.region)
-    outputs = stack_outputs(aws, args.stack)
+    aws, outputs = deployed_stack(__doc__, argv)
     try:
         uploaded = publish(outputs, aws.client("s3"), aws.client("cloudfront"))
     except NotHosted as error:

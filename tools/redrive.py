@@ -13,20 +13,18 @@ DLQ and is reported.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 from pydantic import ValidationError
 
 from baton.errors import Transient
 from baton.events import HandoffEvent
 from baton.invitation_events import INVITATION_CREATED, InvitationEvent
 from baton.publishers.sns_events import SnsEventPublisher
-from tools.stack import stack_outputs
+from tools.stack import deployed_stack
 
 
 @dataclass
@@ -66,12 +64,7 @@ def _publish(body: str, events: SnsEventPublisher) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stack", required=True)
-    parser.add_argument("--region", help="the stack's region (default: your AWS configuration's)")
-    args = parser.parse_args(argv)
-    aws = boto3.session.Session(region_name=args.region)
-    outputs = stack_outputs(aws, args.stack)
+    aws, outputs = deployed_stack(__doc__, argv)
     events = SnsEventPublisher(outputs["EventsTopicArn"], aws.client("sns"))
     report = redrive(outputs["SubscriptionDeadLettersUrl"], aws.client("sqs"), events)
     print(f"published {report.resent} events to the topic again")
