@@ -32,6 +32,22 @@ def test_email_flows_while_push_fails_and_the_push_comes_once_push_recovers(faul
     asyncio.run(scenario())
 
 
+def test_email_flows_while_push_hangs_and_the_push_comes_after_the_timeout(faulty: Stack) -> None:
+    async def scenario() -> None:
+        async with Live(faulty, SENIOR) as senior:
+            # Given the push function's next invocation hanging (until its 10 s timeout, as a stuck Lambda would)
+            faulty.fault("PushFunction", "hang", 1)
+            # When a junior escalates
+            _, handoff_id = await asyncio.to_thread(faulty.escalate)
+            # Then the email goes out while the push is stuck, and nothing is pushed yet
+            await asyncio.to_thread(eventually, lambda: faulty.outbox_to(SENIOR, handoff_id), 8, "the escalation email")
+            assert [m for m in await senior.silence(1) if m.get("handoff", {}).get("id") == handoff_id] == []
+            # And after the timed-out invocation, the redelivered event is pushed: nothing was lost
+            await senior.next_for(handoff_id, "handoff_created", timeout=30)
+
+    asyncio.run(scenario())
+
+
 def test_push_flows_while_email_fails_and_the_email_goes_once_email_recovers(faulty: Stack) -> None:
     async def scenario() -> None:
         async with Live(faulty, SENIOR) as senior:
