@@ -267,29 +267,51 @@ def _granted(template: Template, function: str) -> set[tuple[str, str]]:
     return pairs
 
 
+DynamoDBCall = tuple[str, dict[str, Any]]
+
+
 @pytest.fixture
-def table_calls() -> Iterator[set[tuple[str, str]]]:
-    """(action, table) of every DynamoDB call boto3's default session makes while the test runs."""
-    calls: set[tuple[str, str]] = set()
+def dynamodb_calls() -> Iterator[list[DynamoDBCall]]:
+    """(operation, parameters) of every DynamoDB call boto3's default session makes while the test runs."""
+    calls: list[DynamoDBCall] = []
 
     def record(model: Any, params: dict[str, Any], **_: Any) -> None:
-        if model.name in ("TransactWriteItems", "TransactGetItems"):
-            for entry in params["TransactItems"]:
-                kind, operation = next(iter(entry.items()))
-                calls.add((_TRANSACTION_ACTIONS.get(kind, "GetItem"), operation["TableName"]))
-        elif "RequestItems" in params:
-            calls.update((model.name, table) for table in params["RequestItems"])
-        else:
-            calls.add((model.name, params["TableName"]))
+        calls.append((model.name, params))
 
     events = boto3._get_default_session().events
-    events.register("before-parameter-build.dynamodb", record, unique_id="table-calls")
+    events.register("before-parameter-build.dynamodb", record, unique_id="dynamodb-calls")
     yield calls
-    events.unregister("before-parameter-build.dynamodb", unique_id="table-calls")
+    events.unregister("before-parameter-build.dynamodb", unique_id="dynamodb-calls")
+
+
+def _table_actions(calls: list[DynamoDBCall]) -> set[tuple[str, str]]:
+    """(action, table) of each call, a transaction's items one by one."""
+    actions = set()
+    for name, params in calls:
+        if name in ("TransactWriteItems", "TransactGetItems"):
+            for entry in params["TransactItems"]:
+                kind, operation = next(iter(entry.items()))
+                actions.add((_TRANSACTION_ACTIONS.get(kind, "GetItem"), operation["TableName"]))
+        elif "RequestItems" in params:
+            actions.update((name, table) for table in params["RequestItems"])
+        else:
+            actions.add((name, params["TableName"]))
+    return actions
+
+
+def _eventual_reads(calls: list[DynamoDBCall]) -> list[tuple[str, str]]:
+    """(operation, table) of each read of a base table (not an index) made without ConsistentRead."""
+    reads = []
+    for name, params in calls:
+        if name == "BatchGetItem":
+            reads.extend((name, t) for t, ask in params["RequestItems"].items() if not ask.get("ConsistentRead"))
+        elif name in ("GetItem", "Query") and "IndexName" not in params and not params.get("ConsistentRead"):
+            reads.append((name, params["TableName"]))
+    return reads
 
 
 def test_every_table_call_of_a_handoffs_life_is_allowed_by_the_api_functions_policy(
-    api: ApiClient, users: dict[str, User], template: Template, table_calls: set[tuple[str, str]]
+    api: ApiClient, users: dict[str, User], template: Template, dynamodb_calls: list[DynamoDBCall]
 ) -> None:
     # Given every DynamoDB call the API function makes, recorded
     junior, senior = users["junior@acme.test"], users["senior@acme.test"]
@@ -302,29 +324,13 @@ def test_every_table_call_of_a_handoffs_life_is_allowed_by_the_api_functions_pol
         assert api.call("POST", handoff_path(session_id, handoff_id, action), senior, body).status == 200
     assert api.call("GET", "/api/v1/ai-sessions/queue", senior).status == 200
     # Then every action on every table it touched is granted to ApiFunction in template.yaml
+    table_calls = _table_actions(dynamodb_calls)
     assert ("BatchGetItem", "DataTable") in table_calls and ("PutItem", "IdempotencyTable") in table_calls
     assert table_calls - _granted(template, "ApiFunction") == set()
 
 
-@pytest.fixture
-def eventual_reads() -> Iterator[list[tuple[str, str]]]:
-    """(operation, table) of every read of a base table (not an index) made without ConsistentRead."""
-    reads: list[tuple[str, str]] = []
-
-    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
-        if model.name == "BatchGetItem":
-            reads.extend((model.name, t) for t, ask in params["RequestItems"].items() if not ask.get("ConsistentRead"))
-        elif model.name in ("GetItem", "Query") and "IndexName" not in params and not params.get("ConsistentRead"):
-            reads.append((model.name, params["TableName"]))
-
-    events = boto3._get_default_session().events
-    events.register("before-parameter-build.dynamodb", record, unique_id="eventual-reads")
-    yield reads
-    events.unregister("before-parameter-build.dynamodb", unique_id="eventual-reads")
-
-
 def test_every_read_of_a_base_table_on_a_handoffs_life_sees_the_callers_own_writes(
-    api: ApiClient, users: dict[str, User], eventual_reads: list[tuple[str, str]]
+    api: ApiClient, users: dict[str, User], dynamodb_calls: list[DynamoDBCall]
 ) -> None:
     # Given every base-table read the API makes, recorded
     junior, senior, senior2 = users["junior@acme.test"], users["senior@acme.test"], users["senior2@acme.test"]
@@ -346,7 +352,7 @@ def test_every_read_of_a_base_table_on_a_handoffs_life_sees_the_callers_own_writ
     assert api.call("GET", f"/api/v1/ai-sessions/{session_id}", junior).status == 200
     assert api.call("GET", f"/api/v1/ai-sessions/{session_id}/handoffs", junior).status == 200
     # Then none of those reads was eventually consistent (only index queries may be)
-    assert eventual_reads == []
+    assert _eventual_reads(dynamodb_calls) == []
 
 
 def _fail_calls(client: Any, operation: str, code: str, times: int) -> Callable[..., Any]:
