@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from api_dependencies import dependencies
 from baton.api_models import HandoffOut, TimelineEntryOut, UserOut
-from baton.errors import Invalid
+from baton.domain.errors import Invalid
+from baton.domain.models import Handoff, User
 from baton.logic import access
-from baton.models import Handoff, User
 from baton.repositories.cursor import PATTERN as CURSOR_PATTERN
 
 logger = Logger(child=True)

@@ -25,9 +25,9 @@ from baton.api_models import (
     SessionOut,
     TimelineEntryOut,
 )
-from baton.clock import parse_iso
-from baton.errors import Conflict
-from baton.lifecycle import Action, allowed_actions, assignees
+from baton.domain.clock import parse_iso
+from baton.domain.errors import Conflict
+from baton.domain.lifecycle import Action, allowed_actions, assignees
 from baton.logic import handoffs
 
 metrics = Metrics()  # Powertools' metrics are one set per process: the handler's log_metrics flushes these

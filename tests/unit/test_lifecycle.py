@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from baton import lifecycle
 from baton.api_models import HandoffCreate, SessionCreate
-from baton.errors import Conflict, Forbidden, Invalid, NotFound
-from baton.lifecycle import Action
+from baton.domain import lifecycle
+from baton.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from baton.domain.lifecycle import Action
+from baton.domain.models import Handoff, Role, User
 from baton.logic import handoffs, sessions
-from baton.models import Handoff, Role, User
 from tests.unit.fakes import InMemoryHandoffs, InMemoryUsers, person
 
 JUNIOR = person(Role.ENGINEER, name="jules")

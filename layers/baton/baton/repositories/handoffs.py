@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from baton import lifecycle
-from baton.errors import Conflict, Invalid, NotFound, Transient
-from baton.lifecycle import Action
-from baton.models import Handoff, HandoffFacts, HandoffStatus, MineRole, QueuePage, Session, TimelineEntry, User
+from baton.domain import lifecycle
+from baton.domain.errors import Conflict, Invalid, NotFound, Transient
+from baton.domain.lifecycle import Action
+from baton.domain.models import Handoff, HandoffFacts, HandoffStatus, MineRole, QueuePage, Session, TimelineEntry, User
 from baton.repositories import cursor, keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
@@ -27,7 +27,7 @@ from baton.repositories.policy import PolicyRepository, policy_of
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-    from baton.sla import Policy, Timer
+    from baton.domain.ladder import Policy, Timer
 
 BATCH_GET_ATTEMPTS = 5
 BATCH_GET_BACKOFF_SECONDS = 0.05

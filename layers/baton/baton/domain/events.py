@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from baton import lifecycle
-from baton.modeling import Model
-from baton.models import Handoff, HandoffStatus, Intent, Priority, TimelineEntry
+from baton.domain import lifecycle
+from baton.domain.modeling import Model
+from baton.domain.models import Handoff, HandoffStatus, Intent, Priority, TimelineEntry
 
 SCHEMA: Literal["baton.event.v1"] = "baton.event.v1"
 EventType = Literal[

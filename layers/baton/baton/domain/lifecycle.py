@@ -8,9 +8,8 @@ the actions `allowed_actions` lists. Nothing else restates these rules.
 from dataclasses import dataclass
 from enum import StrEnum
 
-from baton.errors import BatonError, Conflict, Forbidden, Invalid, NotFound
-from baton.logic.access import engineer_needed, is_supervisor
-from baton.models import Handoff, HandoffStatus, Intent, Role, User
+from baton.domain.errors import BatonError, Conflict, Forbidden, Invalid, NotFound
+from baton.domain.models import Handoff, HandoffStatus, Intent, Role, User
 
 TIMELINE_MAX = 500  # entries per handoff: the item stays far below DynamoDB's 400 KB
 
@@ -48,7 +47,7 @@ class Rule:
     only_intent: Intent | None = None  # escalate turns a park into an escalation, nothing else
     creator_barred_for: Intent | None = None  # nobody picks up their own escalation
     frees_session: bool = False  # the session may take a new handoff afterwards
-    sla_clock: SlaClock | None = None  # what the action does to the SLA ladder (baton.sla)
+    sla_clock: SlaClock | None = None  # what the action does to the SLA ladder (baton.domain.ladder)
 
 
 RULES: dict[Action, Rule] = {
@@ -121,7 +120,7 @@ class Guard:
 def guard(action: Action, actor: User, to_user_id: str | None = None) -> Guard:
     rule = RULES[action]
     actor_field = None
-    if not is_supervisor(actor):
+    if not actor.role.supervises:
         actor_field = {Party.HOLDER: "claimed_by", Party.CREATOR: "created_by"}.get(rule.party)
     return Guard(rule.sources, rule.only_intent, actor_field, rule.creator_barred_for, to_user_id)
 
@@ -130,7 +129,7 @@ def refusal(action: Action, handoff: Handoff, actor: User, to_user_id: str | Non
     """Why `actor` may not take `action` on `handoff` as it is now, or None when they may."""
     rule = RULES[action]
     if not actor.role.at_least(Role.ENGINEER):
-        return engineer_needed(actor)
+        return actor.role.refusal(Role.ENGINEER)
     if handoff.status not in rule.sources:
         holder = {"claimed_by": handoff.claimed_by, "claimed_by_name": handoff.claimed_by_name, "claimed_at": handoff.claimed_at}
         return Conflict(_wrong_status(rule, handoff), status=handoff.status, **holder)
@@ -138,7 +137,7 @@ def refusal(action: Action, handoff: Handoff, actor: User, to_user_id: str | Non
         return Conflict("Only a parked handoff can be escalated; this one is already an escalation.", status=handoff.status)
     if rule.creator_barred_for and handoff.intent == rule.creator_barred_for and handoff.created_by == actor.id:
         return Forbidden("You escalated this yourself: another engineer must pick it up (you can withdraw it).")
-    if not is_supervisor(actor):
+    if not actor.role.supervises:
         if rule.party is Party.HOLDER and handoff.claimed_by != actor.id:
             holder_name = handoff.claimed_by_name or handoff.claimed_by
             return Forbidden(f"Only the engineer who picked it up ({holder_name}), an admin or an owner can {action.value} it.")
