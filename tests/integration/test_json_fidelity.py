@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from baton.models import User
+from baton.domain.models import User
 from tests.integration.conftest import ApiClient
 from tests.json_strategies import json_documents, refusal
 

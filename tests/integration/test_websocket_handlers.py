@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
-from baton.models import User
+from baton.domain.models import User
 from local.template import ACCOUNT, REGION
 from tests.conftest import ROOT
 from tests.integration.builders import new_handoff

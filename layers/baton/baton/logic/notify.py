@@ -1,18 +1,12 @@
 """Email about handoffs: which events mean one, who gets it and what it says."""
 
-from baton import sla
-from baton.events import EventHandoff, HandoffEvent
-from baton.invitation_events import InvitationEvent
-from baton.modeling import Model
-from baton.models import Role, User
+from baton.domain import ladder
+from baton.domain.events import EventHandoff, HandoffEvent
+from baton.domain.invitation_events import InvitationEvent
+from baton.domain.messages import Email
+from baton.domain.models import Role, User
 
 SUBJECT_NOTES_CHARS = 60
-
-
-class Email(Model):
-    to: str
-    subject: str
-    text: str
 
 
 def is_emailed(event: HandoffEvent) -> bool:
@@ -31,7 +25,7 @@ def recipients(event: HandoffEvent, members: list[User]) -> list[User]:
         wanted = {entry.to_user_id} if entry and entry.to_user_id else set()
         return [u for u in members if u.id in wanted and u.account_id == event.account_id and u.notify_email]
     if event.type == "handoff_overdue":  # level 1: the engineers; level 2 and on: the admins and owners
-        told = sla.audience(event.handoff.overdue_level)
+        told = ladder.audience(event.handoff.overdue_level)
         return [
             user
             for user in members
