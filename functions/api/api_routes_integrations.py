@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from api_common import caller, json_response, no_body
 from api_openapi import answers, no_content
 from baton.api_models import ConnectorOut, IntegrationOut, IntegrationsOut, WebhookSet, WebhookTestOut
-from baton.connectors.registry import CHANNELS, Channel, allowed_hosts
+from baton.connectors.registry import CHANNELS, Channel, allowed_hosts, connector
 from baton.domain.models import Integration
 from baton.logic import channels
 from baton.publishers.webhooks import WebhookPoster
@@ -21,6 +21,7 @@ from baton.settings import Settings
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ unannotated
 ChannelPath = Annotated[Channel, Path(description=" or ".join(CHANNELS))]
+PROVIDERS = " or ".join(connector(channel).title for channel in CHANNELS)  # "Microsoft Teams or Slack"
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def list_connectors() -> Response[str]:
 
 @router.get(
     "/api/v1/account/integrations",
-    summary="The account's Teams and Slack webhooks (owner, admin): whether set, never the URL",
+    summary=f"The account's {PROVIDERS} webhooks (owner, admin): whether set, never the URL",
     responses=answers(200, IntegrationsOut, "Each channel: configured or not, the URL's last 4 characters, the last delivery."),
 )
 def list_integrations() -> Response[str]:
@@ -69,7 +70,7 @@ def list_integrations() -> Response[str]:
 
 @router.put(
     "/api/v1/account/integrations/<channel>",
-    summary="Set or replace the account's Teams or Slack incoming-webhook URL (owner, admin)",
+    summary=f"Set or replace the account's {PROVIDERS} incoming-webhook URL (owner, admin)",
     # 404: a path that names no channel at all (an encoded "/" in it) matches no route.
     responses=answers(200, IntegrationOut, "The channel, configured (never the URL).", 404, body=True),
 )
@@ -81,7 +82,7 @@ def put_integration(channel: ChannelPath, body: Annotated[WebhookSet, Body()]) -
 
 @router.delete(
     "/api/v1/account/integrations/<channel>",
-    summary="Remove the account's Teams or Slack webhook (owner, admin)",
+    summary=f"Remove the account's {PROVIDERS} webhook (owner, admin)",
     responses=no_content("Removed.", 404, 422),
 )
 def delete_integration(channel: ChannelPath) -> Response[str]:
