@@ -45,7 +45,7 @@ def _strings(payload: Any) -> list[str]:
 # --- the registry ------------------------------------------------------------------------------------
 def test_the_registry_is_the_one_list_of_names() -> None:
     # Given the registry, Then each name is declared once, and the channel and connector types are its names
-    assert len(set(NAMES)) == len(CONNECTORS) and NAMES == ("teams", "slack")
+    assert len(set(NAMES)) == len(CONNECTORS) and {"teams", "slack"} <= set(NAMES)
     assert get_args(Channel) == CHANNELS == tuple(c.name for c in CONNECTORS if c.kind == "chat")
     assert get_args(ConnectorName) == NAMES
     assert all(connector(name).name == name for name in NAMES)
@@ -78,8 +78,8 @@ def test_a_connectors_allowlist_is_a_template_parameter_every_function_gets(decl
 
 
 def test_each_connectors_hosts_come_from_its_own_setting() -> None:
-    hosts = allowed_hosts({"teams": "a.example, *.b.example:8443", "slack": "HOOKS.example"})
-    assert hosts == {"teams": ("a.example", "*.b.example:8443"), "slack": ("hooks.example",)}
+    hosts = allowed_hosts({name: "a.example, *.b.example:8443" if name == "teams" else "HOOKS.example" for name in NAMES})
+    assert hosts["teams"] == ("a.example", "*.b.example:8443") and hosts["slack"] == ("hooks.example",)
 
 
 def test_a_missing_allowlist_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,7 +93,7 @@ def test_a_missing_allowlist_variable_is_named(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(MissingSettings, match=r"variables: SLACK_WEBHOOK_HOSTS \("):
         Settings.from_env()
     monkeypatch.setenv("SLACK_WEBHOOK_HOSTS", "hooks.slack.com")
-    assert Settings.from_env().connector_hosts == {"teams": "*.webhook.office.com", "slack": "hooks.slack.com"}
+    assert Settings.from_env().connector_hosts["slack"] == "hooks.slack.com"
 
 
 # --- rendering ---------------------------------------------------------------------------------------
