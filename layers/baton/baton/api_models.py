@@ -2,15 +2,16 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, create_model, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from baton.connectors.declaration import ConnectorKind
+from baton.connectors.registry import CHANNELS, Channel, ConnectorName
 from baton.domain.lifecycle import Action
 from baton.domain.modeling import Model
 from baton.domain.models import (
     NOTES_MAX,
     REASON_MAX,
-    Channel,
     ConversationMessage,
     HandoffDraft,
     HandoffStatus,
@@ -283,9 +284,20 @@ class IntegrationOut(Model):
     last_delivery: WebhookDeliveryOut | None = Field(default=None, description="How the last post went (a refusal shows here).")
 
 
-class IntegrationsOut(Model):
-    teams: IntegrationOut
-    slack: IntegrationOut
+# One field per chat channel, in the registry's order: {"teams": IntegrationOut, "slack": IntegrationOut}.
+_CHANNEL_FIELDS: dict[str, Any] = {channel: (IntegrationOut, ...) for channel in CHANNELS}
+IntegrationsOut = create_model("IntegrationsOut", __base__=Model, **_CHANNEL_FIELDS)
+
+
+class ConnectorOut(Model):
+    name: ConnectorName
+    kind: ConnectorKind = Field(description="chat: announcements to a channel; psa: notes on the PSA ticket.")
+    configured: bool
+    settings: dict[str, Any] = Field(description="The connector's settings, never a secret (a webhook's: its last4).")
+    last_delivery: WebhookDeliveryOut | None = Field(default=None, description="How the last post went (a refusal shows here).")
+    last_inbound: dict[str, Any] | None = Field(
+        default=None, description="The last call the provider made to baton (null: no connector receives calls yet)."
+    )
 
 
 class WebhookTestOut(Model):
