@@ -10,10 +10,12 @@ from baton.domain.modeling import Complete, Model
 from baton.domain.models import (
     NOTES_MAX,
     Channel,
+    Handoff,
     HandoffDraft,
     HandoffFields,
     InvitationStatus,
     Role,
+    Session,
     SessionDraft,
     SessionFields,
     TimelineEntryFields,
@@ -134,6 +136,8 @@ class InvitationOut(Model):
     expires_at: str
 
 
+# The answers build on the domain's field bases (every field required: `Complete`). A docstring here would become
+# the schema's description in the OpenAPI document.
 class UserOut(Complete, UserFields):
     pass
 
@@ -152,6 +156,13 @@ class HandoffOut(Complete, HandoffFields[TriageOut]):
 
 class TimelineEntryOut(Complete, TimelineEntryFields):
     pass
+
+
+# The stored fields an answer leaves out, each on purpose (a test holds every other one to be in its answer).
+NOT_ANSWERED: dict[type[Model], set[str]] = {
+    Handoff: {"timeline"},  # answered on its own (`.../timeline`, and in the context answer)
+    Session: {"active_handoff_id"},  # the store's mark of the session's one live handoff
+}
 
 
 class HandoffContext(Model):

@@ -39,6 +39,8 @@ class Actor(EventModel):
     name: str | None
 
 
+# The event's parts build on the domain's field bases (every field required: `Complete`). A docstring here would
+# become a description in docs/event-schema.v1.json.
 class EventTriage(EventModel, Complete, TriageFields):
     pass
 
