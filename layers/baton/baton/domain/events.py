@@ -50,7 +50,7 @@ class EventHandoff(EventModel, Complete, HandoffFields[EventTriage]):
 
 
 # The stored handoff's fields that its event leaves out, each on purpose (a test holds every other one to be in it).
-NOT_IN_EVENT = {
+NOT_IN_EVENT: set[str] = {
     "timeline",  # the event carries the one entry it is about (`timeline_entry`); a client reads the rest over HTTP
 }
 
