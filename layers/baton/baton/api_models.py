@@ -150,8 +150,8 @@ class TriageOut(Complete, TriageFields):
     pass
 
 
-class HandoffOut(Complete, HandoffFields[TriageOut]):
-    pass
+class HandoffOut(Complete, HandoffFields):
+    session: TriageOut
 
 
 class TimelineEntryOut(Complete, TimelineEntryFields):

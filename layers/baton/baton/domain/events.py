@@ -45,8 +45,8 @@ class EventTriage(EventModel, Complete, TriageFields):
     pass
 
 
-class EventHandoff(EventModel, Complete, HandoffFields[EventTriage]):
-    pass
+class EventHandoff(EventModel, Complete, HandoffFields):
+    session: EventTriage
 
 
 # The stored handoff's fields that its event leaves out, each on purpose (a test holds every other one to be in it).

@@ -8,7 +8,7 @@ Each field is declared once, in a field base (`HandoffFields`, `TriageFields`, `
 import math
 from collections.abc import Container
 from enum import StrEnum
-from typing import Annotated, Any, Generic, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
@@ -241,11 +241,8 @@ class TimelineEntry(Entity, TimelineEntryFields):
     pass
 
 
-TriageT = TypeVar("TriageT", bound=TriageFields)
-
-
-class HandoffFields(Model, Generic[TriageT]):
-    """A handoff: `session` is the session's triage fields, in the stored, answered or event model of them."""
+class HandoffFields(Model):
+    """A handoff. `session` is its session's triage fields: each model built on this names its own triage model there."""
 
     id: str
     session_id: str
@@ -263,13 +260,13 @@ class HandoffFields(Model, Generic[TriageT]):
     resolution_notes: str | None = None
     due_at: str | None = None
     overdue_level: int = 0
-    session: TriageT
+    session: TriageFields
     updated_at: str
     version: int
 
 
-class Handoff(Entity, HandoffFields[Triage]):
-    session: Triage = Field(default_factory=Triage)  # HandoffFields' field, given the stored entity's default
+class Handoff(Entity, HandoffFields):
+    session: Triage = Field(default_factory=Triage)
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
 
