@@ -9,6 +9,7 @@ from baton.domain.lifecycle import Action
 from baton.domain.modeling import Complete, Model
 from baton.domain.models import (
     NOTES_MAX,
+    REASON_MAX,
     Channel,
     Handoff,
     HandoffDraft,
@@ -24,7 +25,6 @@ from baton.domain.models import (
     UserFields,
 )
 
-REASON_MAX = 1_000
 # The whitespace Python's str.strip() removes, spelled out: `\s` is a different set in JSON Schema (ECMA-262), in
 # pydantic (Rust) and in Python, and a pattern must mean the same to the document's readers as to the server.
 SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -165,11 +165,38 @@ NOT_ANSWERED: dict[type[Model], set[str]] = {
 }
 
 
+class FormFieldOut(Model):
+    name: str = Field(description="The request body's field it fills.")
+    label: str
+    kind: Literal["text", "colleague"] = Field(description="text: free text; colleague: one of the answer's `assignees`.")
+    hint: str | None
+    required: bool
+    max_length: int | None
+    rows: int | None
+
+
+class FormOut(Model):
+    title: str
+    submit: str
+    fields: list[FormFieldOut]
+
+
+class ActionOut(Model):
+    """How the console draws one action the caller may take: its button, its form, and what it says once done."""
+
+    action: Action
+    label: str
+    primary: bool
+    form: FormOut | None = Field(description="None: the button acts at once.")
+    done: str = Field(description="Said after it worked; `{field}` is filled from the handoff it answered with.")
+
+
 class HandoffContext(Model):
     handoff: HandoffOut
     session: SessionOut
     timeline: list[TimelineEntryOut]
     allowed_actions: list[Action] = Field(description="What the caller may do with this handoff now.")
+    actions: list[ActionOut] = Field(description="The same actions, as the console draws them (from the lifecycle table).")
     assignees: list[UserOut] = Field(description="Whom the caller may reassign it to now (empty unless reassign is allowed).")
 
 

@@ -65,6 +65,7 @@ CHANNELS: tuple[Channel, ...] = ("teams", "slack")
 LABEL_PATTERN = r"^[a-z0-9_-]{1,32}$"
 Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN)]
 NOTES_MAX = 4_000
+REASON_MAX = 1_000
 INTAKE_DEPTH_MAX = 32
 
 
