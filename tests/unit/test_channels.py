@@ -10,6 +10,7 @@ from baton.connectors.registry import connector
 from baton.domain import webhook_rules
 from baton.domain.errors import Invalid
 from baton.domain.events import HandoffEvent
+from baton.domain.models import Triage
 from baton.domain.webhook_rules import ProviderAnswer
 from baton.logic import channels
 
@@ -108,7 +109,7 @@ def _event(kind: str, intent: str = "escalate", overdue_level: int = 0) -> Hando
         "resolution_notes": None,
         "due_at": None,
         "overdue_level": overdue_level,
-        "session": {"ticket_ref": None, "client_name": None, "subject": None, "priority": None, "confidence_tier": None},
+        "session": Triage().model_dump(),  # every triage field, none set
         "updated_at": "2026-11-26T06:00:00.000Z",
         "version": 1,
     }

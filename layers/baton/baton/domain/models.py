@@ -1,6 +1,12 @@
-"""Domain entities. Persistence items and API bodies are mapped to and from these explicitly."""
+"""Domain entities. Persistence items and API bodies are mapped to and from these explicitly.
+
+Each field is declared once, in a field base (`HandoffFields`, `TriageFields`, `TimelineEntryFields`, `UserFields`,
+`SessionFields`): the stored entity builds on it here, the HTTP answer in `baton.api_models` and the event in
+`baton.domain.events` (both `Complete`: every field required there, with no default).
+"""
 
 import math
+from collections.abc import Container
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
@@ -64,13 +70,17 @@ class Entity(Model):
     model_config = ConfigDict(frozen=True)
 
 
-class User(Entity):
+class UserFields(Model):
     id: str
     account_id: str
     email: str
     display_name: str
     role: Role
     notify_email: bool = True
+
+
+class User(Entity, UserFields):
+    """A member of an account."""
 
 
 InvitationStatus = Literal["pending", "accepted", "revoked"]
@@ -112,7 +122,7 @@ class ConversationMessage(Entity):
     at: str | None = None
 
 
-class Triage(Entity):
+class TriageFields(Model):
     """The session's triage fields: what a queue card, an email or a chat message shows at a glance."""
 
     ticket_ref: str | None = None
@@ -121,8 +131,29 @@ class Triage(Entity):
     priority: Priority | None = None
     confidence_tier: str | None = None
 
+    def facts(self, leave_out: Container[str] = ()) -> list[tuple[str, str]]:
+        """The fields that are set, labelled, in the order an email or a chat message shows them."""
+        shown = ((label, getattr(self, name)) for name, label in TRIAGE_LABELS.items() if name not in leave_out)
+        return [(label, str(value)) for label, value in shown if value]
 
-class Session(Entity):
+
+# What an email or a chat message calls each triage field (a test holds every field of TriageFields to have one).
+TRIAGE_LABELS = {
+    "ticket_ref": "Ticket",
+    "client_name": "Client",
+    "subject": "Subject",
+    "priority": "Priority",
+    "confidence_tier": "Confidence",
+}
+
+
+class Triage(Entity, TriageFields):
+    """A session's triage fields as its handoffs keep them."""
+
+
+class _SessionHead(Model):
+    """The fields a session lists before its triage fields (pydantic orders a base's fields before its own)."""
+
     id: str
     account_id: str
     user_id: str
@@ -130,13 +161,16 @@ class Session(Entity):
     intake_type: str
     intake_content: dict[str, Any]
     status: str
-    confidence_tier: str | None = None
-    ticket_ref: str | None = None
-    client_name: str | None = None
-    subject: str | None = None
-    priority: Priority | None = None
+
+
+class SessionFields(TriageFields, _SessionHead):
+    """A session as stored and answered: what the product sent (`SessionDraft`), its ids and its status."""
+
     conversation_messages: list[ConversationMessage]
     created_at: str
+
+
+class Session(Entity, SessionFields):
     active_handoff_id: str | None = None
 
     def triage(self) -> Triage:
@@ -188,7 +222,7 @@ class UserChange(Model):
     notify_email: bool | None = None
 
 
-class TimelineEntry(Entity):
+class TimelineEntryFields(Model):
     """One transition of a handoff, as the audit trail keeps it. Entry n (from 1) made version n."""
 
     at: str
@@ -201,7 +235,13 @@ class TimelineEntry(Entity):
     version: int = 0  # assigned by the store: entry n made version n
 
 
-class Handoff(Entity):
+class TimelineEntry(Entity, TimelineEntryFields):
+    pass
+
+
+class HandoffFields(Model):
+    """A handoff. `session` is its session's triage fields: each model built on this names its own triage model there."""
+
     id: str
     session_id: str
     account_id: str
@@ -218,9 +258,13 @@ class Handoff(Entity):
     resolution_notes: str | None = None
     due_at: str | None = None
     overdue_level: int = 0
-    session: Triage = Field(default_factory=Triage)
+    session: TriageFields
     updated_at: str
     version: int
+
+
+class Handoff(Entity, HandoffFields):
+    session: Triage = Field(default_factory=Triage)
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
 

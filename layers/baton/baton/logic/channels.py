@@ -44,17 +44,9 @@ def announcement(event: HandoffEvent, console_url: str) -> Message:
         title = f"{who} turned a parked session into an escalation"
     else:
         title = f"{who} escalated a session and needs a senior"
-    facts = [
-        (label, value)
-        for label, value in (
-            ("Ticket", triage.ticket_ref),
-            ("Client", triage.client_name),
-            ("Subject", triage.subject),
-            ("Priority", triage.priority),
-            ("Overdue level", str(handoff.overdue_level) if handoff.overdue_level else None),
-        )
-        if value
-    ]
+    facts = triage.facts(leave_out={"confidence_tier"})  # the email shows the tier; the chat message never has
+    if handoff.overdue_level:
+        facts.append(("Overdue level", str(handoff.overdue_level)))
     notes = handoff.engineer_notes.strip() or "(no notes)"
     if len(notes) > NOTES_MAX:
         notes = notes[: NOTES_MAX - 1] + "…"

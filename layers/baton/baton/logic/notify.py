@@ -66,18 +66,7 @@ def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
         "handoff_escalated": f"{handoff.created_by_name} turned a parked session into an escalation and needs a senior.",
     }.get(event.type, f"{handoff.created_by_name} escalated a troubleshooting session and needs a senior.")
     reason = event.timeline_entry.reason if event.timeline_entry else None
-    facts = [
-        f"{label}: {value}"
-        for label, value in (
-            ("Ticket", triage.ticket_ref),
-            ("Client", triage.client_name),
-            ("Subject", triage.subject),
-            ("Priority", triage.priority),
-            ("Confidence", triage.confidence_tier),
-            ("Reason", reason),
-        )
-        if value
-    ]
+    facts = [f"{label}: {value}" for label, value in [*triage.facts(), ("Reason", reason)] if value]
     action = "Open it" if event.type == "handoff_reassigned" else "Pick it up"
     text = "\n".join(
         [
