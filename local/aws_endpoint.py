@@ -24,6 +24,7 @@ import os
 import selectors
 import threading
 import time
+import types
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -31,9 +32,9 @@ from urllib.parse import parse_qs
 
 import werkzeug.serving
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import run_simple
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from local import moto_patches
+from local import moto_patches, patch_guard
 from local.template import ACCOUNT, REGION
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -117,6 +118,13 @@ class KeepAliveHandler(MotoRequestHandler):
         """No line per request (werkzeug's logger is at WARNING; this saves formatting it)."""
 
 
+# werkzeug's answer to a request (`run_wsgi`): KeepAliveHandler drops the `Connection: close` it sends, and
+# _NothingToDrain replaces the `selectors` it drains the socket with afterwards.
+KEPT_ALIVE = patch_guard.Target(
+    "werkzeug patch (connections kept alive, nothing drained after an answer)", WSGIRequestHandler, "run_wsgi", "774df60c75af"
+)
+
+
 class _NothingToDrain:
     """Stands in for `selectors` in werkzeug's server. werkzeug drains the socket after each answer,
     believing it closes the connection next: on a kept connection that read would swallow (and wait
@@ -179,15 +187,22 @@ def _exit_with_parent() -> None:
     os._exit(0)
 
 
+def keep_connections_alive() -> None:
+    """Patch werkzeug's server (see KeepAliveHandler), once its code is checked to be the one read for it."""
+    KEPT_ALIVE.original()
+    patch_guard.attribute(KEPT_ALIVE.patch, werkzeug.serving, "selectors", types.ModuleType)
+    werkzeug.serving.selectors = _NothingToDrain  # type: ignore[attr-defined,assignment]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     moto_patches.install()
+    keep_connections_alive()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request costs ~10% of the endpoint's CPU
     app = Serialized(DomainDispatcherApplication(create_backend_app))
-    werkzeug.serving.selectors = _NothingToDrain  # type: ignore[attr-defined,assignment]
     run_simple("127.0.0.1", args.port, app, threaded=True, request_handler=KeepAliveHandler)
 
 

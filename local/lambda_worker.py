@@ -39,6 +39,10 @@ class LambdaContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
+# boto3 has no public way to a session's default client config: this reaches its botocore session (`_session`).
+CLIENT_LIMITS = "boto3 patch (the local endpoint's timeouts on every client of the default session)"
+
+
 def _local_client_limits() -> None:
     """Timeouts the runtime asks for (BATON_LOCAL_AWS_*_TIMEOUT) on every boto3 client of the default
     session, so that a dead or frozen endpoint fails an invocation in seconds; a client's own
@@ -48,13 +52,15 @@ def _local_client_limits() -> None:
     if not (connect or read):
         return
     import boto3
+    import botocore.session
     from botocore.config import Config
 
+    from local import patch_guard
+
     boto3.setup_default_session()
-    session = boto3.DEFAULT_SESSION
-    assert session is not None
+    core = patch_guard.attribute(CLIENT_LIMITS, boto3.DEFAULT_SESSION, "_session", botocore.session.Session)
     limits = Config(connect_timeout=float(connect or 60), read_timeout=float(read or 60))
-    session._session.set_default_client_config(limits)
+    core.set_default_client_config(limits)
 
 
 def main() -> None:

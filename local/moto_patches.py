@@ -41,6 +41,10 @@ its partition holds, not what the table does.
 
 8. A KEYS_ONLY index projected each item it returned through a round trip to plain Python values
 and back; its key attributes are now picked directly.
+
+Each patch names the moto function it replaces or wraps, with the fingerprint of the source it was written
+against (`TARGETS`, checked by local.patch_guard when this module is imported, before anything is patched):
+a moto update that changes one of them stops the endpoint with a message naming the patch.
 """
 
 from __future__ import annotations
@@ -59,7 +63,51 @@ from moto.dynamodb.models.table import SecondaryIndex, Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.sqs.models import Message, SQSBackend
 
-_original = DynamoDBBackend.transact_write_items
+from local import patch_guard
+from local.patch_guard import Target
+
+TRANSACTIONS = Target(
+    "moto patch 1 (a transaction backs up only the items it names)", DynamoDBBackend, "transact_write_items", "81db2cb7d94e"
+)
+RETENTION = Target(
+    "moto patch 2 (a receive reads only the retention period)",
+    SQSBackend,
+    "is_message_valid_based_on_retention_period",
+    "cca23b94a5f3",
+)
+HOSTS = Target(
+    "moto patch 3 (each host's backend is looked up once)", DomainDispatcherApplication, "get_backend_for_host", "1f41972c1e4e"
+)
+EMPTY_KEYS = Target("moto patch 4 (an empty map key is serialized)", BaseJSONSerializer, "_serialize_type_map", "faa32d1fa9a8")
+TYPED_VALUES = Target(
+    "moto patch 5 (a typed value is written directly)", BaseJSONSerializer, "_serialize_type_structure", "36873909cd0a"
+)
+ACCOUNTS = Target(
+    "moto patch 6 (an account's backend is found in the dict)", BackendDict, "_create_account_specific_backend", "efcc193ee3ca"
+)
+QUERIES = Target("moto patch 7 (a Query starts from its partition)", Table, "query", "002b4d00be6d")
+QUERIED_ITEMS = Target("moto patch 7 (a Query starts from its partition)", Table, "all_items", "c80d2ee3c896")
+KEYS_ONLY = Target("moto patch 8 (a KEYS_ONLY index picks the keys)", SecondaryIndex, "project", "b2eb603ebd16")
+TARGETS = (TRANSACTIONS, RETENTION, HOSTS, EMPTY_KEYS, TYPED_VALUES, ACCOUNTS, QUERIES, QUERIED_ITEMS, KEYS_ONLY)
+
+
+def check_targets() -> dict[Target, Any]:
+    """moto's function for each target, and what else of moto the patches use; PatchRefused if one changed."""
+    originals = {target: target.original() for target in TARGETS}
+    patch_guard.attribute(TRANSACTIONS.patch, Table, "get_item")
+    if "__deepcopy__" in vars(Table):  # patch 1 turns moto's deepcopy of every table into a no-op while it runs
+        patch_guard.refuse(TRANSACTIONS.patch, Table, "moto's Table now defines __deepcopy__, which the patch sets and removes")
+    patch_guard.attribute(RETENTION.patch, SQSBackend, "get_queue")
+    for name in ("MAP_TYPE", "_default_serialize", "_serialize"):
+        patch_guard.attribute(EMPTY_KEYS.patch, BaseJSONSerializer, name)
+    patch_guard.attribute(TYPED_VALUES.patch, BaseJSONSerializer, "_base64")
+    patch_guard.attribute(TYPED_VALUES.patch, DynamoType, "to_json")
+    patch_guard.attribute(QUERIES.patch, Table, "get_index")
+    return originals
+
+
+_ORIGINALS = check_targets()  # at import: nothing below runs on a moto it was not written for
+_original = _ORIGINALS[TRANSACTIONS]
 
 
 def _key_of(table: Table, op: dict[str, Any]) -> tuple[DynamoType, DynamoType | None] | None:
@@ -114,7 +162,7 @@ def is_message_valid_based_on_retention_period(self: SQSBackend, queue_name: str
     return retention_seconds + message.sent_timestamp / 1000 > unix_time()  # type: ignore[operator]
 
 
-_backend_for_host = DomainDispatcherApplication.get_backend_for_host
+_backend_for_host = _ORIGINALS[HOSTS]
 _BACKEND_BY_HOST: dict[str | None, Any] = {}
 
 
@@ -141,7 +189,7 @@ def serialize_json_map(self: BaseJSONSerializer, serialized: Any, value: Any, sh
             entries[""] = holder[_EMPTY_KEY_STAND_IN]
 
 
-_serialize_structure = BaseJSONSerializer._serialize_type_structure
+_serialize_structure = _ORIGINALS[TYPED_VALUES]
 _SCALARS = frozenset({"S", "N", "BOOL", "NULL"})
 
 
@@ -179,7 +227,7 @@ def _attribute_value(serializer: BaseJSONSerializer, value: Any) -> dict[str, An
     return wire
 
 
-_create_backend = BackendDict._create_account_specific_backend
+_create_backend = _ORIGINALS[ACCOUNTS]
 
 
 def create_account_specific_backend(self: BackendDict[Any], account_id: str) -> None:
@@ -187,8 +235,8 @@ def create_account_specific_backend(self: BackendDict[Any], account_id: str) -> 
         _create_backend(self, account_id)
 
 
-_query = Table.query
-_all_items = Table.all_items
+_query = _ORIGINALS[QUERIES]
+_all_items = _ORIGINALS[QUERIED_ITEMS]
 _QUERY = inspect.signature(_query)
 _scope = threading.local()  # (table, partition key or None, (index hash attribute, value) or None) while a Query runs
 
@@ -231,7 +279,7 @@ def _may_equal(value: DynamoType | None, wanted: DynamoType) -> bool:
     return value is not None and value.type == wanted.type and (value.value == wanted.value or value.type == "N")
 
 
-_project = SecondaryIndex.project
+_project = _ORIGINALS[KEYS_ONLY]
 
 
 def project(self: SecondaryIndex, item: Item) -> Item:
@@ -244,12 +292,17 @@ def project(self: SecondaryIndex, item: Item) -> Item:
 
 
 def install() -> None:
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
-    BaseJSONSerializer._serialize_type_map = serialize_json_map  # type: ignore[method-assign]
-    BaseJSONSerializer._serialize_type_structure = serialize_json_structure  # type: ignore[method-assign]
-    BackendDict._create_account_specific_backend = create_account_specific_backend  # type: ignore[method-assign]
-    Table.query = query  # type: ignore[method-assign]
-    Table.all_items = all_items  # type: ignore[method-assign]
-    SecondaryIndex.project = project  # type: ignore[method-assign]
+    """Apply every patch (each target was checked when this module was imported)."""
+    replacements = {
+        TRANSACTIONS: transact_write_items,
+        RETENTION: is_message_valid_based_on_retention_period,
+        HOSTS: get_backend_for_host,
+        EMPTY_KEYS: serialize_json_map,
+        TYPED_VALUES: serialize_json_structure,
+        ACCOUNTS: create_account_specific_backend,
+        QUERIES: query,
+        QUERIED_ITEMS: all_items,
+        KEYS_ONLY: project,
+    }
+    for target, replacement in replacements.items():
+        setattr(target.owner, target.name, replacement)

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
+from baton.connectors.registry import CONNECTORS
 from baton.repositories.accounts import AccountRepository
 from baton.repositories.users import UserRepository
 from local import demo, provision
@@ -96,7 +97,7 @@ class Runtime:
         self._endpoint = EmbeddedEndpoint(free_port())
         self.endpoint_url = self._endpoint.url
         issuer_url = f"{self.base_url}/local/oidc"
-        # Teams and Slack are the loopback receiver here: its host is the allowlist, its certificate the CA bundle.
+        # Every connector's provider is the loopback receiver here: its host is the allowlist, its certificate the CA bundle.
         self._scratch = tempfile.TemporaryDirectory(prefix="baton-local-")
         self.webhooks = webhooks = WebhookReceiver(Path(self._scratch.name), free_port())
         await webhooks.start()
@@ -106,8 +107,7 @@ class Runtime:
                 "JwtIssuer": issuer_url,
                 "JwtAudience": LOCAL_AUDIENCE,
                 "ConsoleOrigin": self.base_url,
-                "TeamsWebhookHosts": webhooks.host,
-                "SlackWebhookHosts": webhooks.host,
+                **{declared.allowlist.parameter: webhooks.host for declared in CONNECTORS},
             },
         )
         await self._endpoint.start()

@@ -14,6 +14,8 @@ from typing import Any
 
 from cfnlint.decode.cfn_yaml import loads
 
+from local import language_extensions
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
@@ -69,13 +71,19 @@ class JwtAuthorizerSpec:
 
 
 class Template:
-    def __init__(self, path: Path, parameters: dict[str, str] | None = None) -> None:
+    """template.yaml as CloudFormation sees it (its Fn::ForEach loops written out), under `parameters`.
+
+    `text` reads another version of the file as if it were at `path` (its CodeUri folders are `path`'s neighbours).
+    """
+
+    def __init__(self, path: Path, parameters: dict[str, str] | None = None, *, text: str | None = None) -> None:
         self.path = path
         self.root = path.parent
-        self.doc: dict[str, Any] = loads(path.read_text())
-        self.parameters = {name: str(spec.get("Default", "")) for name, spec in self.doc.get("Parameters", {}).items()} | (
+        source: dict[str, Any] = loads(path.read_text() if text is None else text)
+        self.parameters = {name: str(spec.get("Default", "")) for name, spec in source.get("Parameters", {}).items()} | (
             parameters or {}
         )
+        self.doc: dict[str, Any] = language_extensions.expand(source, self.parameters)
         self.resources: dict[str, Any] = self.doc["Resources"]
 
     # --- intrinsic functions ----------------------------------------------------------
@@ -293,7 +301,11 @@ class Template:
         return list(self.of_type("AWS::SNS::Topic"))
 
     def subscriptions(self) -> list[dict[str, Any]]:
-        return [self.resolve(spec["Properties"]) for spec in self.of_type("AWS::SNS::Subscription").values()]
+        subscriptions = [self.resolve(spec["Properties"]) for spec in self.of_type("AWS::SNS::Subscription").values()]
+        for subscription in subscriptions:  # a JSON property may be written as a string of JSON (a Mappings value is one)
+            if isinstance(subscription.get("FilterPolicy"), str):
+                subscription["FilterPolicy"] = json.loads(subscription["FilterPolicy"])
+        return subscriptions
 
 
 def _function_in_uri(uri: Any) -> str:

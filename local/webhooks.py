@@ -38,6 +38,7 @@ class WebhookFault(BaseModel):
     status: int = Field(ge=200, le=599, description="What to answer, e.g. 500 (retried) or 400 (refused for good)")
     count: int = Field(default=1, ge=1, le=1_000_000)
     delay_seconds: float = Field(default=0, ge=0, le=30, description="Wait this long first (over 5 s: the poster times out)")
+    retry_after: str | None = Field(default=None, max_length=64, description="A Retry-After header to send, e.g. 30 with a 429")
 
 
 def make_certificate(folder: Path) -> tuple[Path, Path]:
@@ -116,6 +117,7 @@ class WebhookReceiver:
         except (json.JSONDecodeError, UnicodeDecodeError):
             body = raw.decode("utf-8", "replace")
         status, text = 200, "ok"  # Slack answers 200 "ok"; Teams' Workflows 202 with no body
+        headers: dict[str, str] = {}
         fault = self.fault
         if fault is not None:
             self._remaining -= 1
@@ -124,6 +126,7 @@ class WebhookReceiver:
             if fault.delay_seconds:
                 await asyncio.sleep(fault.delay_seconds)
             status, text = fault.status, "invalid_payload" if 400 <= fault.status < 500 else "local receiver: failing on purpose"
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
         self.received.append(
             {
                 "at": datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -134,4 +137,4 @@ class WebhookReceiver:
             }
         )
         del self.received[:-MAX_KEPT]
-        return web.Response(status=status, text=text)
+        return web.Response(status=status, text=text, headers=headers)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from api_common import Caller, NoBody, handoff_out, json_response, timeline_out, user_out
+from api_common import Caller, NoBody, action_out, handoff_out, json_response, timeline_out, user_out
 from api_dependencies import Deps, HandoffRequest
 from api_openapi import answers
 from baton.api_models import (
@@ -80,6 +80,7 @@ def get_handoff_context(session_id: UUID, handoff_id: UUID, who: Caller, deps: D
         session=SessionOut.model_validate(session.model_dump()),
         timeline=timeline_out(handoff),
         allowed_actions=allowed,
+        actions=[action_out(action) for action in allowed],
         assignees=[user_out(user) for user in assignees(handoff, who, members)],
     )
     return json_response(200, context)

@@ -1,4 +1,4 @@
-"""Teams and Slack incoming webhooks of the caller's account (owner, admin): set, list, remove, test."""
+"""The caller's account's connectors (owner, admin): the list; its chat webhooks (Teams, Slack): set, list, remove, test."""
 
 from dataclasses import dataclass
 from functools import cache
@@ -12,16 +12,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from api_common import Caller, NoBody, json_response
 from api_openapi import answers, no_content
-from baton.api_models import IntegrationOut, IntegrationsOut, WebhookSet, WebhookTestOut
-from baton.domain.models import Channel, Integration
-from baton.domain.webhook_rules import allowed_hosts
+from baton.api_models import ConnectorOut, IntegrationOut, IntegrationsOut, WebhookSet, WebhookTestOut
+from baton.connectors.registry import CHANNELS, Channel, allowed_hosts, connector
+from baton.domain.models import Integration
 from baton.logic import channels
 from baton.publishers.webhooks import WebhookPoster
 from baton.repositories.integrations import IntegrationRepository
 from baton.settings import Settings
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ unannotated
-ChannelPath = Annotated[Channel, Path(description="teams or slack")]
+ChannelPath = Annotated[Channel, Path(description=" or ".join(CHANNELS))]
+PROVIDERS = " or ".join(connector(channel).title for channel in CHANNELS)  # "Microsoft Teams or Slack"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class ChannelDependencies:
 @cache
 def channel_dependencies() -> ChannelDependencies:
     settings = Settings.from_env()
-    allowed = allowed_hosts(settings.teams_webhook_hosts, settings.slack_webhook_hosts)
+    allowed = allowed_hosts(settings.connector_hosts)
     store = IntegrationRepository(
         settings.data_table_name, settings.integrations_parameter_path, boto3.client("dynamodb"), boto3.client("ssm")
     )
@@ -52,18 +53,28 @@ def _out(channel: Channel, integration: Integration | None) -> IntegrationOut:
 
 
 @router.get(
+    "/api/v1/account/connectors",
+    summary="The account's connectors (owner, admin): each one's kind, whether set up, its settings (never a secret)",
+    responses=answers(200, list[ConnectorOut], "Every connector baton has, configured or not, with its last delivery."),
+)
+def list_connectors(who: Caller, deps: ChannelDeps) -> Response[str]:
+    found = channels.list_connectors(who, deps.store)
+    return json_response(200, [ConnectorOut.model_validate(state.model_dump()) for state in found])
+
+
+@router.get(
     "/api/v1/account/integrations",
-    summary="The account's Teams and Slack webhooks (owner, admin): whether set, never the URL",
+    summary=f"The account's {PROVIDERS} webhooks (owner, admin): whether set, never the URL",
     responses=answers(200, IntegrationsOut, "Each channel: configured or not, the URL's last 4 characters, the last delivery."),
 )
 def list_integrations(who: Caller, deps: ChannelDeps) -> Response[str]:
     found = channels.list_integrations(who, deps.store)
-    return json_response(200, IntegrationsOut(teams=_out("teams", found["teams"]), slack=_out("slack", found["slack"])))
+    return json_response(200, IntegrationsOut.model_validate({channel: _out(channel, found[channel]) for channel in CHANNELS}))
 
 
 @router.put(
     "/api/v1/account/integrations/<channel>",
-    summary="Set or replace the account's Teams or Slack incoming-webhook URL (owner, admin)",
+    summary=f"Set or replace the account's {PROVIDERS} incoming-webhook URL (owner, admin)",
     # 404: a path that names no channel at all (an encoded "/" in it) matches no route.
     responses=answers(200, IntegrationOut, "The channel, configured (never the URL).", 404, body=True),
 )
@@ -74,7 +85,7 @@ def put_integration(channel: ChannelPath, body: Annotated[WebhookSet, Body()], w
 
 @router.delete(
     "/api/v1/account/integrations/<channel>",
-    summary="Remove the account's Teams or Slack webhook (owner, admin)",
+    summary=f"Remove the account's {PROVIDERS} webhook (owner, admin)",
     responses=no_content("Removed.", 404, 422),
 )
 def delete_integration(channel: ChannelPath, who: Caller, deps: ChannelDeps) -> Response[str]:

@@ -1,7 +1,7 @@
-"""Teams or Slack queue (SQS: new, escalated and overdue escalations) → the account's incoming webhook.
+"""A chat connector's queue (SQS: new, escalated and overdue escalations) → the account's incoming webhook.
 
-One code base, deployed twice (TeamsFunction, SlackFunction) with WEBHOOK_CHANNEL set: each channel has
-its own queue, DLQ, alarms and concurrency, so a failing Slack never holds up Teams, email or push.
+One code base, deployed once per chat connector (TeamsFunction, SlackFunction) with WEBHOOK_CHANNEL set to its
+name: each has its own queue, DLQ, alarms and concurrency, so a failing Slack never holds up Teams, email or push.
 """
 
 import os
@@ -18,11 +18,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton.connectors.registry import CHANNELS, Channel, allowed_hosts
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
-from baton.domain.models import CHANNELS, Channel
-from baton.domain.webhook_rules import allowed_hosts
 from baton.logic import channels
 from baton.observability import instruments
 from baton.publishers.webhooks import WebhookPoster
@@ -61,7 +60,7 @@ def dependencies() -> Dependencies:
     channel = channel_of_function()
     dynamodb = boto3.client("dynamodb")
     store = IntegrationRepository(settings.data_table_name, settings.integrations_parameter_path, dynamodb, boto3.client("ssm"))
-    allowed = allowed_hosts(settings.teams_webhook_hosts, settings.slack_webhook_hosts)
+    allowed = allowed_hosts(settings.connector_hosts)
     poster = WebhookPoster(allowed, settings.webhook_ca_bundle)
     config = IdempotencyConfig(event_key_jmespath="[channel, event.event_id]", expires_after_seconds=7 * 24 * 3600)
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)

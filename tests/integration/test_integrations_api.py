@@ -65,6 +65,7 @@ def test_an_admin_replaces_and_removes_a_webhook(api: ApiClient, users: dict[str
 
 
 CALLS = [
+    ("GET", "/api/v1/account/connectors", None),
     ("GET", BASE, None),
     ("PUT", f"{BASE}/teams", {"webhook_url": TEAMS_URL}),
     ("DELETE", f"{BASE}/teams", None),

@@ -161,6 +161,33 @@ def test_a_provider_answering_400_is_not_retried_and_the_refusal_is_visible(
     assert last["outcome"] == "rejected" and last["detail"] == "Slack answered 400: invalid_payload."
 
 
+def test_a_rate_limited_post_is_retried_keeping_the_providers_retry_after(
+    api: ApiClient,
+    users: dict[str, User],
+    aws: dict[str, str],
+    receiver: ReceiverThread,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import webhooks_handler
+    from local.webhooks import WebhookFault
+
+    # Given Slack answering the next post 429 with Retry-After: 30
+    _configure(api, users, receiver, "slack")
+    _escalate(api, users)
+    event = sqs_event(aws["SlackQueue"])
+    receiver.receiver.arm(WebhookFault(status=429, retry_after="30"))
+    deferred: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(webhooks_handler.logger, "warning", lambda message, extra: deferred.append((message, extra)))
+    # When the function gets the message, and SQS redelivers it
+    first, second = (_run("slack", event, monkeypatch) for _ in range(2))
+    # Then the first is reported failed, classified rate-limited with the provider's delay; the redelivery delivers
+    assert (first, second) == ([event["Records"][0]["messageId"]], [])
+    [(message, extra)] = deferred
+    assert message == "webhook deferred" and extra["provider_status"] == 429
+    assert (extra["verdict"], extra["retry_after_s"]) == ("rate_limited", 30)
+    assert [post["answered"] for post in receiver.posts()] == [429, 200]
+
+
 def test_a_provider_that_times_out_is_retried(
     api: ApiClient,
     users: dict[str, User],

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from baton.connectors.registry import CONNECTORS
 from local.runtime import free_port
 from local.webhooks import WebhookFault, WebhookReceiver
 
@@ -47,8 +48,8 @@ def receiver(aws: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
     with ReceiverThread(tmp_path) as running:
         assert running.receiver.ca_bundle
-        monkeypatch.setenv("TEAMS_WEBHOOK_HOSTS", running.receiver.host)
-        monkeypatch.setenv("SLACK_WEBHOOK_HOSTS", running.receiver.host)
+        for declared in CONNECTORS:
+            monkeypatch.setenv(declared.allowlist.variable, running.receiver.host)
         monkeypatch.setenv("WEBHOOK_CA_BUNDLE", str(running.receiver.ca_bundle))
         clear_handler_caches()
         yield running

@@ -6,14 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from baton.connectors.registry import connector
 from baton.domain import webhook_rules
 from baton.domain.errors import Invalid
 from baton.domain.events import HandoffEvent
 from baton.domain.webhook_rules import ProviderAnswer
 from baton.logic import channels
 
-TEAMS = webhook_rules.DEFAULT_HOSTS["teams"]
-SLACK = webhook_rules.DEFAULT_HOSTS["slack"]
+TEAMS = connector("teams").allowlist.default_hosts
+SLACK = connector("slack").allowlist.default_hosts
 
 
 @pytest.mark.parametrize(
@@ -26,7 +27,7 @@ SLACK = webhook_rules.DEFAULT_HOSTS["slack"]
     ],
 )
 def test_teams_urls_of_the_providers_hosts_pass(url: str) -> None:
-    webhook_rules.check_webhook_url("teams", url, TEAMS)
+    webhook_rules.check_webhook_url("Microsoft Teams", url, TEAMS)
 
 
 @pytest.mark.parametrize(
@@ -50,7 +51,7 @@ def test_host_allowlist(host: str, port: int | None, allowed: tuple[str, ...], e
 @given(st.text(max_size=80))
 def test_any_text_is_either_a_valid_slack_url_or_a_422_never_another_error(text: str) -> None:
     try:
-        webhook_rules.check_webhook_url("slack", text, SLACK)
+        webhook_rules.check_webhook_url("Slack", text, SLACK)
     except Invalid as refused:
         assert refused.status_code == 422 and refused.extra["errors"][0]["loc"] == ["body", "webhook_url"]
     else:
@@ -61,7 +62,7 @@ def test_any_text_is_either_a_valid_slack_url_or_a_422_never_another_error(text:
 def test_only_the_allowlisted_host_passes(host: str) -> None:
     url = f"https://{host}/services/x"
     try:
-        webhook_rules.check_webhook_url("slack", url, SLACK)
+        webhook_rules.check_webhook_url("Slack", url, SLACK)
     except Invalid:
         assert host != "hooks.slack.com"
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from baton.connectors.registry import CONNECTORS
 from baton.settings import MissingSettings, Settings
 
 COMPLETE = {
@@ -17,8 +18,8 @@ COMPLETE = {
     "CONSOLE_URL": "https://console.example",
     "STAGE": "dev",
     "INTEGRATIONS_PARAMETER_PATH": "/baton-dev/integrations",
-    "TEAMS_WEBHOOK_HOSTS": "*.webhook.office.com",
-    "SLACK_WEBHOOK_HOSTS": "hooks.slack.com",
+    # Each connector's host allowlist (TEAMS_WEBHOOK_HOSTS, SLACK_WEBHOOK_HOSTS, ...)
+    **{declared.allowlist.variable: ",".join(declared.allowlist.default_hosts) for declared in CONNECTORS},
 }
 
 

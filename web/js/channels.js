@@ -1,5 +1,8 @@
-// Settings › Channels (owners and admins): the account's Microsoft Teams and Slack incoming webhooks.
+// Settings › Channels (#/settings/channels, owners and admins): the account's Microsoft Teams and Slack incoming webhooks.
 // The URL is a secret: the API never returns it, only whether one is set and its last 4 characters.
+import { el } from "./dom.js";
+import { when } from "./format.js";
+
 const PROVIDERS = {
   teams: {
     name: "Microsoft Teams",
@@ -13,16 +16,6 @@ const PROVIDERS = {
   },
 };
 const PATH = "/api/v1/account/integrations";
-
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-function when(iso) {
-  return new Date(iso).toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-}
 
 function describeLast(delivery) {
   if (!delivery) return "Nothing sent yet.";
@@ -132,7 +125,7 @@ export class ChannelsScreen {
     }
   }
 
-  async open() {
+  async enter() {
     this.section.hidden = false;
     try {
       await this.refresh();
@@ -141,8 +134,4 @@ export class ChannelsScreen {
     }
     this.section.querySelector("#channels-title").focus();
   }
-}
-
-export function mayManageChannels(me) {
-  return me.role === "owner" || me.role === "admin";
 }

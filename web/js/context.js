@@ -1,8 +1,11 @@
-// The handoff-context screen: everything a senior needs to pick the session up, who did what
-// when, and the actions the server says the signed-in user may take now (`allowed_actions`).
-// The console never decides what is allowed: it shows what the answer lists, and the server
-// refuses (403/409 with a `detail`) whatever changed in between.
-import { clock, kind } from "./queue.js";
+// The handoff-context screen (#/handoffs/<session>/<handoff>): everything a senior needs to pick the
+// session up, who did what when, and what the signed-in user may do now. The console never decides
+// what is allowed: it draws the answer's `actions` (actions.js), and the server refuses (403/409 with
+// a `detail`) whatever changed in between.
+import { ActionPanel } from "./actions.js";
+import { ApiError } from "./api.js";
+import { $, el, facts } from "./dom.js";
+import { clock, fill, kind, when } from "./format.js";
 
 // How a timeline entry reads: "<actor> <phrase>". Unknown actions still show, by name.
 const PHRASES = {
@@ -16,35 +19,13 @@ const PHRASES = {
   overdue: "raised it a level: nobody had picked it up in time", // the SLA ladder's timer (no actor)
 };
 
-// Fields of each action's form that go into the request body when filled in.
-const FIELDS = {
-  release: ["reason"],
-  reassign: ["to_user_id", "reason"],
-  escalate: ["engineer_notes"],
-  withdraw: ["reason"],
-  resolve: ["resolution_notes"],
-};
-
-export function when(iso) {
-  return new Date(iso).toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+function phrase(entry) {
+  return PHRASES[entry.action] || `did “${entry.action}”`;
 }
 
-export function describe(entry) {
-  const phrase = PHRASES[entry.action] || `did “${entry.action}”`;
+function describe(entry) {
   const to = entry.to_user_name || entry.to_user_id;
-  return `${entry.actor_name || "baton"} ${phrase}${to ? ` → ${to}` : ""}`;
-}
-
-function facts(list, entries) {
-  list.replaceChildren();
-  for (const [name, value] of entries) {
-    if (value === null || value === undefined || value === "") continue;
-    const term = document.createElement("dt");
-    term.textContent = name;
-    const detail = document.createElement("dd");
-    detail.textContent = typeof value === "string" ? value : JSON.stringify(value);
-    list.append(term, detail);
-  }
+  return `${entry.actor_name || "baton"} ${phrase(entry)}${to ? ` → ${to}` : ""}`;
 }
 
 function status(handoff, me) {
@@ -58,73 +39,81 @@ function status(handoff, me) {
 }
 
 function timelineItem(entry) {
-  const item = document.createElement("li");
-  const time = document.createElement("time");
-  time.dateTime = entry.at;
-  time.textContent = when(entry.at);
-  const actor = document.createElement("span");
-  actor.className = "actor";
-  actor.textContent = entry.actor_name || "baton";
-  item.append(time, actor, ` ${PHRASES[entry.action] || `did “${entry.action}”`}`);
+  const item = el(
+    "li", {},
+    el("time", { dateTime: entry.at, textContent: when(entry.at) }),
+    el("span", { className: "actor", textContent: entry.actor_name || "baton" }),
+    ` ${phrase(entry)}`,
+  );
   const to = entry.to_user_name || entry.to_user_id;
   if (to) {
-    const arrow = document.createElement("span");
+    const arrow = el("span", { textContent: " → " });
     arrow.setAttribute("aria-hidden", "true");
-    arrow.textContent = " → ";
-    const spoken = document.createElement("span");
-    spoken.className = "visually-hidden";
-    spoken.textContent = " to ";
-    const assignee = document.createElement("span");
-    assignee.className = "assignee";
-    assignee.textContent = to;
-    item.append(arrow, spoken, assignee);
+    item.append(arrow, el("span", { className: "visually-hidden", textContent: " to " }), el("span", { className: "assignee", textContent: to }));
   }
-  if (entry.reason) {
-    const reason = document.createElement("span");
-    reason.className = "reason";
-    reason.textContent = `Reason: ${entry.reason}`;
-    item.append(reason);
-  }
+  if (entry.reason) item.append(el("span", { className: "reason", textContent: `Reason: ${entry.reason}` }));
   return item;
 }
 
 export class ContextScreen {
-  // onAct(action, body) runs the action.
-  constructor(root, { onAct }) {
+  // `backLabel()`: where Back goes, in words; `onUnavailable(sentence)`: the handoff could not be read.
+  constructor(root, { api, me, store, backLabel, onUnavailable }) {
     this.root = root;
-    this.onAct = onAct;
-    this.context = null;
-    this.me = null;
-    this.$ = (selector) => root.querySelector(selector);
-    for (const toggle of root.querySelectorAll(".action-buttons button")) {
-      toggle.addEventListener("click", () => {
-        if (toggle.dataset.form) this.toggleForm(toggle.dataset.action);
-        else this.submit(toggle.dataset.action, undefined, toggle);
-      });
-    }
-    for (const form of root.querySelectorAll(".action-form")) {
-      form.addEventListener("submit", (event) => {
-        event.preventDefault();
-        this.submit(form.dataset.action, this.body(form), form.querySelector('button[type="submit"]'));
-      });
-      form.querySelector(".cancel").addEventListener("click", () => this.closeForm(true));
-      form.addEventListener("keydown", (event) => {
-        if (event.key === "Escape") this.closeForm(true);
-      });
-    }
+    this.api = api;
+    this.me = me;
+    this.store = store;
+    this.backLabel = backLabel;
+    this.onUnavailable = onUnavailable;
+    this.context = null;  // the context answer shown, or null when another screen is open
+    this.actions = new ActionPanel($("#context-actions", root), {
+      onAct: (entry, body) => this.act(entry, body),
+      onFocusLost: () => this.focusMessage(),
+    });
   }
 
   get handoff() { return this.context && this.context.handoff; }
 
-  // The whole screen from a context answer. `pending` hides the actions while a fresh answer is on its way.
-  render(context, me, { pending = false } = {}) {
+  async enter([sessionId, handoffId], note) {
+    if (this.handoff && this.handoff.id === handoffId && !note) return true;
+    let context;
+    try {
+      context = await this.api.context(sessionId, handoffId);
+    } catch (error) {
+      this.onUnavailable(`Could not open that handoff: ${error.message}`);
+      return false;
+    }
     this.context = context;
-    this.me = me;
+    this.store.apply(context.handoff);
+    $("#back").textContent = this.backLabel();
+    this.say("");
+    this.render(context);
+    return true;
+  }
+
+  // What the navigation's note said (the action that led here), focused.
+  focus(note) {
+    if (!note) return false;
+    this.say(note, "ok");
+    this.focusMessage();
+    return true;
+  }
+
+  leave() {
+    this.context = null;
+  }
+
+  // A change the store took: a newer version of the handoff shown means a fresh answer.
+  follow({ handoff, event }) {
+    if (this.handoff && this.handoff.id === handoff.id && handoff.version > this.handoff.version) this.refresh(event);
+  }
+
+  // The whole screen from a context answer. `pending` hides the actions while a fresh answer is on its way.
+  render(context, { pending = false } = {}) {
     const { handoff, session } = context;
     const triage = handoff.session || session;
-    this.$("#context-title").textContent = `${kind(handoff) === "escalation" ? "Escalation" : "Parked session"} from ${handoff.created_by_name}`;
-    facts(this.$("#context-facts"), [
-      ["Status", status(handoff, me)],
+    $("#context-title", this.root).textContent = `${kind(handoff) === "escalation" ? "Escalation" : "Parked session"} from ${handoff.created_by_name}`;
+    facts($("#context-facts", this.root), [
+      ["Status", status(handoff, this.me)],
       ["Subject", triage.subject],
       ["Ticket", triage.ticket_ref],
       ["Client", triage.client_name],
@@ -133,109 +122,76 @@ export class ContextScreen {
       ["Session type", session.session_type],
       ["Handed off", when(handoff.created_at)],
     ]);
-    this.$("#context-notes").textContent = handoff.engineer_notes || "(no notes)";
-    this.$("#context-timeline").replaceChildren(...(context.timeline || []).map(timelineItem));
-    facts(this.$("#context-intake"), [["Type", session.intake_type], ...Object.entries(session.intake_content)]);
-    const conversation = this.$("#context-conversation");
-    conversation.replaceChildren(
-      ...session.conversation_messages.map((message) => {
-        const item = document.createElement("li");
-        const role = document.createElement("span");
-        role.className = "role";
-        role.textContent = `${message.role}: `;
-        item.append(role, document.createTextNode(message.content));
-        return item;
-      }),
-    );
+    $("#context-notes", this.root).textContent = handoff.engineer_notes || "(no notes)";
+    $("#context-timeline", this.root).replaceChildren(...(context.timeline || []).map(timelineItem));
+    facts($("#context-intake", this.root), [["Type", session.intake_type], ...Object.entries(session.intake_content)]);
+    const messages = session.conversation_messages;
+    const conversation = $("#context-conversation", this.root);
+    conversation.replaceChildren(...messages.map((message) => el(
+      "li", {}, el("span", { className: "role", textContent: `${message.role}: ` }), message.content,
+    )));
     // An empty list is no list: the sentence sits beside it, never inside an <ol> (axe: list).
-    conversation.hidden = !session.conversation_messages.length;
-    this.$("#context-no-conversation").hidden = session.conversation_messages.length > 0;
-    this.renderActions(pending ? null : context.allowed_actions || []);
+    conversation.hidden = !messages.length;
+    $("#context-no-conversation", this.root).hidden = messages.length > 0;
+    const what = `the ${kind(handoff)} from ${handoff.created_by_name}`;
+    this.actions.render(pending ? null : context.actions || [], { what, assignees: context.assignees || [] });
   }
 
-  renderActions(allowed) {
-    const focusWasHere = this.root.contains(document.activeElement) && document.activeElement.closest("#context-actions");
-    const what = `the ${kind(this.handoff)} from ${this.handoff.created_by_name}`;
-    for (const toggle of this.root.querySelectorAll(".action-buttons button")) {
-      toggle.hidden = !allowed || !allowed.includes(toggle.dataset.action);
-      toggle.disabled = false;
-      toggle.setAttribute("aria-label", `${toggle.textContent} ${what}`);
+  // The context answer again (actions and timeline), never older over newer. A pushed change by
+  // someone else is said in the status line.
+  async refresh(event = null) {
+    const shown = this.handoff;
+    if (!shown) return;
+    let fresh;
+    try {
+      fresh = await this.api.context(shown.session_id, shown.id);
+    } catch (error) {
+      this.say(`Could not refresh this handoff: ${error.message}`, "error");
+      return;
     }
-    if (this.openAction && (!allowed || !allowed.includes(this.openAction))) this.closeForm(false);
-    this.$("#no-actions").hidden = !allowed || allowed.length > 0;
-    // Focus never stays on something that just disappeared.
-    if (focusWasHere && (document.activeElement === document.body || !this.visible(document.activeElement))) this.focusMessage();
-  }
-
-  visible(element) { return element && element.getClientRects().length > 0; }
-
-  async toggleForm(action) {
-    if (this.openAction === action) return this.closeForm(true);
-    this.closeForm(false);
-    const form = this.$(`#form-${action}`);
-    if (action === "reassign") this.fillColleagues(form);
-    form.hidden = false;
-    this.$(`#do-${action}`).setAttribute("aria-expanded", "true");
-    this.openAction = action;
-    form.querySelector("select, textarea").focus();
-  }
-
-  closeForm(returnFocus) {
-    if (!this.openAction) return;
-    const action = this.openAction;
-    this.$(`#form-${action}`).hidden = true;
-    const toggle = this.$(`#do-${action}`);
-    toggle.setAttribute("aria-expanded", "false");
-    this.openAction = null;
-    if (returnFocus && !toggle.hidden) toggle.focus();
-  }
-
-  fillColleagues(form) {
-    // Whom the server says the signed-in user may hand this to now (`assignees`); it checks the choice again.
-    const select = form.querySelector("select");
-    const chosen = select.value;
-    const eligible = this.context.assignees || [];
-    select.replaceChildren(
-      new Option("Choose a colleague…", ""),
-      ...eligible.map((user) => new Option(`${user.display_name} — ${user.role}`, user.id)),
-    );
-    if (eligible.some((user) => user.id === chosen)) select.value = chosen;
-  }
-
-  body(form) {
-    const body = {};
-    for (const name of FIELDS[form.dataset.action]) {
-      const value = form.elements[name].value.trim();
-      if (value) body[name] = value;
+    if (!this.handoff || this.handoff.id !== shown.id || fresh.handoff.version < this.handoff.version) return;
+    this.context = fresh;
+    this.store.apply(fresh.handoff);
+    if (event && event.timeline_entry && (!event.actor || event.actor.id !== this.me.id)) {
+      this.say(`Just now: ${describe(event.timeline_entry)}.`);
     }
-    return Object.keys(body).length ? body : undefined;
+    this.render(fresh);
   }
 
-  async submit(action, body, button) {
-    const form = this.$(`#form-${action}`);
-    button.disabled = true;
+  // One action (an entry of the answer's `actions`): draw the handoff it returns at once, say the
+  // entry's `done` sentence, then read the context again. A refusal (403/409) shows the server's own
+  // sentence. Resolves true when the action was done.
+  async act(entry, body) {
+    const handoff = this.handoff;
+    let done = false;
     this.root.setAttribute("aria-busy", "true");
     try {
-      const done = await this.onAct(action, body);
-      if (done && form) {
-        form.reset();
-        this.closeForm(false);
+      const changed = await this.api.act(handoff, entry.action, body);
+      done = true;
+      if (this.handoff && this.handoff.id === handoff.id) {
+        this.context = { ...this.context, handoff: changed };
+        this.render(this.context, { pending: true });
+        this.say(fill(entry.done, changed), "ok");
       }
-    } finally {
-      button.disabled = false;
-      this.root.removeAttribute("aria-busy");
+      this.store.apply(changed);
+    } catch (error) {
+      this.say(error instanceof ApiError ? error.message : `Something went wrong: ${error.message}`, "error");
     }
+    await this.refresh();
+    this.focusMessage();
+    this.root.removeAttribute("aria-busy");
+    return done;
   }
 
   say(text, tone = "") {
-    const message = this.$("#context-message");
+    const message = $("#context-message", this.root);
     message.textContent = text;
     message.dataset.tone = tone;
   }
 
   focusMessage() {
-    const message = this.$("#context-message");
+    const message = $("#context-message", this.root);
     if (message.textContent) message.focus();
-    else this.$("#context-title").focus();
+    else $("#context-title", this.root).focus();
   }
 }

@@ -1,10 +1,7 @@
 // The join screen: someone signed in who is not a member yet sees the invitations for their
 // verified email and joins one; with none, they are told to ask an admin of their MSP.
-const $ = (selector) => document.querySelector(selector);
-
-function when(iso) {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
+import { $, el } from "./dom.js";
+import { dateTime } from "./format.js";
 
 export async function showJoin(api, { onJoined, why = "" }) {
   const list = $("#join-list");
@@ -22,19 +19,13 @@ export async function showJoin(api, { onJoined, why = "" }) {
     ? "You are signed in, and your email address is invited. Join to see your team's queue."
     : why;
   for (const invitation of invitations) {
-    const item = document.createElement("li");
-    item.className = "invitation";
-    const text = document.createElement("p");
-    const account = document.createElement("strong");
-    account.textContent = invitation.account_name;
-    text.append(
-      account,
+    const text = el(
+      "p", {},
+      el("strong", { textContent: invitation.account_name }),
       ` invites you as ${invitation.role}${invitation.invited_by_name ? ` (from ${invitation.invited_by_name})` : ""}. `,
-      `Valid until ${when(invitation.expires_at)}.`,
+      `Valid until ${dateTime(invitation.expires_at)}.`,
     );
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = `Join ${invitation.account_name}`;
+    const button = el("button", { type: "button", textContent: `Join ${invitation.account_name}` });
     button.addEventListener("click", async () => {
       button.disabled = true;
       message.textContent = "";
@@ -48,7 +39,6 @@ export async function showJoin(api, { onJoined, why = "" }) {
       }
       await onJoined();
     });
-    item.append(text, button);
-    list.append(item);
+    list.append(el("li", { className: "invitation" }, text, button));
   }
 }

@@ -1,7 +1,8 @@
-// The junior's side: start a session from a ticket or a pasted AI transcript, and park or escalate
-// it with notes in one go. The session and the handoff are two API calls; if the second fails, the
-// session exists and the form says so (retrying hands the same session off, not a new one).
-const $ = (selector) => document.querySelector(selector);
+// The junior's side (#/new): start a session from a ticket or a pasted AI transcript, and park or
+// escalate it with notes in one go. The session and the handoff are two API calls; if the second
+// fails, the session exists and the form says so (retrying hands the same session off, not a new one).
+import { $, busy } from "./dom.js";
+
 const SPEAKERS = { user: "user", me: "user", engineer: "user", assistant: "assistant", ai: "assistant", bot: "assistant", system: "system" };
 
 // "User: …" / "Assistant: …" lines into conversation messages; a line with no speaker continues the last.
@@ -28,7 +29,15 @@ export function sessionBody(form) {
   return body;
 }
 
+// What the junior is told once it is handed off.
+function handedOff(handoff) {
+  return handoff.intent === "escalate"
+    ? "Escalated: the seniors have been told. You can follow it under “My work”."
+    : "Parked: it waits in the queue until you resume, escalate or withdraw it.";
+}
+
 export class NewSession {
+  // `onHandedOff(handoff, sentence)`: it is handed off; `sentence` says so.
   constructor({ api, onHandedOff }) {
     this.api = api;
     this.onHandedOff = onHandedOff;
@@ -51,8 +60,7 @@ export class NewSession {
     const message = $("#new-message");
     message.textContent = "";
     if (!this.form.reportValidity()) return;
-    button.disabled = true;
-    button.textContent = "Handing off…";
+    const ready = busy(button, "Handing off…");
     try {
       this.session = this.session || (await this.api.createSession(sessionBody(this.form)));
       const notes = this.form.elements.engineer_notes.value.trim();
@@ -60,15 +68,14 @@ export class NewSession {
       this.session = null;
       this.form.reset();
       this.label();
-      this.onHandedOff(handoff);
+      this.onHandedOff(handoff, handedOff(handoff));
     } catch (error) {
       message.textContent = this.session
         ? `The session was saved but not handed off: ${error.message} Try again to hand it off.`
         : `Could not start the session: ${error.message}`;
       message.focus();
     } finally {
-      button.disabled = false;
-      button.textContent = "Hand it off";
+      ready();
     }
   }
 }

@@ -1,11 +1,41 @@
-// The live connection: ticket → WebSocket → hello/ready → resume, a heartbeat that must be answered,
-// and reconnection with capped, jittered exponential backoff. Every (re)connection resumes from the
-// newest change this page has applied, so nothing made while it was away is missed; the network's
-// own signals (`online`/`offline`, the tab becoming visible) are acted on at once.
+// Live updates. The connection: ticket → WebSocket → hello/ready → resume, a heartbeat that must be
+// answered, and reconnection with capped, jittered exponential backoff. Every (re)connection resumes
+// from the newest change this page has applied, so nothing made while it was away is missed; the
+// network's own signals (`online`/`offline`, the tab becoming visible) are acted on at once. What it
+// pushes goes into the store like any answer (by version), and the header says how it is doing.
+import { $ } from "./dom.js";
 import { Heartbeat } from "./heartbeat.js";
 
 const MAX_BACKOFF_MS = 30000;
 const BASE_BACKOFF_MS = 500;
+const LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
+
+// The header's indicator, in words as well as colour.
+function showConnection(status) {
+  const badge = $("#connection");
+  badge.hidden = false;
+  badge.dataset.state = status;
+  badge.textContent = LABELS[status] || status;
+}
+
+// Pushed handoff events into `store`; `onEvent(message)` hears each of them too. Returns the connection.
+export function startLiveUpdates({ api, config, store, since, onEvent }) {
+  const live = new LiveConnection({
+    ticket: () => api.ticket(),
+    onMessage: (message) => {
+      if (message.handoff && message.type.startsWith("handoff_")) {
+        store.apply(message.handoff, message);
+        onEvent(message);
+      } else if (message.type === "error") console.warn("baton live:", message.detail);
+    },
+    onState: showConnection,
+    pingSeconds: config.pingSeconds,
+    pongTimeoutSeconds: config.pongTimeoutSeconds,
+    since,
+  });
+  live.start();
+  return live;
+}
 
 export class LiveConnection {
   constructor({ ticket, onMessage, onState, pingSeconds = 30, pongTimeoutSeconds = 5, since }) {

@@ -1,17 +1,12 @@
-// The People page (owners and admins): members with their roles, invite, revoke, change a role, remove.
+// The People page (#/people, owners and admins): members with their roles, invite, revoke, change a role, remove.
 // Every rule (who may touch owners, the last owner) is the server's: a refusal shows its own sentence.
-const $ = (selector) => document.querySelector(selector);
+import { $, el } from "./dom.js";
+import { dateTime } from "./format.js";
+
 const ROLES = ["viewer", "engineer", "admin", "owner"];
 
-function when(iso) {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
-
 function cell(content) {
-  const td = document.createElement("td");
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content;
-  return td;
+  return el("td", {}, content);
 }
 
 export class PeoplePage {
@@ -28,6 +23,10 @@ export class PeoplePage {
     const line = $("#people-message");
     line.textContent = text;
     line.dataset.kind = kind;
+  }
+
+  async enter() {
+    await this.load().catch((error) => this.say(error.message, "error"));
   }
 
   async load() {
@@ -54,13 +53,12 @@ export class PeoplePage {
 
   renderMembers(members) {
     const rows = members.map((member) => {
-      const row = document.createElement("tr");
+      const row = el("tr");
       row.dataset.email = member.email;
       const isMe = member.id === this.me.id;
       const locked = isMe || (member.role === "owner" && this.me.role !== "owner");
-      const role = document.createElement("select");
+      const role = el("select", { className: "member-role" });
       role.setAttribute("aria-label", `Role of ${member.display_name}`);
-      role.className = "member-role";
       const choices = ROLES.filter((r) => r !== "owner" || this.me.role === "owner" || member.role === "owner");
       role.replaceChildren(...choices.map((r) => new Option(r, r)));
       role.value = member.role;
@@ -69,10 +67,7 @@ export class PeoplePage {
         () => this.api.request("PATCH", `/api/v1/account/users/${encodeURIComponent(member.id)}`, { role: role.value }),
         `${member.display_name} is now ${/^[aeiou]/.test(role.value) ? "an" : "a"} ${role.value}.`,
       ));
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "secondary remove";
-      remove.textContent = "Remove";
+      const remove = el("button", { type: "button", className: "secondary remove", textContent: "Remove" });
       remove.setAttribute("aria-label", `Remove ${member.display_name}`);
       remove.disabled = locked;
       remove.addEventListener("click", () => {
@@ -82,8 +77,7 @@ export class PeoplePage {
           `${member.display_name} was removed; their open consoles were disconnected.`,
         );
       });
-      const name = document.createElement("span");
-      name.textContent = member.display_name + (isMe ? " (you)" : "");
+      const name = el("span", { textContent: member.display_name + (isMe ? " (you)" : "") });
       row.append(cell(name), cell(member.email), cell(role), cell(remove));
       return row;
     });
@@ -94,18 +88,15 @@ export class PeoplePage {
     $("#invitations-empty").hidden = pending.length > 0;
     $("#invitations-table").hidden = pending.length === 0;
     const rows = pending.map((invitation) => {
-      const row = document.createElement("tr");
+      const row = el("tr");
       row.dataset.email = invitation.email;
-      const revoke = document.createElement("button");
-      revoke.type = "button";
-      revoke.className = "secondary revoke";
-      revoke.textContent = "Revoke";
+      const revoke = el("button", { type: "button", className: "secondary revoke", textContent: "Revoke" });
       revoke.setAttribute("aria-label", `Revoke the invitation of ${invitation.email}`);
       revoke.addEventListener("click", () => this.run(
         () => this.api.request("DELETE", `/api/v1/account/invitations/${invitation.id}`),
         `The invitation of ${invitation.email} was revoked.`,
       ));
-      row.append(cell(invitation.email), cell(invitation.role), cell(when(invitation.expires_at)), cell(revoke));
+      row.append(cell(invitation.email), cell(invitation.role), cell(dateTime(invitation.expires_at)), cell(revoke));
       return row;
     });
     $("#invitations-body").replaceChildren(...rows);

@@ -1,52 +1,28 @@
-// Handoffs as this page knows them (applied by version), and the card lists drawn from them:
-// the open queue (sort, search, "N new", paging) and the lists of "my work".
-export class QueueState {
-  constructor() { this.handoffs = new Map(); }
+// The open queue (#/queue): filtered by intent, searched, sorted, paged; Pick Up right on a card; and
+// above it the handoffs the signed-in user holds ("Picked up by you"). Every list is drawn from the
+// store's latest version of each handoff.
+import { ApiError } from "./api.js";
+import { CardList } from "./cards.js";
+import { $, announce, busy } from "./dom.js";
+import { HandoffStore, byAge } from "./store.js";
 
-  // Returns true when the handoff changed what we know: an older or repeated version never wins.
-  apply(handoff) {
-    const known = this.handoffs.get(handoff.id);
-    if (known && known.version >= handoff.version) return false;
-    this.handoffs.set(handoff.id, handoff);
-    return true;
-  }
+export { HandoffStore as QueueState };  // its name here before store.js (the browser test of versions imports it)
 
-  open(intent) {
-    return this.where((h) => h.status === "open" && (!intent || h.intent === intent));
-  }
-
-  // What `userId` holds now: picked up or handed to them.
-  heldBy(userId) {
-    return this.where((h) => h.status === "claimed" && h.claimed_by === userId);
-  }
-
-  where(test) {
-    return [...this.handoffs.values()].filter(test).sort(byAge);
-  }
-}
-
+const QUEUE_FETCH_MAX = 1000;  // handoffs read at start, 200 a page; beyond that, search narrows
 const PRIORITY_RANK = { P1: 1, P2: 2, P3: 3, P4: 4 };
-const TRIAGE = [["ticket_ref", "Ticket"], ["client_name", "Client"], ["confidence_tier", "Tier"]];
 const SEARCHED = ["ticket_ref", "client_name", "subject"];
-export const SHOW_STEP = 25;
+// The card's own shortcut (the context screen's buttons say what the answer's `actions` say).
+const PICKED_UP = "Picked up: it is yours. The notes, timeline and conversation are below.";
 
-export function byAge(a, b) {
-  return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0;
-}
-
-export function byPriority(a, b) {
+function byPriority(a, b) {
   const rank = (h) => PRIORITY_RANK[(h.session || {}).priority] || 9;
   return rank(a) - rank(b) || byAge(a, b);
 }
 
-export function byNewestChange(a, b) {
-  return a.updated_at < b.updated_at ? 1 : a.updated_at > b.updated_at ? -1 : 0;
-}
-
-export const SORTS = { priority: byPriority, age: byAge };
+const SORTS = { priority: byPriority, age: byAge };
 
 // Ticket, client, subject or a person's name contains every word of `text` (any case).
-export function matches(handoff, text) {
+function matches(handoff, text) {
   const words = text.toLowerCase().split(/\s+/).filter(Boolean);
   if (!words.length) return true;
   const session = handoff.session || {};
@@ -55,290 +31,117 @@ export function matches(handoff, text) {
   return words.every((word) => haystack.includes(word));
 }
 
-export function kind(handoff) {
-  return handoff.intent === "escalate" ? "escalation" : "parked session";
-}
-
-function minutesText(minutes) {
-  if (minutes < 1) return "less than a minute";
-  if (minutes < 60) return `${minutes} min`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
-
-export function waitingFor(createdAt, now = Date.now()) {
-  return `waiting ${minutesText(Math.max(0, Math.floor((now - Date.parse(createdAt)) / 60000)))}`;
-}
-
-// The SLA state of an open handoff from the server's `due_at` / `overdue_level`: a tone for the
-// colour and a sentence that says the same without it. Null when there is no clock to show.
-export function sla(handoff, now = Date.now()) {
-  if (handoff.status !== "open") return null;
-  if (handoff.overdue_level > 0) {
-    const next = handoff.due_at ? `; next step in ${minutesText(Math.max(0, Math.ceil((Date.parse(handoff.due_at) - now) / 60000)))}` : "";
-    return { tone: "overdue", text: `Overdue, level ${handoff.overdue_level}${next}` };
-  }
-  if (!handoff.due_at) return null;
-  const left = Math.ceil((Date.parse(handoff.due_at) - now) / 60000);
-  if (left <= 0) return { tone: "overdue", text: "SLA due now" };
-  return { tone: left <= 2 ? "soon" : "ok", text: `SLA: ${minutesText(left)} left` };
-}
-
-export function clock(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
-
-// Where a handoff stands, as one sentence for the people who handed it off or hold it.
-export function standing(handoff, me) {
-  const who = (id, name) => (id === me.id ? "you" : name || "someone");
-  if (handoff.status === "claimed") return `Picked up by ${who(handoff.claimed_by, handoff.claimed_by_name)} at ${clock(handoff.claimed_at)}`;
-  if (handoff.status === "resolved") return `Resolved by ${who(handoff.claimed_by, handoff.claimed_by_name)} at ${clock(handoff.resolved_at || handoff.updated_at)}`;
-  if (handoff.status === "withdrawn") return `Withdrawn at ${clock(handoff.updated_at)}`;
-  return `Waiting for a senior, ${waitingFor(handoff.created_at).replace("waiting ", "")}`;
-}
-
-// Keyed rendering: cards keep their element (and focus) across updates; only new arrivals animate.
-// `onPickUp` (open queue) adds a Pick Up button; `onOpen` a button that opens the context screen;
-// `status` (my work) a line saying where each handoff stands; `mine(handoff)` marks the caller's own
-// handoffs, which get no Pick Up shortcut (their Details list what the caller may do with them).
-export class QueueView {
-  constructor(list, empty, count, { onPickUp = null, onOpen, status = null, more = null, pill = null, mine = () => false }) {
-    this.list = list;
-    this.empty = empty;
-    this.count = count;
-    this.onPickUp = onPickUp;
-    this.onOpen = onOpen;
-    this.status = status;
-    this.mine = mine;
-    this.more = more;  // a "Show more" button: cards are shown SHOW_STEP at a time
-    this.pill = pill;  // an "N new" button for arrivals out of sight
-    this.limit = more ? SHOW_STEP : Infinity;
-    this.cards = new Map();
-    this.taken = new Map();  // id -> version we saw open when we lost the claim: "picked up by …" while true
-    this.unseen = new Set();  // arrivals not seen yet
-    this.latest = null;
-    this.observer = pill ? new IntersectionObserver((seen) => this.seen(seen), { threshold: 0.6 }) : null;
-    if (more) more.addEventListener("click", () => this.showMore());
-    if (pill) pill.addEventListener("click", () => this.revealNew());
-  }
-
-  // `handoffs`: what the list holds now, in order; `latest(id)`: the newest state of any handoff.
-  render(handoffs, arrivals = new Set(), latest = null) {
-    this.latest = latest || this.latest;
-    this.handoffs = handoffs;
-    const all = [...handoffs];
-    for (const [id, lostAt] of [...this.taken]) {
-      const now = this.latest && this.latest(id);
-      // A lost claim shows who has it only while that is true: open again (a newer version), it is a plain card.
-      if (!now || (now.status === "open" && now.version > lostAt)) this.taken.delete(id);
-      else if (!all.some((h) => h.id === id)) all.unshift(now);
-    }
-    const shown = all.slice(0, this.limit);
-    const keep = new Set(shown.map((h) => h.id));
-    for (const [id, card] of this.cards) {
-      if (!keep.has(id)) {
-        if (this.observer) this.observer.unobserve(card);
-        card.remove();
-        this.cards.delete(id);
-      }
-    }
-    shown.forEach((handoff, index) => {
-      let card = this.cards.get(handoff.id);
-      if (!card) {
-        card = this.card(handoff);
-        if (arrivals.has(handoff.id)) card.classList.add("arriving");
-        this.cards.set(handoff.id, card);
-      }
-      this.update(card, handoff);
-      if (this.list.children[index] !== card) this.list.insertBefore(card, this.list.children[index] || null);
+export class QueueScreen {
+  // `open(handoff, note)` goes to a handoff's context screen, saying `note` there.
+  constructor({ api, me, store, open }) {
+    this.api = api;
+    this.me = me;
+    this.store = store;
+    this.open = open;
+    this.filter = { intent: "", search: "", sort: "priority" };
+    this.heldCount = 0;
+    const onOpen = (id) => open(store.get(id));
+    this.view = new CardList($("#queue-list"), null, $("#queue-count"), {
+      onPickUp: (id, card) => this.pickUp(id, card), onOpen, more: $("#queue-more"), pill: $("#queue-new"),
+      mine: (handoff) => handoff.created_by === me.id,
     });
-    if (this.empty) this.empty.hidden = all.length > 0;
-    if (this.count) this.count.textContent = `(${handoffs.length})`;
-    if (this.more) {
-      const hidden = all.length - shown.length;
-      this.more.hidden = hidden <= 0;
-      this.more.textContent = `Show ${Math.min(hidden, SHOW_STEP)} more (${hidden} not shown)`;
+    this.held = new CardList($("#mine-list"), null, $("#mine-count"), { onOpen });
+    for (const radio of document.querySelectorAll('#queue .filters input[name="intent"]')) {
+      radio.addEventListener("change", () => this.setFilter({ intent: radio.value }));
     }
-    for (const id of arrivals) this.arrived(id);
-    for (const id of [...this.unseen]) if (!all.some((h) => h.id === id)) this.unseen.delete(id);
-    this.renderPill();
-    return all.length;
+    $("#queue-search").addEventListener("input", (event) => this.setFilter({ search: event.target.value }));
+    $("#queue-sort").addEventListener("change", (event) => this.setFilter({ sort: event.target.value }));
   }
 
-  arrived(id) {
-    if (!this.pill) return;
-    this.unseen.add(id);
-    const card = this.cards.get(id);
-    if (card) this.observer.observe(card);
+  // The open queue at start, oldest first, up to QUEUE_FETCH_MAX.
+  async load() {
+    let cursor = "";
+    let read = 0;
+    do {
+      const page = await this.api.queuePage(cursor, 200);
+      this.store.load(page.items);
+      read += page.items.length;
+      cursor = page.next;
+    } while (cursor && read < QUEUE_FETCH_MAX);
+    this.say(cursor ? `More than ${QUEUE_FETCH_MAX} handoffs are open; the oldest ${QUEUE_FETCH_MAX} and every new one are shown.` : "");
   }
 
-  seen(entries) {
-    for (const entry of entries) {
-      if (!entry.isIntersecting || document.hidden) continue;
-      this.unseen.delete(entry.target.dataset.id);
-      this.observer.unobserve(entry.target);
-    }
-    this.renderPill();
+  enter() {
+    this.render();
   }
 
-  renderPill() {
-    if (!this.pill) return;
-    const n = this.unseen.size;
-    this.pill.hidden = n === 0;
-    const first = (this.handoffs || []).find((h) => this.unseen.has(h.id));
-    const card = first && this.cards.get(first.id);
-    const above = card && card.getBoundingClientRect().bottom < 0;
-    this.pill.textContent = `${n} new ${above ? "↑" : "↓"}`;
-    this.pill.setAttribute("aria-label", `Show ${n} new handoff${n === 1 ? "" : "s"}`);
+  // "Picked up by you" sits above the queue, while the queue is shown and the user holds something.
+  shown(visible) {
+    $("#mine").hidden = !visible || this.heldCount === 0;
   }
 
-  // The first unseen arrival: shown (past the paging limit if need be), scrolled to, focused.
-  revealNew() {
-    const order = (this.handoffs || []).map((h) => h.id);
-    const first = order.find((id) => this.unseen.has(id));
-    if (!first) return this.renderPill();
-    const position = order.indexOf(first);
-    if (position >= this.limit) {
-      this.limit = position + 1;
-      this.render(this.handoffs);
-    }
-    const card = this.cards.get(first);
-    this.unseen.delete(first);
-    this.renderPill();
-    card.scrollIntoView({ block: "center" });
-    card.querySelector("article").focus();
+  setFilter(change) {
+    this.filter = { ...this.filter, ...change };
+    this.render();
   }
 
-  showMore() {
-    const firstNew = this.limit;
-    this.limit += SHOW_STEP;
-    this.render(this.handoffs);
-    const card = this.list.children[firstNew];
-    if (card) card.querySelector("article").focus();
+  items() {
+    const { intent, search, sort } = this.filter;
+    const open = this.store.open(intent).sort(SORTS[sort]);
+    return search ? open.filter((h) => matches(h, search)) : open;
   }
 
-  card(handoff) {
-    const card = document.createElement("li");
-    card.className = "card";
-    card.dataset.id = handoff.id;
-    card.innerHTML = `
-      <article aria-labelledby="t-${handoff.id}" tabindex="-1">
-        <header>
-          <span class="badge"></span>
-          <span class="priority" hidden></span>
-          <h3 id="t-${handoff.id}"></h3>
-          <span class="age"></span>
-        </header>
-        <dl class="triage"></dl>
-        <p class="sla" hidden><span class="sla-icon" aria-hidden="true"></span><span class="sla-text"></span></p>
-        <p class="standing" hidden></p>
-        <p class="notes"></p>
-        <p class="outcome" role="status"></p>
-        <div class="buttons"></div>
-      </article>`;
-    const buttons = card.querySelector(".buttons");
-    if (this.onPickUp) {
-      const pickUp = this.button("pickup", "Pick Up");
-      pickUp.addEventListener("click", () => this.onPickUp(handoff.id, card));
-      buttons.append(pickUp);
-    }
-    const open = this.button(this.onPickUp ? "open secondary" : "open", this.onPickUp ? "Details" : "Open");
-    open.addEventListener("click", () => this.onOpen(handoff.id));
-    buttons.append(open);
-    return card;
+  render(arrivals = new Set()) {
+    const latest = (id) => this.store.get(id);
+    const items = this.items();
+    const open = this.store.open(this.filter.intent).length;
+    this.view.render(items, arrivals, latest);
+    $("#queue-no-match").hidden = !this.filter.search || items.length > 0 || open === 0;
+    $("#queue-empty").hidden = open > 0 || this.view.taken.size > 0;
+    this.heldCount = this.held.render(this.store.heldBy(this.me.id), arrivals, latest);
+    this.shown(!$("#queue").hidden);
   }
-
-  button(className, label) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = className;
-    button.textContent = label;
-    return button;
-  }
-
-  update(card, handoff) {
-    const session = handoff.session || {};
-    if (card.dataset.version !== String(handoff.version)) delete card.dataset.refusal;  // said of an older state
-    card.dataset.intent = handoff.intent;
-    card.dataset.created = handoff.created_at;
-    card.dataset.status = handoff.status;
-    card.dataset.version = handoff.version;
-    card.dataset.priority = session.priority || "";
-    card.querySelector(".badge").textContent = handoff.intent === "escalate" ? "Escalation" : "Parked";
-    const priority = card.querySelector(".priority");
-    priority.hidden = !session.priority;
-    priority.innerHTML = '<span class="visually-hidden">Priority </span>';
-    priority.append(session.priority || "");
-    priority.dataset.priority = session.priority || "";
-    card.querySelector("h3").textContent = session.subject || `${kind(handoff)[0].toUpperCase()}${kind(handoff).slice(1)} from ${handoff.created_by_name}`;
-    card.querySelector(".age").textContent = handoff.status === "open" ? waitingFor(handoff.created_at) : "";
-    this.updateSla(card, handoff);
-    const triage = card.querySelector(".triage");
-    triage.replaceChildren();
-    const rows = [...TRIAGE.filter(([field]) => session[field]).map(([field, name]) => [name, session[field]])];
-    rows.push(["From", handoff.created_by_name]);
-    for (const [name, value] of rows) {
-      const pair = document.createElement("div");
-      const term = document.createElement("dt");
-      term.textContent = name;
-      const detail = document.createElement("dd");
-      detail.textContent = value;
-      pair.append(term, detail);
-      triage.append(pair);
-    }
-    const own = this.mine(handoff);
-    const standingLine = card.querySelector(".standing");
-    standingLine.hidden = !this.status && !own;
-    standingLine.textContent = this.status ? this.status(handoff) : own ? "You handed this off." : "";
-    card.querySelector(".notes").textContent = handoff.engineer_notes || "(no notes)";
-    const lost = this.taken.has(handoff.id) && handoff.status !== "open";
-    card.dataset.taken = lost ? "true" : "false";
-    card.querySelector(".outcome").textContent = lost ? lostLine(handoff) : card.dataset.refusal || "";
-    const what = `the ${kind(handoff)} from ${handoff.created_by_name}${session.subject ? ` (${session.subject})` : ""}`;
-    card.querySelector(".open").setAttribute("aria-label", `${this.onPickUp ? "Details of" : "Open"} ${what}`);
-    const button = card.querySelector(".pickup");
-    if (!button) return;
-    button.hidden = own && !lost;
-    button.textContent = lost ? "Dismiss" : "Pick Up";
-    button.setAttribute("aria-label", `${lost ? "Dismiss" : "Pick up"} ${what}`);
-    button.disabled = false;
-  }
-
-  updateSla(card, handoff) {
-    const line = card.querySelector(".sla");
-    const state = sla(handoff);
-    line.hidden = !state;
-    card.dataset.sla = state ? state.tone : "";
-    if (!state) return;
-    line.dataset.tone = state.tone;
-    // Glyphs from DejaVu Sans (the emoji clocks render as empty boxes where no emoji font is installed)
-    line.querySelector(".sla-icon").textContent = state.tone === "overdue" ? "⚠ " : state.tone === "soon" ? "◕ " : "◔ ";
-    line.querySelector(".sla-text").textContent = state.text;
-  }
-
-  // A refusal the server gave for this card (e.g. Pick Up of one's own escalation), until it changes.
-  refuse(id, sentence) {
-    const card = this.cards.get(id);
-    if (!card) return;
-    card.dataset.refusal = sentence;
-    card.querySelector(".outcome").textContent = sentence;
-  }
-
-  markTaken(id, version) { this.taken.set(id, version); }
-  dismiss(id) { this.taken.delete(id); }
-  isTaken(id) { return this.taken.has(id); }
 
   tick() {
-    for (const card of this.cards.values()) {
-      const handoff = this.latest && this.latest(card.dataset.id);
-      if (!handoff) continue;
-      if (handoff.status === "open") card.querySelector(".age").textContent = waitingFor(handoff.created_at);
-      this.updateSla(card, handoff);
-      if (this.status) card.querySelector(".standing").textContent = this.status(handoff);
+    this.view.tick();
+    this.held.tick();
+  }
+
+  say(text) {
+    $("#queue-message").textContent = text;
+  }
+
+  async pickUp(id, card) {
+    if (this.view.isTaken(id)) {
+      this.view.dismiss(id);
+      this.render();
+      return $("#queue-title").focus();
+    }
+    const handoff = this.store.get(id);
+    const button = card.querySelector(".pickup");
+    const ready = busy(button, "Picking up…");
+    try {
+      const claimed = await this.api.act(handoff, "claim");
+      this.store.apply(claimed);
+      this.open(claimed, PICKED_UP);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 409 && error.body.claimed_by) {
+        await this.lostTheRace(handoff, error);
+      } else {
+        ready();
+        this.view.refuse(id, error.message);
+        button.focus();
+      }
     }
   }
-}
 
-function lostLine(handoff) {
-  if (handoff.status === "claimed") return `Picked up by ${handoff.claimed_by_name || "someone else"} at ${clock(handoff.claimed_at)}.`;
-  return `No longer open: ${handoff.status}.`;
+  // Someone else was first: the card says who, from the handoff's latest version (read now, since
+  // their event may not have arrived yet), and stays until dismissed or until it is open again.
+  async lostTheRace(handoff, error) {
+    this.view.markTaken(handoff.id, handoff.version);
+    try {
+      this.store.apply((await this.api.context(handoff.session_id, handoff.id)).handoff);
+    } catch (readError) {
+      console.warn("baton: could not read the handoff after a lost claim", readError);
+    }
+    this.render();
+    announce(`Already picked up by ${error.body.claimed_by_name || "someone else"}.`);
+    const card = this.view.cards.get(handoff.id);
+    if (card) card.querySelector(".pickup").focus();
+  }
 }

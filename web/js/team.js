@@ -1,5 +1,7 @@
 // The team page (#/team): the figures strip on the queue, the week's figures, the SLA policy editor
 // (owners and admins) and the desktop notification switch.
+import { el, facts } from "./dom.js";
+
 const seconds = (value) => {
   if (value === null || value === undefined) return "–";
   if (value < 60) return `${Math.round(value)} s`;
@@ -47,17 +49,16 @@ export class FiguresStrip {
 }
 
 export class TeamPage {
-  constructor(root, figures, me) {
+  // `canEditPolicy`: the user's role may change the SLA policy (the server checks it again).
+  constructor(root, figures, { canEditPolicy }) {
     this.root = root;
     this.figures = figures;
-    this.me = me;
+    this.canEditPolicy = canEditPolicy;
     this.form = root.querySelector("#policy-form");
     this.form.addEventListener("submit", (event) => this.save(event));
   }
 
-  get canEditPolicy() { return this.me.role === "owner" || this.me.role === "admin"; }
-
-  async open() {
+  async enter() {
     const message = this.root.querySelector("#team-message");
     message.textContent = "";
     try {
@@ -84,26 +85,11 @@ export class TeamPage {
       ["Went overdue", week.overdue],
       ["Overdue now", week.overdue_now],
     ];
-    this.root.querySelector("#week").replaceChildren(
-      ...rows.flatMap(([label, value]) => {
-        const dt = document.createElement("dt");
-        dt.textContent = label;
-        const dd = document.createElement("dd");
-        dd.textContent = String(value);
-        return [dt, dd];
-      }),
-    );
-    const body = this.root.querySelector("#claims tbody");
-    body.replaceChildren(
-      ...week.claims_per_engineer.map((row) => {
-        const tr = document.createElement("tr");
-        for (const text of [row.name || row.user_id, String(row.claims)]) {
-          const td = document.createElement("td");
-          td.textContent = text;
-          tr.append(td);
-        }
-        return tr;
-      }),
+    facts(this.root.querySelector("#week"), rows.map(([label, value]) => [label, String(value)]));
+    this.root.querySelector("#claims tbody").replaceChildren(
+      ...week.claims_per_engineer.map((row) => el(
+        "tr", {}, el("td", { textContent: row.name || row.user_id }), el("td", { textContent: String(row.claims) }),
+      )),
     );
     this.root.querySelector("#claims-empty").hidden = week.claims_per_engineer.length > 0;
   }

@@ -2,14 +2,16 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, create_model, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from baton.connectors.declaration import ConnectorKind
+from baton.connectors.registry import CHANNELS, Channel, ConnectorName
 from baton.domain.lifecycle import Action
 from baton.domain.modeling import Model
 from baton.domain.models import (
     NOTES_MAX,
-    Channel,
+    REASON_MAX,
     ConversationMessage,
     HandoffDraft,
     HandoffStatus,
@@ -21,7 +23,6 @@ from baton.domain.models import (
     UserChange,
 )
 
-REASON_MAX = 1_000
 # The whitespace Python's str.strip() removes, spelled out: `\s` is a different set in JSON Schema (ECMA-262), in
 # pydantic (Rust) and in Python, and a pattern must mean the same to the document's readers as to the server.
 SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -200,11 +201,38 @@ class TimelineEntryOut(Model):
     version: int
 
 
+class FormFieldOut(Model):
+    name: str = Field(description="The request body's field it fills.")
+    label: str
+    kind: Literal["text", "colleague"] = Field(description="text: free text; colleague: one of the answer's `assignees`.")
+    hint: str | None
+    required: bool
+    max_length: int | None
+    rows: int | None
+
+
+class FormOut(Model):
+    title: str
+    submit: str
+    fields: list[FormFieldOut]
+
+
+class ActionOut(Model):
+    """How the console draws one action the caller may take: its button, its form, and what it says once done."""
+
+    action: Action
+    label: str
+    primary: bool
+    form: FormOut | None = Field(description="None: the button acts at once.")
+    done: str = Field(description="Said after it worked; `{field}` is filled from the handoff it answered with.")
+
+
 class HandoffContext(Model):
     handoff: HandoffOut
     session: SessionOut
     timeline: list[TimelineEntryOut]
     allowed_actions: list[Action] = Field(description="What the caller may do with this handoff now.")
+    actions: list[ActionOut] = Field(description="The same actions, as the console draws them (from the lifecycle table).")
     assignees: list[UserOut] = Field(description="Whom the caller may reassign it to now (empty unless reassign is allowed).")
 
 
@@ -256,9 +284,20 @@ class IntegrationOut(Model):
     last_delivery: WebhookDeliveryOut | None = Field(default=None, description="How the last post went (a refusal shows here).")
 
 
-class IntegrationsOut(Model):
-    teams: IntegrationOut
-    slack: IntegrationOut
+# One field per chat channel, in the registry's order: {"teams": IntegrationOut, "slack": IntegrationOut}.
+_CHANNEL_FIELDS: dict[str, Any] = {channel: (IntegrationOut, ...) for channel in CHANNELS}
+IntegrationsOut = create_model("IntegrationsOut", __base__=Model, **_CHANNEL_FIELDS)
+
+
+class ConnectorOut(Model):
+    name: ConnectorName
+    kind: ConnectorKind = Field(description="chat: announcements to a channel; psa: notes on the PSA ticket.")
+    configured: bool
+    settings: dict[str, Any] = Field(description="The connector's settings, never a secret (a webhook's: its last4).")
+    last_delivery: WebhookDeliveryOut | None = Field(default=None, description="How the last post went (a refusal shows here).")
+    last_inbound: dict[str, Any] | None = Field(
+        default=None, description="The last call the provider made to baton (null: no connector receives calls yet)."
+    )
 
 
 class WebhookTestOut(Model):

@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not every port's
+    from baton.connectors.registry import Channel
     from baton.domain.events import HandoffEvent
     from baton.domain.invitation_events import InvitationEvent
     from baton.domain.ladder import Policy, Timer
     from baton.domain.lifecycle import Action
     from baton.domain.models import (
         Account,
-        Channel,
         Handoff,
         HandoffFacts,
         HandoffStatus,

@@ -9,6 +9,7 @@ from typing import Annotated, Self
 
 from pydantic import ConfigDict, StringConstraints, ValidationError
 
+from baton.connectors.registry import CONNECTORS, connector
 from baton.domain.modeling import Model
 
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -30,22 +31,31 @@ class Settings(Model):
     sender_email: Required
     console_url: Required
     stage: Required
-    # Teams and Slack (logic/channels.py): where the webhook URLs are stored, and the hosts they may point at.
+    # Chat connectors (logic/channels.py): where the webhook URLs are stored, and by connector name the hosts
+    # they may point at (each connector's allowlist parameter, e.g. TEAMS_WEBHOOK_HOSTS; baton/connectors).
     integrations_parameter_path: Required
-    teams_webhook_hosts: Required
-    slack_webhook_hosts: Required
+    connector_hosts: dict[str, Required]
     # Optional: a CA bundle for webhook TLS instead of the default trust store (the local runtime's receiver).
     webhook_ca_bundle: str = ""
 
     @classmethod
     def from_env(cls) -> Self:
-        """Each field from its upper-case environment variable (DATA_TABLE_NAME, ...)."""
-        values = {name: os.environ.get(name.upper(), "") for name in cls.model_fields}
+        """Each field from its upper-case environment variable (DATA_TABLE_NAME, ...); each connector's hosts from
+        its allowlist's variable."""
+        values: dict[str, object] = {name: os.environ.get(name.upper(), "") for name in cls.model_fields}
+        values["connector_hosts"] = {declared.name: os.environ.get(declared.allowlist.variable, "") for declared in CONNECTORS}
         try:
             return cls.model_validate(values)
         except ValidationError as error:
-            names = sorted({str(problem["loc"][0]).upper() for problem in error.errors()})
+            names = sorted({_variable(problem["loc"]) for problem in error.errors()})
             raise MissingSettings(f"missing or empty environment variables: {', '.join(names)} (set by template.yaml)") from None
+
+
+def _variable(loc: tuple[int | str, ...]) -> str:
+    """The environment variable a setting comes from."""
+    if loc[0] == "connector_hosts":
+        return connector(str(loc[1])).allowlist.variable
+    return str(loc[0]).upper()
 
 
 class TimerSettings(Settings):

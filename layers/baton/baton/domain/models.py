@@ -52,13 +52,11 @@ HandoffStatus = Literal["open", "claimed", "resolved", "withdrawn"]
 # "My work": the handoffs a member holds (picked up, handed to them, resolved by them) or created.
 MineRole = Literal["holder", "creator"]
 Priority = Literal["P1", "P2", "P3", "P4"]
-# The chat tools an account can send its escalations to (an incoming webhook each).
-Channel = Literal["teams", "slack"]
-CHANNELS: tuple[Channel, ...] = ("teams", "slack")
 # The AI product labels its sessions with its own words (guided, free_text, discovery...): any bounded label.
 LABEL_PATTERN = r"^[a-z0-9_-]{1,32}$"
 Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN)]
 NOTES_MAX = 4_000
+REASON_MAX = 1_000
 INTAKE_DEPTH_MAX = 32
 
 
@@ -254,7 +252,7 @@ class Integration(Entity):
     """An account's webhook for one channel, as anyone may see it: never the URL, only its last 4 characters."""
 
     account_id: str
-    channel: Channel
+    channel: str  # the chat connector's name (baton/connectors/registry.py)
     last4: str
     updated_at: str
     updated_by: str

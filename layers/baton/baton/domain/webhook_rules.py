@@ -1,44 +1,59 @@
-"""Outbound webhooks (Teams, Slack): which URLs may be stored and posted to, and what a provider's answer means."""
+"""Outbound webhooks, whatever the provider: which URLs may be stored and posted to, and what a provider's answer
+means (delivered, refused for good, retry, rate-limited). Each connector names its provider and hosts
+(baton/connectors); these rules take them as arguments."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
+from baton.domain.clock import utc_now
 from baton.domain.errors import Invalid
 from baton.domain.modeling import Model
-from baton.domain.models import Channel
 
-PROVIDER_NAMES: dict[Channel, str] = {"teams": "Microsoft Teams", "slack": "Slack"}
-# The providers' incoming-webhook hosts (template parameters TeamsWebhookHosts / SlackWebhookHosts default to these):
-# Teams' Workflows ("When a Teams webhook request is received") and the older Office 365 connectors; Slack's apps.
-DEFAULT_HOSTS: dict[Channel, tuple[str, ...]] = {
-    "teams": ("*.webhook.office.com", "*.logic.azure.com", "*.environment.api.powerplatform.com"),
-    "slack": ("hooks.slack.com",),
-}
 URL_MAX = 2048
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 AnswerMeaning = Literal["delivered", "rejected", "retry"]
+# A failed delivery is refused for good (permanent), worth a retry, or rate-limited (retry, after the provider's
+# Retry-After when it gave one).
+Verdict = Literal["delivered", "permanent", "retry", "rate_limited"]
+_MEANINGS: dict[Verdict, AnswerMeaning] = {
+    "delivered": "delivered",
+    "permanent": "rejected",
+    "retry": "retry",
+    "rate_limited": "retry",
+}
 
 
 class ProviderAnswer(Model):
-    """What came back from a webhook post: a status and the start of the body, or no answer at all (`error`)."""
+    """What came back from a webhook post: a status, the start of the body and the Retry-After header if any,
+    or no answer at all (`error`)."""
 
     status: int | None
     body: str = ""
     error: str | None = None
+    retry_after: str | None = None
+
+
+class Classification(Model):
+    """What an answer means for the delivery; a rate limit keeps the provider's Retry-After, in seconds."""
+
+    verdict: Verdict
+    retry_after_s: int | None = None
+
+    @property
+    def meaning(self) -> AnswerMeaning:
+        return _MEANINGS[self.verdict]
 
 
 # --- webhook URLs -------------------------------------------------------------------------------
 def parse_hosts(setting: str) -> tuple[str, ...]:
     """A comma-separated allowlist setting: `host`, `*.domain` (any subdomain), either with an optional `:port`."""
     return tuple(part.strip().lower() for part in setting.split(",") if part.strip())
-
-
-def allowed_hosts(teams_setting: str, slack_setting: str) -> dict[Channel, tuple[str, ...]]:
-    return {"teams": parse_hosts(teams_setting), "slack": parse_hosts(slack_setting)}
 
 
 def host_allowed(host: str, port: int | None, allowed: Sequence[str]) -> bool:
@@ -55,10 +70,9 @@ def host_allowed(host: str, port: int | None, allowed: Sequence[str]) -> bool:
     return False
 
 
-def check_webhook_url(channel: Channel, url: str, allowed: Sequence[str]) -> None:
-    """Refuse (422, naming the rule) a URL that is not https or not on the channel's provider hosts.
-    Checked when the URL is saved and again before every post."""
-    provider = PROVIDER_NAMES[channel]
+def check_webhook_url(provider: str, url: str, allowed: Sequence[str]) -> None:
+    """Refuse (422, naming the rule) a URL that is not https or not on the provider's hosts (`provider`: its name
+    as people know it, e.g. "Slack"). Checked when the URL is saved and again before every post."""
 
     def refuse(rule: str) -> Invalid:
         return Invalid(rule, errors=[{"loc": ["body", "webhook_url"], "msg": rule}])
@@ -89,20 +103,43 @@ def last4(url: str) -> str:
 
 
 # --- what a provider's answer means --------------------------------------------------------------
+def classify(answer: ProviderAnswer, now: datetime | None = None) -> Classification:
+    """2xx delivered; 429 rate-limited (with its Retry-After); no answer, 5xx and 408 are worth retrying (a 503's
+    Retry-After kept too); any other answer is refused for good (a 3xx included: redirects are not followed, so
+    the URL is wrong)."""
+    status = answer.status
+    if status is not None and 200 <= status < 300:
+        return Classification(verdict="delivered")
+    if status == 429:
+        return Classification(verdict="rate_limited", retry_after_s=retry_after_seconds(answer.retry_after, now))
+    if status is None or status >= 500 or status == 408:
+        return Classification(verdict="retry", retry_after_s=retry_after_seconds(answer.retry_after, now))
+    return Classification(verdict="permanent")
+
+
 def meaning(answer: ProviderAnswer) -> AnswerMeaning:
-    """2xx delivered; no answer, 5xx, 408 and 429 are worth retrying; any other answer is refused for good
-    (a 3xx included: redirects are not followed, so the URL is wrong)."""
-    if answer.status is None:
-        return "retry"
-    if 200 <= answer.status < 300:
-        return "delivered"
-    if answer.status >= 500 or answer.status in (408, 429):
-        return "retry"
-    return "rejected"
+    """Delivered, refused for good, or worth a retry (a rate limit included)."""
+    return classify(answer).meaning
 
 
-def describe(channel: Channel, answer: ProviderAnswer) -> str:
-    provider = PROVIDER_NAMES[channel]
+def retry_after_seconds(header: str | None, now: datetime | None = None) -> int | None:
+    """A Retry-After header (RFC 9110: delay-seconds or an HTTP-date) as seconds from now; None when absent or
+    unreadable, 0 for a date already past."""
+    if header is None or not header.strip():
+        return None
+    text = header.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        at = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if at.tzinfo is None:  # an HTTP-date is GMT; "-0000" parses without a zone
+        at = at.replace(tzinfo=UTC)
+    return max(0, int((at - (now or utc_now())).total_seconds()))
+
+
+def describe(provider: str, answer: ProviderAnswer) -> str:
     if answer.status is None:
         return f"{provider} did not answer: {answer.error or 'no response'}."
     said = f": {answer.body.strip()[:200]}" if answer.body.strip() else ""

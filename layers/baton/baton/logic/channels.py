@@ -1,7 +1,8 @@
-"""Teams and Slack: which events an account's chat channel hears of, what the message says, which webhook
-URLs may be stored and posted to, and what a provider's answer means (delivered, refused for good, retry).
+"""Chat channels (the chat connectors: Teams, Slack): which events an account's channel hears of, what the
+message says, setting and testing a channel's webhook, delivering an event, and the account's connectors.
 
-No I/O here: the settings store and the HTTP poster are ports (`Integrations`, `ChatPoster`).
+Each connector's own facts (its payload, hosts, how its answers are classified) are its declaration in
+baton/connectors; no I/O here: the settings store and the HTTP poster are ports (`Integrations`, `ChatPoster`).
 """
 
 from __future__ import annotations
@@ -9,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from pydantic import SerializeAsAny
+
+from baton.connectors.declaration import ConnectorKind
+from baton.connectors.registry import CHANNELS, CONNECTORS, Channel, connector
 from baton.domain.clock import iso, utc_now
 from baton.domain.errors import Invalid, NotFound, Transient
 from baton.domain.events import HandoffEvent
+from baton.domain.messages import Message
 from baton.domain.modeling import Model
-from baton.domain.models import CHANNELS, Channel, Integration, Role, User, WebhookDelivery
-from baton.domain.webhook_rules import PROVIDER_NAMES, AnswerMeaning, ProviderAnswer, check_webhook_url, describe, last4, meaning
+from baton.domain.models import Integration, Role, User, WebhookDelivery
+from baton.domain.webhook_rules import AnswerMeaning, Classification, ProviderAnswer, check_webhook_url, describe, last4
 from baton.logic.notify import handoff_link
 from baton.ports import ChatPoster, Integrations
 
@@ -27,17 +33,6 @@ def is_announced(event: HandoffEvent) -> bool:
     if event.type == "handoff_created":
         return event.handoff.intent == "escalate"
     return event.type in ("handoff_escalated", "handoff_overdue")
-
-
-class Message(Model):
-    """The facts of one chat message, whatever the channel's format."""
-
-    title: str
-    facts: list[tuple[str, str]]
-    notes: str
-    link: str | None
-    link_label: str
-    accent: Literal["attention", "warning", "good"]
 
 
 def announcement(event: HandoffEvent, console_url: str) -> Message:
@@ -76,7 +71,7 @@ def announcement(event: HandoffEvent, console_url: str) -> Message:
 
 def test_message(channel: Channel, caller: User, console_url: str) -> Message:
     return Message(
-        title=f"baton is connected to this {PROVIDER_NAMES[channel]} channel",
+        title=f"baton is connected to this {connector(channel).title} channel",
         facts=[("Connected by", caller.display_name), ("Account", caller.account_id)],
         notes="New and overdue escalations of your team will appear here, with a link to pick them up.",
         link=console_url.rstrip("/") + "/",
@@ -86,58 +81,7 @@ def test_message(channel: Channel, caller: User, console_url: str) -> Message:
 
 
 def payload(channel: Channel, message: Message) -> dict[str, Any]:
-    return _teams(message) if channel == "teams" else _slack(message)
-
-
-def _teams(message: Message) -> dict[str, Any]:
-    """An Adaptive Card in the message envelope that Teams' Workflows webhooks (and the older connectors) take."""
-    card: dict[str, Any] = {
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "type": "AdaptiveCard",
-        "version": "1.4",
-        "body": [
-            {
-                "type": "TextBlock",
-                "text": message.title,
-                "weight": "Bolder",
-                "size": "Medium",
-                "wrap": True,
-                "color": message.accent,
-            },
-            {"type": "FactSet", "facts": [{"title": label, "value": value} for label, value in message.facts]},
-            {"type": "TextBlock", "text": "Notes", "weight": "Bolder", "spacing": "Medium"},
-            {"type": "TextBlock", "text": message.notes, "wrap": True},
-        ],
-    }
-    if message.link:
-        card["actions"] = [{"type": "Action.OpenUrl", "title": message.link_label, "url": message.link}]
-    attachment = {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
-    return {"type": "message", "attachments": [attachment]}
-
-
-def _slack_text(text: str) -> str:
-    """Slack's mrkdwn reads &, < and > as markup: escape them (Slack's "Formatting text" guide)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _slack(message: Message) -> dict[str, Any]:
-    """Block Kit: a header, the facts as fields, the notes, and a button to the handoff."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": message.title[:150], "emoji": False}}
-    ]
-    if message.facts:
-        fields = [{"type": "mrkdwn", "text": f"*{label}*\n{_slack_text(value)}"} for label, value in message.facts[:10]]
-        blocks.append({"type": "section", "fields": fields})
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Notes*\n{_slack_text(message.notes)}"}})
-    if message.link:
-        button = {
-            "type": "button",
-            "text": {"type": "plain_text", "text": message.link_label},
-            "url": message.link,
-            "style": "primary",
-        }
-        blocks.append({"type": "actions", "elements": [button]})
-    return {"text": message.title, "blocks": blocks}
+    return connector(channel).render(message)
 
 
 # --- use cases ---------------------------------------------------------------------------------------
@@ -151,7 +95,7 @@ def set_webhook(
     caller: User, channel: Channel, url: str, store: Integrations, allowed: Mapping[Channel, Sequence[str]]
 ) -> Integration:
     caller.role.require(Role.ADMIN)
-    check_webhook_url(channel, url, allowed[channel])
+    check_webhook_url(connector(channel).title, url, allowed[channel])
     integration = Integration(
         account_id=caller.account_id,
         channel=channel,
@@ -167,7 +111,7 @@ def set_webhook(
 def remove_webhook(caller: User, channel: Channel, store: Integrations) -> None:
     caller.role.require(Role.ADMIN)
     if not store.remove(caller.account_id, channel):
-        raise NotFound(f"No {PROVIDER_NAMES[channel]} webhook is set for your account.")
+        raise NotFound(f"No {connector(channel).title} webhook is set for your account.")
 
 
 class TestResult(Model):
@@ -181,8 +125,8 @@ def send_test(caller: User, channel: Channel, store: Integrations, poster: ChatP
     caller.role.require(Role.ADMIN)
     url = store.webhook_url(caller.account_id, channel)
     if url is None:
-        raise NotFound(f"No {PROVIDER_NAMES[channel]} webhook is set for your account; set one first.")
-    delivery = _attempt(poster, channel, url, test_message(channel, caller, console_url), event_id=None)
+        raise NotFound(f"No {connector(channel).title} webhook is set for your account; set one first.")
+    delivery, _ = _attempt(poster, channel, url, test_message(channel, caller, console_url), event_id=None)
     store.record_delivery(caller.account_id, channel, delivery)
     return TestResult(delivered=delivery.outcome == "delivered", provider_status=delivery.provider_status, detail=delivery.detail)
 
@@ -204,33 +148,71 @@ def deliver(event: HandoffEvent, channel: Channel, store: Integrations, poster: 
     """Post the event's message to the account's webhook of this channel, if it has one.
 
     Refused for good (4xx): recorded on the integration (the console shows it) and returned, not retried.
-    No answer, 5xx, 408, 429: recorded, then `Transient` so the queue redelivers it."""
+    No answer, 5xx, 408, 429: recorded, then `Transient` (with the provider's Retry-After, if it gave one) so the
+    queue redelivers it."""
     if not is_announced(event):
         return Outcome(outcome="not_announced")
     url = store.webhook_url(event.account_id, channel)
     if url is None:
         return Outcome(outcome="not_configured")
-    delivery = _attempt(poster, channel, url, announcement(event, console_url), event.event_id)
+    delivery, classified = _attempt(poster, channel, url, announcement(event, console_url), event.event_id)
     store.record_delivery(event.account_id, channel, delivery)
     if delivery.outcome == "retrying":
-        raise Transient(delivery.detail, provider_status=delivery.provider_status)
+        retry_after = {} if classified.retry_after_s is None else {"retry_after_s": classified.retry_after_s}
+        raise Transient(delivery.detail, provider_status=delivery.provider_status, verdict=classified.verdict, **retry_after)
     return Outcome(outcome=delivery.outcome, provider_status=delivery.provider_status, detail=delivery.detail)
 
 
-def _attempt(poster: ChatPoster, channel: Channel, url: str, message: Message, event_id: str | None) -> WebhookDelivery:
-    """One post. A stored URL that breaks the rules now (e.g. a narrowed allowlist) is not posted: refused for good."""
+def _attempt(
+    poster: ChatPoster, channel: Channel, url: str, message: Message, event_id: str | None
+) -> tuple[WebhookDelivery, Classification]:
+    """One post, and what the connector makes of the answer. A stored URL that breaks the rules now (e.g. a
+    narrowed allowlist) is not posted: refused for good."""
+    declared = connector(channel)
     try:
-        answer = poster.post(channel, url, payload(channel, message))
+        answer = poster.post(channel, url, declared.render(message))
     except Invalid as refused:
-        return WebhookDelivery(at=iso(utc_now()), outcome="rejected", detail=f"Not sent: {refused.detail}", event_id=event_id)
-    return _delivery(channel, answer, event_id)
+        delivery = WebhookDelivery(at=iso(utc_now()), outcome="rejected", detail=f"Not sent: {refused.detail}", event_id=event_id)
+        return delivery, Classification(verdict="permanent")
+    classified = declared.classify(answer)
+    return _delivery(declared.title, answer, classified, event_id), classified
 
 
-def _delivery(channel: Channel, answer: ProviderAnswer, event_id: str | None) -> WebhookDelivery:
+def _delivery(provider: str, answer: ProviderAnswer, classified: Classification, event_id: str | None) -> WebhookDelivery:
     return WebhookDelivery(
         at=iso(utc_now()),
-        outcome=_OUTCOMES[meaning(answer)],
+        outcome=_OUTCOMES[classified.meaning],
         provider_status=answer.status,
-        detail=describe(channel, answer),
+        detail=describe(provider, answer),
         event_id=event_id,
+    )
+
+
+# --- the account's connectors ------------------------------------------------------------------------
+class ConnectorState(Model):
+    """One connector of an account, as its owners and admins see it: its settings, never a secret."""
+
+    name: str
+    kind: ConnectorKind
+    configured: bool
+    settings: SerializeAsAny[Model]  # the connector's own settings model
+    last_delivery: WebhookDelivery | None = None
+    last_inbound: None = None  # no connector receives calls yet
+
+
+def list_connectors(caller: User, store: Integrations) -> list[ConnectorState]:
+    """Every connector of the registry, configured or not, in the registry's order (the chat ones from the
+    account's webhooks: one Query, nothing decrypted)."""
+    caller.role.require(Role.ADMIN)
+    found = {integration.channel: integration for integration in store.list(caller.account_id)}
+    return [_state(declared.name, found.get(declared.name)) for declared in CONNECTORS]
+
+
+def _state(name: str, integration: Integration | None) -> ConnectorState:
+    declared = connector(name)
+    if integration is None:
+        return ConnectorState(name=name, kind=declared.kind, configured=False, settings=declared.settings())
+    settings = declared.settings.model_validate(integration.model_dump())
+    return ConnectorState(
+        name=name, kind=declared.kind, configured=True, settings=settings, last_delivery=integration.last_delivery
     )

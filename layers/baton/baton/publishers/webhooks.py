@@ -1,4 +1,4 @@
-"""Post a JSON message to a Teams or Slack incoming webhook, safely.
+"""Post a JSON message to a chat connector's incoming webhook (Teams, Slack), safely.
 
 https only, and only to the channel's allowlisted hosts (checked again here, whatever was stored);
 no redirect is followed (a 3xx comes back as the answer); connect and read are bounded; one attempt
@@ -14,7 +14,7 @@ from typing import Any
 import urllib3
 from urllib3.exceptions import HTTPError
 
-from baton.domain.models import Channel
+from baton.connectors.registry import Channel, connector
 from baton.domain.webhook_rules import ProviderAnswer, check_webhook_url
 
 CONNECT_SECONDS = 3.0
@@ -34,7 +34,7 @@ class WebhookPoster:
         )
 
     def post(self, channel: Channel, url: str, payload: dict[str, Any]) -> ProviderAnswer:
-        check_webhook_url(channel, url, self._allowed[channel])
+        check_webhook_url(connector(channel).title, url, self._allowed[channel])
         try:
             reply = self._pool.request(
                 "POST",
@@ -51,7 +51,7 @@ class WebhookPoster:
                 reply.release_conn()
         except HTTPError as error:  # timeouts, refused connections, TLS failures: no answer
             return ProviderAnswer(status=None, error=type(error).__name__ + _reason(error))
-        return ProviderAnswer(status=reply.status, body=body)
+        return ProviderAnswer(status=reply.status, body=body, retry_after=reply.headers.get("Retry-After"))
 
 
 def _reason(error: HTTPError) -> str:

@@ -1,7 +1,8 @@
-"""An account's Teams / Slack webhooks: the URL in SSM Parameter Store, everything else in the data table.
+"""An account's chat webhooks (Teams, Slack): the URL in SSM Parameter Store, everything else in the data table.
 
-- The URL is a SecureString parameter `<path>/<account>/<channel>` (KMS-encrypted with the AWS-managed
-  `aws/ssm` key; the functions' IAM is scoped to `<path>/*`). It is read only to post, never returned.
+- The URL is a SecureString parameter `<path>/<account>/<channel>`, where its connector declares it
+  (baton/connectors/webhook.py), KMS-encrypted with the AWS-managed `aws/ssm` key; the functions' IAM is
+  scoped to `<path>/*`. It is read only to post, never returned.
 - The data table's `INTEGRATION#<channel>` item of the account says it is configured (last 4 characters,
   who set it, when) and how the last post went, so listing them needs no decryption and one Query.
 Saving writes the parameter first and removing deletes it first: the parameter is what posts use.
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from baton.connectors.registry import Channel, connector
 from baton.domain.errors import Transient
-from baton.domain.models import Channel, Integration, WebhookDelivery
+from baton.domain.models import Integration, WebhookDelivery
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call
@@ -35,7 +37,8 @@ class IntegrationRepository:
         self._ssm = ssm  # an SSM client (boto3-stubs' ssm extra is not installed)
 
     def parameter_name(self, account_id: str, channel: Channel) -> str:
-        return f"{self._path}/{account_id}/{channel}"
+        """Where the channel's connector declares its secret (under this repository's path)."""
+        return connector(channel).secret.parameter_name(self._path, account_id, channel)
 
     def list(self, account_id: str) -> list[Integration]:
         page = call(
