@@ -4,12 +4,13 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import Logger
 from pydantic import BaseModel
 
-from api_dependencies import dependencies
+from api_dependencies import Deps
 from baton.api_models import ActionOut, HandoffOut, TimelineEntryOut, UserOut
 from baton.domain.errors import Invalid
 from baton.domain.lifecycle import RULES, Action
@@ -26,12 +27,16 @@ CursorQuery = Annotated[
 ]
 
 
-def caller(router: BaseRouter) -> User:
+def current_caller(request: Request, deps: Deps) -> User:
     """The user record behind the request's token: account and role come from it, never from the token."""
-    claims = router.current_event.request_context.authorizer.jwt_claim or {}  # type: ignore[attr-defined]
-    user = access.caller_from_subject(claims.get("sub"), dependencies().users)
+    claims = request.resolved_event.request_context.authorizer.jwt_claim or {}  # type: ignore[attr-defined]
+    user = access.caller_from_subject(claims.get("sub"), deps.users)
     logger.append_keys(account_id=user.account_id, user_id=user.id)
     return user
+
+
+# A route parameter of this type receives the caller (Powertools resolves it once per request, before the route runs).
+Caller = Annotated[User, Depends(current_caller)]
 
 
 def json_response(status: int, model: BaseModel | list[Any], headers: dict[str, str] | None = None) -> Response[str]:
@@ -42,11 +47,15 @@ def json_response(status: int, model: BaseModel | list[Any], headers: dict[str, 
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
-def no_body(router: BaseRouter) -> None:
+def refuse_body(request: Request) -> None:
     """Actions that take no input refuse one (an empty object aside), rather than ignore what the caller meant."""
-    text = (router.current_event.decoded_body or "").strip()
+    text = (request.resolved_event.decoded_body or "").strip()
     if text and text.replace(" ", "") != "{}":
         raise Invalid("This endpoint takes no request body.")
+
+
+# Declared before `Caller` in a route's signature: dependencies resolve in that order, so a body is refused first.
+NoBody = Annotated[None, Depends(refuse_body)]
 
 
 def handoff_out(handoff: Handoff) -> HandoffOut:

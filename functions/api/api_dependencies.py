@@ -3,8 +3,10 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Annotated
 
 import boto3
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
@@ -85,3 +87,7 @@ def dependencies() -> Dependencies:
         invitations=InvitationRepository(settings.data_table_name, client),
         userinfo=UserInfoClient(),
     )
+
+
+# A route parameter of this type receives the bundle (tests may swap it through `app.dependency_overrides[dependencies]`).
+Deps = Annotated[Dependencies, Depends(dependencies)]

@@ -5,10 +5,12 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.request import Request
 
-from api_common import caller, json_response, no_body, user_out
-from api_dependencies import dependencies
+from api_common import Caller, NoBody, json_response, user_out
+from api_dependencies import Deps
 from api_openapi import answers, no_content
 from baton.api_models import AccountOut, AccountPatch, InvitationAccept, InvitationCreate, InvitationOut, UserOut
 from baton.domain.errors import Unauthorized
@@ -28,20 +30,23 @@ def invitation_out(invitation: Invitation) -> InvitationOut:
     return InvitationOut.model_validate(invitation.model_dump())
 
 
-def signed_in() -> Identity:
+def signed_in(request: Request, deps: Deps) -> Identity:
     """Who the token says the caller is (member or not), with their verified email."""
-    event = router.current_event
+    event = request.resolved_event
     claims: dict[str, Any] = event.request_context.authorizer.jwt_claim or {}  # type: ignore[attr-defined]
     if not claims.get("sub"):
         raise Unauthorized("A bearer token with a subject is required.")
     token = (event.headers.get("authorization") or "").partition(" ")[2].strip()
-    userinfo = dependencies().userinfo
+    userinfo = deps.userinfo
     return identity_from(claims, lambda: userinfo.userinfo(str(claims.get("iss", "")), token))
 
 
+SignedIn = Annotated[Identity, Depends(signed_in)]
+
+
 @router.get("/api/v1/account", summary="The caller's account", responses=answers(200, AccountOut, "The account."))
-def get_account() -> Response[str]:
-    return json_response(200, account_out(accounts.get_account(caller(router), dependencies().accounts)))
+def get_account(who: Caller, deps: Deps) -> Response[str]:
+    return json_response(200, account_out(accounts.get_account(who, deps.accounts)))
 
 
 @router.patch(
@@ -49,8 +54,8 @@ def get_account() -> Response[str]:
     summary="Rename the account (owner)",
     responses=answers(200, AccountOut, "The renamed account.", 404, body=True),
 )
-def patch_account(patch: Annotated[AccountPatch, Body()]) -> Response[str]:
-    renamed = accounts.rename_account(caller(router), patch.name.strip(), dependencies().accounts)
+def patch_account(patch: Annotated[AccountPatch, Body()], who: Caller, deps: Deps) -> Response[str]:
+    renamed = accounts.rename_account(who, patch.name.strip(), deps.accounts)
     return json_response(200, account_out(renamed))
 
 
@@ -59,8 +64,7 @@ def patch_account(patch: Annotated[AccountPatch, Body()]) -> Response[str]:
     summary="Invite an address to the account (owner, admin; an admin cannot invite owners)",
     responses=answers(201, InvitationOut, "The pending invitation; an email goes out.", 409, body=True),
 )
-def create_invitation(body: Annotated[InvitationCreate, Body()]) -> Response[str]:
-    who, deps = caller(router), dependencies()
+def create_invitation(body: Annotated[InvitationCreate, Body()], who: Caller, deps: Deps) -> Response[str]:
     account = accounts.get_account(who, deps.accounts)
     invitation = invitations.invite(who, account, body.email, body.role, deps.invitations, deps.users)
     return json_response(201, invitation_out(invitation))
@@ -71,8 +75,8 @@ def create_invitation(body: Annotated[InvitationCreate, Body()]) -> Response[str
     summary="Pending invitations of the account (owner, admin)",
     responses=answers(200, list[InvitationOut], "Pending invitations, oldest first."),
 )
-def list_invitations() -> Response[str]:
-    pending = invitations.pending_of_account(caller(router), dependencies().invitations)
+def list_invitations(who: Caller, deps: Deps) -> Response[str]:
+    pending = invitations.pending_of_account(who, deps.invitations)
     return json_response(200, [invitation_out(i) for i in pending])
 
 
@@ -81,9 +85,8 @@ def list_invitations() -> Response[str]:
     summary="Revoke a pending invitation (owner, admin)",
     responses=no_content("Revoked.", 404, 409, 422),
 )
-def revoke_invitation(invitation_id: UUID) -> Response[str]:
-    no_body(router)
-    invitations.revoke(caller(router), str(invitation_id), dependencies().invitations)
+def revoke_invitation(invitation_id: UUID, _: NoBody, who: Caller, deps: Deps) -> Response[str]:
+    invitations.revoke(who, str(invitation_id), deps.invitations)
     return Response(status_code=204, body="")
 
 
@@ -92,8 +95,8 @@ def revoke_invitation(invitation_id: UUID) -> Response[str]:
     summary="Pending invitations for the caller's verified email (member or not)",
     responses=answers(200, list[InvitationOut], "Pending invitations, oldest first; empty without a verified email."),
 )
-def my_invitations() -> Response[str]:
-    found = invitations.mine(signed_in(), dependencies().invitations)
+def my_invitations(identity: SignedIn, deps: Deps) -> Response[str]:
+    found = invitations.mine(identity, deps.invitations)
     return json_response(200, [invitation_out(i) for i in found])
 
 
@@ -102,7 +105,6 @@ def my_invitations() -> Response[str]:
     summary="Join the account of an invitation (the caller is not a member yet)",
     responses=answers(200, UserOut, "The caller, now a user of the account.", 404, 409, 410, body=True),
 )
-def accept_invitation(body: Annotated[InvitationAccept, Body()]) -> Response[str]:
-    deps = dependencies()
-    user = invitations.accept(signed_in(), body.invitation_id, deps.invitations, deps.users)
+def accept_invitation(body: Annotated[InvitationAccept, Body()], identity: SignedIn, deps: Deps) -> Response[str]:
+    user = invitations.accept(identity, body.invitation_id, deps.invitations, deps.users)
     return json_response(200, user_out(user))

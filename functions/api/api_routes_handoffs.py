@@ -10,8 +10,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from api_common import action_out, caller, handoff_out, json_response, no_body, timeline_out, user_out
-from api_dependencies import HandoffRequest, dependencies
+from api_common import Caller, NoBody, action_out, handoff_out, json_response, timeline_out, user_out
+from api_dependencies import Deps, HandoffRequest
 from api_openapi import answers
 from baton.api_models import (
     HandoffContext,
@@ -42,10 +42,10 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __in
 def create_handoff(
     session_id: UUID,
     body: Annotated[HandoffCreate, Body()],
+    who: Caller,
+    deps: Deps,
     idempotency_key: Annotated[str | None, Header(alias="idempotency-key", min_length=1, max_length=255)] = None,
 ) -> Response[str]:
-    who = caller(router)
-    deps = dependencies()
     if idempotency_key:
         request = HandoffRequest(idempotency_key=idempotency_key, caller=who, session_id=str(session_id), body=body)
         created = deps.create_handoff_once(request=request)
@@ -61,8 +61,8 @@ def create_handoff(
     summary="A session's handoffs, newest first",
     responses=answers(200, list[HandoffOut], "The handoffs, newest first.", 404, 422),
 )
-def list_session_handoffs(session_id: UUID) -> Response[str]:
-    found = handoffs.session_handoffs(caller(router), str(session_id), dependencies().handoffs)
+def list_session_handoffs(session_id: UUID, who: Caller, deps: Deps) -> Response[str]:
+    found = handoffs.session_handoffs(who, str(session_id), deps.handoffs)
     return json_response(200, [handoff_out(h) for h in found])
 
 
@@ -71,8 +71,7 @@ def list_session_handoffs(session_id: UUID) -> Response[str]:
     summary="A handoff with its whole session and timeline",
     responses=answers(200, HandoffContext, "The handoff, its session, timeline and what the caller may do.", 404, 422),
 )
-def get_handoff_context(session_id: UUID, handoff_id: UUID) -> Response[str]:
-    who, deps = caller(router), dependencies()
+def get_handoff_context(session_id: UUID, handoff_id: UUID, who: Caller, deps: Deps) -> Response[str]:
     handoff, session = handoffs.handoff_context(who, str(session_id), str(handoff_id), deps.handoffs)
     allowed = allowed_actions(handoff, who)
     members = deps.users.list_by_account(who.account_id) if Action.REASSIGN in allowed else []
@@ -92,8 +91,8 @@ def get_handoff_context(session_id: UUID, handoff_id: UUID) -> Response[str]:
     summary="Who did what to a handoff, oldest first",
     responses=answers(200, list[TimelineEntryOut], "The timeline, oldest first.", 404, 422),
 )
-def get_handoff_timeline(session_id: UUID, handoff_id: UUID) -> Response[str]:
-    handoff, _ = handoffs.handoff_context(caller(router), str(session_id), str(handoff_id), dependencies().handoffs)
+def get_handoff_timeline(session_id: UUID, handoff_id: UUID, who: Caller, deps: Deps) -> Response[str]:
+    handoff, _ = handoffs.handoff_context(who, str(session_id), str(handoff_id), deps.handoffs)
     return json_response(200, timeline_out(handoff))
 
 
@@ -102,10 +101,9 @@ def get_handoff_timeline(session_id: UUID, handoff_id: UUID) -> Response[str]:
     summary="Pick up a handoff (exactly one winner)",
     responses=answers(200, HandoffOut, "Picked up by the caller.", 404, 409, 422),
 )
-def claim_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
-    no_body(router)
+def claim_handoff(session_id: UUID, handoff_id: UUID, _: NoBody, who: Caller, deps: Deps) -> Response[str]:
     try:
-        claimed = handoffs.claim(caller(router), str(session_id), str(handoff_id), dependencies().handoffs)
+        claimed = handoffs.claim(who, str(session_id), str(handoff_id), deps.handoffs)
     except Conflict:
         metrics.add_metric(name="ClaimConflicts", unit=MetricUnit.Count, value=1)
         raise
@@ -120,9 +118,11 @@ def claim_handoff(session_id: UUID, handoff_id: UUID) -> Response[str]:
     summary="Put a picked-up handoff back in the queue",
     responses=answers(200, HandoffOut, "Back in the queue.", 404, 409, body=True),
 )
-def release_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffRelease | None, Body()] = None) -> Response[str]:
+def release_handoff(
+    session_id: UUID, handoff_id: UUID, who: Caller, deps: Deps, body: Annotated[HandoffRelease | None, Body()] = None
+) -> Response[str]:
     reason = body.reason if body else None
-    released = handoffs.release(caller(router), str(session_id), str(handoff_id), reason, dependencies().handoffs)
+    released = handoffs.release(who, str(session_id), str(handoff_id), reason, deps.handoffs)
     return json_response(200, handoff_out(released))
 
 
@@ -131,11 +131,10 @@ def release_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffR
     summary="Hand a picked-up handoff to a colleague",
     responses=answers(200, HandoffOut, "Held by the colleague.", 404, 409, body=True),
 )
-def reassign_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffReassign, Body()]) -> Response[str]:
-    deps = dependencies()
-    moved = handoffs.reassign(
-        caller(router), str(session_id), str(handoff_id), body.to_user_id, body.reason, deps.handoffs, deps.users
-    )
+def reassign_handoff(
+    session_id: UUID, handoff_id: UUID, body: Annotated[HandoffReassign, Body()], who: Caller, deps: Deps
+) -> Response[str]:
+    moved = handoffs.reassign(who, str(session_id), str(handoff_id), body.to_user_id, body.reason, deps.handoffs, deps.users)
     return json_response(200, handoff_out(moved))
 
 
@@ -144,9 +143,11 @@ def reassign_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[Handoff
     summary="Turn a park into an escalation",
     responses=answers(200, HandoffOut, "Now an escalation.", 404, 409, body=True),
 )
-def escalate_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffEscalate | None, Body()] = None) -> Response[str]:
+def escalate_handoff(
+    session_id: UUID, handoff_id: UUID, who: Caller, deps: Deps, body: Annotated[HandoffEscalate | None, Body()] = None
+) -> Response[str]:
     notes = body.engineer_notes if body else None
-    escalated = handoffs.escalate(caller(router), str(session_id), str(handoff_id), notes, dependencies().handoffs)
+    escalated = handoffs.escalate(who, str(session_id), str(handoff_id), notes, deps.handoffs)
     return json_response(200, handoff_out(escalated))
 
 
@@ -155,9 +156,11 @@ def escalate_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[Handoff
     summary="Take back an open handoff",
     responses=answers(200, HandoffOut, "Withdrawn.", 404, 409, body=True),
 )
-def withdraw_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffWithdraw | None, Body()] = None) -> Response[str]:
+def withdraw_handoff(
+    session_id: UUID, handoff_id: UUID, who: Caller, deps: Deps, body: Annotated[HandoffWithdraw | None, Body()] = None
+) -> Response[str]:
     reason = body.reason if body else None
-    withdrawn = handoffs.withdraw(caller(router), str(session_id), str(handoff_id), reason, dependencies().handoffs)
+    withdrawn = handoffs.withdraw(who, str(session_id), str(handoff_id), reason, deps.handoffs)
     return json_response(200, handoff_out(withdrawn))
 
 
@@ -166,7 +169,9 @@ def withdraw_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[Handoff
     summary="Close a picked-up handoff",
     responses=answers(200, HandoffOut, "Resolved.", 404, 409, body=True),
 )
-def resolve_handoff(session_id: UUID, handoff_id: UUID, body: Annotated[HandoffResolve | None, Body()] = None) -> Response[str]:
+def resolve_handoff(
+    session_id: UUID, handoff_id: UUID, who: Caller, deps: Deps, body: Annotated[HandoffResolve | None, Body()] = None
+) -> Response[str]:
     notes = body.resolution_notes if body else ""
-    resolved = handoffs.resolve(caller(router), str(session_id), str(handoff_id), notes, dependencies().handoffs)
+    resolved = handoffs.resolve(who, str(session_id), str(handoff_id), notes, deps.handoffs)
     return json_response(200, handoff_out(resolved))

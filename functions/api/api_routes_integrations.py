@@ -7,9 +7,10 @@ from typing import Annotated
 import boto3
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from api_common import caller, json_response, no_body
+from api_common import Caller, NoBody, json_response
 from api_openapi import answers, no_content
 from baton.api_models import ConnectorOut, IntegrationOut, IntegrationsOut, WebhookSet, WebhookTestOut
 from baton.connectors.registry import CHANNELS, Channel, allowed_hosts, connector
@@ -42,6 +43,9 @@ def channel_dependencies() -> ChannelDependencies:
     return ChannelDependencies(store, WebhookPoster(allowed, settings.webhook_ca_bundle), allowed, settings.console_url)
 
 
+ChannelDeps = Annotated[ChannelDependencies, Depends(channel_dependencies)]
+
+
 def _out(channel: Channel, integration: Integration | None) -> IntegrationOut:
     if integration is None:
         return IntegrationOut(channel=channel, configured=False)
@@ -53,8 +57,8 @@ def _out(channel: Channel, integration: Integration | None) -> IntegrationOut:
     summary="The account's connectors (owner, admin): each one's kind, whether set up, its settings (never a secret)",
     responses=answers(200, list[ConnectorOut], "Every connector baton has, configured or not, with its last delivery."),
 )
-def list_connectors() -> Response[str]:
-    found = channels.list_connectors(caller(router), channel_dependencies().store)
+def list_connectors(who: Caller, deps: ChannelDeps) -> Response[str]:
+    found = channels.list_connectors(who, deps.store)
     return json_response(200, [ConnectorOut.model_validate(state.model_dump()) for state in found])
 
 
@@ -63,8 +67,8 @@ def list_connectors() -> Response[str]:
     summary=f"The account's {PROVIDERS} webhooks (owner, admin): whether set, never the URL",
     responses=answers(200, IntegrationsOut, "Each channel: configured or not, the URL's last 4 characters, the last delivery."),
 )
-def list_integrations() -> Response[str]:
-    found = channels.list_integrations(caller(router), channel_dependencies().store)
+def list_integrations(who: Caller, deps: ChannelDeps) -> Response[str]:
+    found = channels.list_integrations(who, deps.store)
     return json_response(200, IntegrationsOut.model_validate({channel: _out(channel, found[channel]) for channel in CHANNELS}))
 
 
@@ -74,9 +78,8 @@ def list_integrations() -> Response[str]:
     # 404: a path that names no channel at all (an encoded "/" in it) matches no route.
     responses=answers(200, IntegrationOut, "The channel, configured (never the URL).", 404, body=True),
 )
-def put_integration(channel: ChannelPath, body: Annotated[WebhookSet, Body()]) -> Response[str]:
-    deps = channel_dependencies()
-    saved = channels.set_webhook(caller(router), channel, body.webhook_url, deps.store, deps.allowed)
+def put_integration(channel: ChannelPath, body: Annotated[WebhookSet, Body()], who: Caller, deps: ChannelDeps) -> Response[str]:
+    saved = channels.set_webhook(who, channel, body.webhook_url, deps.store, deps.allowed)
     return json_response(200, _out(channel, saved))
 
 
@@ -85,8 +88,8 @@ def put_integration(channel: ChannelPath, body: Annotated[WebhookSet, Body()]) -
     summary=f"Remove the account's {PROVIDERS} webhook (owner, admin)",
     responses=no_content("Removed.", 404, 422),
 )
-def delete_integration(channel: ChannelPath) -> Response[str]:
-    channels.remove_webhook(caller(router), channel, channel_dependencies().store)
+def delete_integration(channel: ChannelPath, who: Caller, deps: ChannelDeps) -> Response[str]:
+    channels.remove_webhook(who, channel, deps.store)
     return Response(status_code=204, body="")
 
 
@@ -95,8 +98,6 @@ def delete_integration(channel: ChannelPath) -> Response[str]:
     summary="Send a test message to the channel now and say what the provider answered (owner, admin)",
     responses=answers(200, WebhookTestOut, "Whether the provider took it, its status and what it said.", 404, 422),
 )
-def test_integration(channel: ChannelPath) -> Response[str]:
-    no_body(router)
-    deps = channel_dependencies()
-    result = channels.send_test(caller(router), channel, deps.store, deps.poster, deps.console_url)
+def test_integration(channel: ChannelPath, _: NoBody, who: Caller, deps: ChannelDeps) -> Response[str]:
+    result = channels.send_test(who, channel, deps.store, deps.poster, deps.console_url)
     return json_response(200, WebhookTestOut(channel=channel, **result.model_dump()))

@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from api_common import CursorQuery, caller, handoff_out, json_response
-from api_dependencies import dependencies
+from api_common import Caller, CursorQuery, handoff_out, json_response
+from api_dependencies import Deps
 from api_openapi import answers
 from baton.api_models import HandoffOut
 from baton.domain.models import HandoffStatus, MineRole
@@ -29,9 +29,11 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __in
 def list_my_handoffs(
     role: Annotated[MineRole, Query(description="holder: what the caller holds or resolved; creator: what they handed off")],
     status: Annotated[HandoffStatus, Query(description="One status: open, claimed, resolved or withdrawn")],
+    who: Caller,
+    deps: Deps,
     limit: Annotated[int, Query(ge=1, le=handoffs.MINE_LIMIT_MAX)] = 20,
     cursor: CursorQuery = None,
 ) -> Response[str]:
-    page = handoffs.my_handoffs(caller(router), role, status, limit, cursor, dependencies().handoffs)
+    page = handoffs.my_handoffs(who, role, status, limit, cursor, deps.handoffs)
     headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else None
     return json_response(200, [handoff_out(h) for h in page.items], headers)

@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from api_common import caller, json_response, no_body, user_out
-from api_dependencies import dependencies
+from api_common import Caller, NoBody, json_response, user_out
+from api_dependencies import Deps
 from api_openapi import answers, no_content
 from baton.api_models import UserOut, UserPatch
 from baton.logic import realtime, users
@@ -19,8 +19,8 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __in
 
 
 @router.get("/api/v1/me", summary="The signed-in user", responses=answers(200, UserOut, "The signed-in user."))
-def get_me() -> Response[str]:
-    return json_response(200, user_out(caller(router)))
+def get_me(who: Caller) -> Response[str]:
+    return json_response(200, user_out(who))
 
 
 @router.get(
@@ -28,8 +28,8 @@ def get_me() -> Response[str]:
     summary="Users of the caller's account",
     responses=answers(200, list[UserOut], "Every user of the account."),
 )
-def list_account_users() -> Response[str]:
-    return json_response(200, [user_out(u) for u in users.list_users(caller(router), dependencies().users)])
+def list_account_users(who: Caller, deps: Deps) -> Response[str]:
+    return json_response(200, [user_out(u) for u in users.list_users(who, deps.users)])
 
 
 @router.patch(
@@ -38,14 +38,12 @@ def list_account_users() -> Response[str]:
     responses=answers(200, UserOut, "The changed user.", 404, 409, body=True),
 )
 def patch_account_user(
-    user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)], patch: Annotated[UserPatch, Body()]
+    user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)], patch: Annotated[UserPatch, Body()], who: Caller, deps: Deps
 ) -> Response[str]:
-    deps = dependencies()
-
     def revoke_live(demoted_id: str) -> int:
         return realtime.close_connections_of(demoted_id, deps.connections, deps.live)
 
-    changed = users.change_user(caller(router), user_id, patch, deps.users, revoke_live)
+    changed = users.change_user(who, user_id, patch, deps.users, revoke_live)
     return json_response(200, user_out(changed))
 
 
@@ -54,13 +52,10 @@ def patch_account_user(
     summary="Remove a member (owner, admin; an admin cannot remove owners; never the last owner)",
     responses=no_content("Removed: their live connections are closed and their next request is 403.", 404, 409, 422),
 )
-def remove_account_user(user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)]) -> Response[str]:
-    no_body(router)
-    deps = dependencies()
+def remove_account_user(
+    user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)], _: NoBody, who: Caller, deps: Deps
+) -> Response[str]:
     users.remove_user(
-        caller(router),
-        user_id,
-        deps.users,
-        lambda removed_id: realtime.close_connections_of(removed_id, deps.connections, deps.live),
+        who, user_id, deps.users, lambda removed_id: realtime.close_connections_of(removed_id, deps.connections, deps.live)
     )
     return Response(status_code=204, body="")

@@ -7,8 +7,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from api_common import CursorQuery, caller, handoff_out, json_response
-from api_dependencies import dependencies
+from api_common import Caller, CursorQuery, handoff_out, json_response
+from api_dependencies import Deps
 from api_openapi import answers
 from baton.api_models import HandoffOut, SessionCreate, SessionOut
 from baton.domain.models import Intent
@@ -22,8 +22,8 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __in
     summary="Start an AI troubleshooting session (engineer or above)",
     responses=answers(201, SessionOut, "The new session.", body=True),
 )
-def create_session(body: Annotated[SessionCreate, Body()]) -> Response[str]:
-    session = sessions.create_session(caller(router), body, dependencies().handoffs)
+def create_session(body: Annotated[SessionCreate, Body()], who: Caller, deps: Deps) -> Response[str]:
+    session = sessions.create_session(who, body, deps.handoffs)
     return json_response(201, SessionOut.model_validate(session.model_dump()))
 
 
@@ -33,11 +33,13 @@ def create_session(body: Annotated[SessionCreate, Body()]) -> Response[str]:
     responses=answers(200, list[HandoffOut], "Open handoffs, oldest first; `X-Next-Cursor` when there are more.", 422),
 )
 def get_queue(
+    who: Caller,
+    deps: Deps,
     intent: Annotated[Intent | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=handoffs.QUEUE_LIMIT_MAX)] = 50,
     cursor: CursorQuery = None,
 ) -> Response[str]:
-    page = handoffs.open_queue(caller(router), intent, limit, cursor, dependencies().handoffs)
+    page = handoffs.open_queue(who, intent, limit, cursor, deps.handoffs)
     headers = {"X-Next-Cursor": page.next_cursor} if page.next_cursor else None
     return json_response(200, [handoff_out(h) for h in page.items], headers)
 
@@ -45,6 +47,6 @@ def get_queue(
 @router.get(
     "/api/v1/ai-sessions/<session_id>", summary="One session", responses=answers(200, SessionOut, "The session.", 404, 422)
 )
-def get_session(session_id: UUID) -> Response[str]:
-    session = sessions.get_session(caller(router), str(session_id), dependencies().handoffs)
+def get_session(session_id: UUID, who: Caller, deps: Deps) -> Response[str]:
+    session = sessions.get_session(who, str(session_id), deps.handoffs)
     return json_response(200, SessionOut.model_validate(session.model_dump()))

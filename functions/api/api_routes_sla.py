@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from api_common import caller, json_response
-from api_dependencies import dependencies
+from api_common import Caller, json_response
+from api_dependencies import Deps
 from api_openapi import answers
 from baton.api_models import SlaPolicyIn, SlaPolicyOut
 from baton.domain.clock import utc_now
@@ -22,8 +22,8 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __in
     summary="The account's SLA ladder (owner, admin)",
     responses=answers(200, SlaPolicyOut, "The policy (the defaults 300/900/900 until one is set)."),
 )
-def get_sla_policy() -> Response[str]:
-    policy = sla.get_policy(caller(router), dependencies().policies)
+def get_sla_policy(who: Caller, deps: Deps) -> Response[str]:
+    policy = sla.get_policy(who, deps.policies)
     return json_response(200, SlaPolicyOut.model_validate(policy.model_dump()))
 
 
@@ -32,8 +32,8 @@ def get_sla_policy() -> Response[str]:
     summary="Set the account's SLA ladder (owner, admin)",
     responses=answers(200, SlaPolicyOut, "The policy now in force (from each handoff's next deadline).", 404, body=True),
 )
-def put_sla_policy(body: Annotated[SlaPolicyIn, Body()]) -> Response[str]:
-    policy = sla.set_policy(caller(router), Policy.model_validate(body.model_dump()), dependencies().policies)
+def put_sla_policy(body: Annotated[SlaPolicyIn, Body()], who: Caller, deps: Deps) -> Response[str]:
+    policy = sla.set_policy(who, Policy.model_validate(body.model_dump()), deps.policies)
     return json_response(200, SlaPolicyOut.model_validate(policy.model_dump()))
 
 
@@ -42,5 +42,5 @@ def put_sla_policy(body: Annotated[SlaPolicyIn, Body()]) -> Response[str]:
     summary="The team's figures over the last `days` days (engineer or above)",
     responses=answers(200, stats.Figures, "Escalations, pickups, time to pickup, overdue.", 422),
 )
-def get_account_stats(days: Annotated[int, Query(ge=1, le=stats.DAYS_MAX)] = 7) -> Response[str]:
-    return json_response(200, stats.figures(caller(router), days, utc_now(), dependencies().handoffs))
+def get_account_stats(who: Caller, deps: Deps, days: Annotated[int, Query(ge=1, le=stats.DAYS_MAX)] = 7) -> Response[str]:
+    return json_response(200, stats.figures(who, days, utc_now(), deps.handoffs))
