@@ -16,7 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from baton.models import Role, User
+from baton.domain.models import Role, User
 from baton.repositories.users import UserRepository
 from local.aws_endpoint import STATS_PATH
 from local.launch import launched

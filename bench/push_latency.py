@@ -16,9 +16,9 @@ import httpx
 import websockets
 
 from baton.api_models import SessionCreate
-from baton.clock import parse_iso
+from baton.domain.clock import parse_iso
+from baton.domain.models import User
 from baton.logic.sessions import create_session
-from baton.models import User
 from baton.repositories.handoffs import HandoffRepository
 from bench.harness import Runtime, summary
 

@@ -8,8 +8,8 @@ import random
 import time
 from typing import Any
 
-from baton.clock import iso, utc_now
-from baton.models import Handoff
+from baton.domain.clock import iso, utc_now
+from baton.domain.models import Handoff
 from baton.repositories import keys
 from baton.repositories.codec import to_attrs
 from baton.repositories.handoffs import HandoffRepository, handoff_item

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from baton.models import Account, Role, User
+from baton.domain.models import Account, Role, User
 from baton.repositories.accounts import AccountRepository
 from baton.repositories.users import UserRepository
 

@@ -2,7 +2,7 @@
 without the test asking for it.
 
 `ContractGuard.install` wraps the points where events leave the product's own code: the event builder
-(`baton.events._event`, behind `event_for_change` and `snapshot`), the SNS publisher (handoff and invitation
+(`baton.domain.events._event`, behind `event_for_change` and `snapshot`), the SNS publisher (handoff and invitation
 events, as the JSON text that goes on the topic), the WebSocket reply sender (resume snapshots) and the push
 fan-out's poster. tests/conftest.py installs it for every test (`event_contract_guard`, autouse).
 
@@ -46,7 +46,7 @@ class ContractGuard:
             pytest.fail("events broke their published contract:\n" + "\n".join(problems), pytrace=False)
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from baton import events
+        from baton.domain import events
         from baton.publishers.connection_poster import ConnectionPoster
         from baton.publishers.sns_events import SnsEventPublisher
         from baton.publishers.websocket_connections import ManagementApiSender
@@ -56,7 +56,7 @@ class ContractGuard:
 
         def built(*args: Any, **kwargs: Any) -> events.HandoffEvent:
             event = build(*args, **kwargs)
-            guard.see("baton.events (built)", event.model_dump(mode="json"))
+            guard.see("baton.domain.events (built)", event.model_dump(mode="json"))
             return event
 
         def published(publisher: SnsEventPublisher, message: str, *args: Any, **kwargs: Any) -> None:

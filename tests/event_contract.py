@@ -8,8 +8,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from baton.events import HandoffEvent
-from baton.invitation_events import InvitationEvent
+from baton.domain.events import HandoffEvent
+from baton.domain.invitation_events import InvitationEvent
 from tests.conftest import ROOT
 
 SCHEMA_PATH = ROOT / "docs" / "event-schema.v1.json"

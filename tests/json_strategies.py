@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from baton.api_models import INTAKE_DEPTH_MAX
+from baton.domain.models import INTAKE_DEPTH_MAX
 
 # Any Unicode; about one string in forty holds a lone surrogate ("\ud800"), which JSON text can escape but
 # no UTF-8 store can write. Hypothesis's own text almost never draws one (about 1 in 1,000 strings).

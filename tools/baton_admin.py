@@ -24,10 +24,10 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-from baton.errors import BatonError
+from baton.domain.errors import BatonError
+from baton.domain.models import Invitation, Role
 from baton.logic import accounts as account_cases
 from baton.logic import invitations as invitation_cases
-from baton.models import Invitation, Role
 from baton.repositories.accounts import AccountRepository
 from baton.repositories.invitations import InvitationRepository
 from baton.repositories.users import UserRepository

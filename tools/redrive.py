@@ -20,9 +20,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from baton.errors import Transient
-from baton.events import HandoffEvent
-from baton.invitation_events import INVITATION_CREATED, InvitationEvent
+from baton.domain.errors import Transient
+from baton.domain.events import HandoffEvent
+from baton.domain.invitation_events import INVITATION_CREATED, InvitationEvent
 from baton.publishers.sns_events import SnsEventPublisher
 from tools.stack import deployed_stack
 

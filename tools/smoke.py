@@ -28,7 +28,7 @@ import boto3
 import httpx
 import websockets
 
-from baton.models import Role, User
+from baton.domain.models import Role, User
 from baton.repositories import keys
 from baton.repositories.users import UserRepository
 from tools.stack import stack_outputs

@@ -1,5 +1,6 @@
 """What every route module shares: who is calling, and how an answer is written."""
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -9,10 +10,11 @@ from aws_lambda_powertools.logging import Logger
 from pydantic import BaseModel
 
 from api_dependencies import dependencies
-from baton.api_models import HandoffOut, TimelineEntryOut, UserOut
-from baton.errors import Invalid
+from baton.api_models import ActionOut, HandoffOut, TimelineEntryOut, UserOut
+from baton.domain.errors import Invalid
+from baton.domain.lifecycle import RULES, Action
+from baton.domain.models import Handoff, User
 from baton.logic import access
-from baton.models import Handoff, User
 from baton.repositories.cursor import PATTERN as CURSOR_PATTERN
 
 logger = Logger(child=True)
@@ -57,3 +59,11 @@ def user_out(user: User) -> UserOut:
 
 def timeline_out(handoff: Handoff) -> list[TimelineEntryOut]:
     return [TimelineEntryOut.model_validate(entry.model_dump()) for entry in handoff.timeline]
+
+
+def action_out(action: Action) -> ActionOut:
+    """An allowed action as the console draws it: the lifecycle table's control for it."""
+    control = RULES[action].control
+    if control is None:
+        raise ValueError(f"{action.value} has no control in the lifecycle table")
+    return ActionOut.model_validate({"action": action, **asdict(control)})

@@ -9,10 +9,10 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 
 from baton.api_models import HandoffCreate, HandoffOut
+from baton.domain.modeling import Model
+from baton.domain.models import User
 from baton.identity_provider import UserInfoClient
 from baton.logic import handoffs
-from baton.modeling import Model
-from baton.models import User
 from baton.publishers.websocket_connections import ManagementApiSender
 from baton.repositories.accounts import AccountRepository
 from baton.repositories.connections import ConnectionRepository

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from baton.errors import BatonError
+from baton.domain.errors import BatonError
 
 
 def error_response(status: int, detail: str, extra: dict[str, Any] | None = None) -> Response[str]:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from baton.errors import Invalid
+from baton.domain.errors import Invalid
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_INTEGER_DIGITS = 4_300

@@ -11,11 +11,11 @@ from api_common import caller, json_response, no_body, user_out
 from api_dependencies import dependencies
 from api_openapi import answers, no_content
 from baton.api_models import AccountOut, AccountPatch, InvitationAccept, InvitationCreate, InvitationOut, UserOut
-from baton.errors import Unauthorized
+from baton.domain.errors import Unauthorized
+from baton.domain.models import Account, Invitation
 from baton.logic import accounts, invitations
 from baton.logic.identity import identity_from
 from baton.logic.invitations import Identity
-from baton.models import Account, Invitation
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ unannotated
 

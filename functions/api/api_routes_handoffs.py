@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from api_common import caller, handoff_out, json_response, no_body, timeline_out, user_out
+from api_common import action_out, caller, handoff_out, json_response, no_body, timeline_out, user_out
 from api_dependencies import HandoffRequest, dependencies
 from api_openapi import answers
 from baton.api_models import (
@@ -25,9 +25,9 @@ from baton.api_models import (
     SessionOut,
     TimelineEntryOut,
 )
-from baton.clock import parse_iso
-from baton.errors import Conflict
-from baton.lifecycle import Action, allowed_actions, assignees
+from baton.domain.clock import parse_iso
+from baton.domain.errors import Conflict
+from baton.domain.lifecycle import Action, allowed_actions, assignees
 from baton.logic import handoffs
 
 metrics = Metrics()  # Powertools' metrics are one set per process: the handler's log_metrics flushes these
@@ -81,6 +81,7 @@ def get_handoff_context(session_id: UUID, handoff_id: UUID) -> Response[str]:
         session=SessionOut.model_validate(session.model_dump()),
         timeline=timeline_out(handoff),
         allowed_actions=allowed,
+        actions=[action_out(action) for action in allowed],
         assignees=[user_out(user) for user in assignees(handoff, who, members)],
     )
     return json_response(200, context)

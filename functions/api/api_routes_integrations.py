@@ -12,8 +12,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from api_common import caller, json_response, no_body
 from api_openapi import answers, no_content
 from baton.api_models import IntegrationOut, IntegrationsOut, WebhookSet, WebhookTestOut
+from baton.domain.models import Channel, Integration
+from baton.domain.webhook_rules import allowed_hosts
 from baton.logic import channels
-from baton.models import Channel, Integration
 from baton.publishers.webhooks import WebhookPoster
 from baton.repositories.integrations import IntegrationRepository
 from baton.settings import Settings
@@ -33,7 +34,7 @@ class ChannelDependencies:
 @cache
 def channel_dependencies() -> ChannelDependencies:
     settings = Settings.from_env()
-    allowed = channels.allowed_hosts(settings.teams_webhook_hosts, settings.slack_webhook_hosts)
+    allowed = allowed_hosts(settings.teams_webhook_hosts, settings.slack_webhook_hosts)
     store = IntegrationRepository(
         settings.data_table_name, settings.integrations_parameter_path, boto3.client("dynamodb"), boto3.client("ssm")
     )

@@ -10,8 +10,8 @@ from api_common import CursorQuery, caller, handoff_out, json_response
 from api_dependencies import dependencies
 from api_openapi import answers
 from baton.api_models import HandoffOut
+from baton.domain.models import HandoffStatus, MineRole
 from baton.logic import handoffs
-from baton.models import HandoffStatus, MineRole
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ unannotated
 

@@ -11,8 +11,8 @@ from api_common import CursorQuery, caller, handoff_out, json_response
 from api_dependencies import dependencies
 from api_openapi import answers
 from baton.api_models import HandoffOut, SessionCreate, SessionOut
+from baton.domain.models import Intent
 from baton.logic import handoffs, sessions
-from baton.models import Intent
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ unannotated
 

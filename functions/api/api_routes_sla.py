@@ -10,9 +10,9 @@ from api_common import caller, json_response
 from api_dependencies import dependencies
 from api_openapi import answers
 from baton.api_models import SlaPolicyIn, SlaPolicyOut
-from baton.clock import utc_now
+from baton.domain.clock import utc_now
+from baton.domain.ladder import Policy
 from baton.logic import sla, stats
-from baton.sla import Policy
 
 router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ unannotated
 

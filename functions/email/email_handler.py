@@ -14,11 +14,12 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from baton.errors import Invalid, Transient
-from baton.events import HandoffEvent
-from baton.invitation_events import INVITATION_CREATED, InvitationEvent
+from baton.domain.errors import Invalid, Transient
+from baton.domain.events import HandoffEvent
+from baton.domain.invitation_events import INVITATION_CREATED, InvitationEvent
+from baton.domain.messages import Email
+from baton.domain.modeling import Model
 from baton.logic import notify
-from baton.modeling import Model
 from baton.observability import instruments
 from baton.publishers.ses_email import SesEmailSender
 from baton.repositories.users import UserRepository
@@ -35,7 +36,7 @@ class Delivery(Model):
 
     event_id: str
     recipient_id: str
-    email: notify.Email
+    email: Email
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,13 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from baton.errors import Transient
-from baton.events import HandoffEvent
-from baton.invitation_events import INVITATION_CREATED
+from baton.domain.errors import Transient
+from baton.domain.events import HandoffEvent
+from baton.domain.invitation_events import INVITATION_CREATED
+from baton.domain.websocket import POSTS_IN_FLIGHT
 from baton.logic import push
 from baton.observability import instruments
 from baton.publishers.connection_poster import ConnectionPoster, EventHooks
-from baton.realtime import POSTS_IN_FLIGHT
 from baton.repositories.connections import ConnectionRepository
 from baton.settings import Settings
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from baton.clock import utc_now
+from baton.domain.clock import utc_now
 from baton.logic import sla
 from baton.logic.routing import image, route_change, route_invitation_change
 from baton.observability import instruments

@@ -19,13 +19,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from baton.clock import utc_now
-from baton.logic import sla as ladder
+from baton.domain.clock import utc_now
+from baton.domain.ladder import Timer
+from baton.logic import sla
 from baton.observability import instruments
 from baton.publishers.sqs_timers import SqsTimerQueue
 from baton.repositories.handoffs import HandoffRepository
 from baton.settings import TimerSettings
-from baton.sla import Timer
 
 logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -48,7 +48,7 @@ def dependencies() -> Dependencies:
 
     @idempotent_function(data_keyword_argument="timer", config=config, persistence_store=persistence)
     def fire_once(timer: Timer) -> dict[str, Any]:
-        fired = ladder.fire(timer, utc_now(), store, queue)
+        fired = sla.fire(timer, utc_now(), store, queue)
         log = {"handoff_id": timer.handoff_id, "timer_level": timer.level, "due_at": timer.due_at, "hop": timer.hop}
         if fired.handoff is not None:
             level = fired.handoff.overdue_level

@@ -18,11 +18,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from baton.errors import Transient
-from baton.events import HandoffEvent
+from baton.domain.errors import Transient
+from baton.domain.events import HandoffEvent
+from baton.domain.modeling import Model
+from baton.domain.models import CHANNELS, Channel
+from baton.domain.webhook_rules import allowed_hosts
 from baton.logic import channels
-from baton.modeling import Model
-from baton.models import CHANNELS, Channel
 from baton.observability import instruments
 from baton.publishers.webhooks import WebhookPoster
 from baton.repositories.integrations import IntegrationRepository
@@ -60,7 +61,7 @@ def dependencies() -> Dependencies:
     channel = channel_of_function()
     dynamodb = boto3.client("dynamodb")
     store = IntegrationRepository(settings.data_table_name, settings.integrations_parameter_path, dynamodb, boto3.client("ssm"))
-    allowed = channels.allowed_hosts(settings.teams_webhook_hosts, settings.slack_webhook_hosts)
+    allowed = allowed_hosts(settings.teams_webhook_hosts, settings.slack_webhook_hosts)
     poster = WebhookPoster(allowed, settings.webhook_ca_bundle)
     config = IdempotencyConfig(event_key_jmespath="[channel, event.event_id]", expires_after_seconds=7 * 24 * 3600)
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)

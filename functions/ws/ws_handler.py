@@ -11,12 +11,12 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ConfigDict, Field
 
-from baton.errors import BatonError
+from baton.domain.errors import BatonError
+from baton.domain.modeling import Model
+from baton.domain.websocket import ConnectionGone
 from baton.logic import realtime
-from baton.modeling import Model
 from baton.observability import instruments
 from baton.publishers.websocket_connections import ManagementApiSender
-from baton.realtime import ConnectionGone
 from baton.repositories.connections import ConnectionRepository
 from baton.repositories.handoffs import HandoffRepository
 from baton.settings import Settings

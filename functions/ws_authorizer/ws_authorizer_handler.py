@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from baton.errors import Forbidden, Unauthorized
+from baton.domain.errors import Forbidden, Unauthorized
 from baton.logic import realtime
 from baton.observability import instruments
 from baton.repositories.connections import ConnectionRepository

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from baton.events import HandoffEvent
+from baton.domain.events import HandoffEvent
 from baton.publishers.sns_events import SnsEventPublisher
 from tests.e2e.conftest import FAULT_VISIBILITY_SECONDS, Stack, eventually
 from tests.e2e.live import Live

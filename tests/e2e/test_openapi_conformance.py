@@ -33,7 +33,7 @@ from schemathesis.checks import (
 from schemathesis.core.failures import FailureGroup
 from schemathesis.schemas import APIOperation
 
-from baton.lifecycle import RULES, Action
+from baton.domain.lifecycle import RULES, Action
 from tests.e2e import oidc_client, schemathesis_figures
 from tests.e2e.conftest import Stack
 from tests.e2e.schemathesis_figures import RoleFigures

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from baton.models import User
+from baton.domain.models import User
 from tests.integration.conftest import ApiClient
 
 SESSION_BODY: dict[str, Any] = {

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from baton.models import User
+from baton.domain.models import User
 from baton.repositories.accounts import AccountRepository
 from baton.repositories.users import UserRepository
 from local import demo, moto_patches, provision

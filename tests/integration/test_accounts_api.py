@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from baton.clock import iso, new_id, utc_now
-from baton.models import Invitation, Role, User
+from baton.domain.clock import iso, new_id, utc_now
+from baton.domain.models import Invitation, Role, User
 from baton.repositories.invitations import InvitationRepository
 from local import provision
 from tests.integration.conftest import ApiClient

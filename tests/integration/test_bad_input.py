@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from baton.models import User
+from baton.domain.models import User
 from local.template import Template
 from tests.integration.builders import handoff_path, new_handoff, new_session
 from tests.integration.conftest import ApiClient

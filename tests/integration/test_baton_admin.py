@@ -5,8 +5,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from baton.errors import Conflict
-from baton.models import User
+from baton.domain.errors import Conflict
+from baton.domain.models import User
 from local import provision
 from tools import baton_admin
 

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 from moto.ses.models import ses_backends
 
-from baton.models import User
+from baton.domain.models import User
 from local.template import ACCOUNT, REGION
 from tests.integration.builders import new_handoff
 from tests.integration.conftest import ApiClient, lambda_context

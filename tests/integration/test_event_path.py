@@ -8,7 +8,7 @@ import boto3
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from moto.ses.models import ses_backends
 
-from baton.models import User
+from baton.domain.models import User
 from local.template import ACCOUNT, REGION
 from tests.integration.builders import handoff_path, new_handoff
 from tests.integration.conftest import ApiClient, lambda_context

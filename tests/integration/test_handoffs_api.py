@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from baton.models import User
+from baton.domain.models import User
 from baton.repositories.dynamo_errors import TRANSACTION_ATTEMPTS
 from local.template import Template
 from tests.integration.builders import handoff_path, new_handoff, new_session

@@ -8,7 +8,7 @@ import json
 import boto3
 import pytest
 
-from baton.models import User
+from baton.domain.models import User
 from tests.integration.conftest import ApiClient
 from tests.integration.webhook_receiver import ReceiverThread
 

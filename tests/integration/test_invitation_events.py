@@ -8,7 +8,7 @@ from typing import Any
 
 from moto.ses.models import ses_backends
 
-from baton.models import User
+from baton.domain.models import User
 from local import event_filter
 from local.template import ACCOUNT, REGION, Template
 from tests.event_contract import checked_invitation

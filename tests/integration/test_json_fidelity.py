@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api_request_body import MAX_BODY_BYTES, MAX_INTEGER_DIGITS
-from baton.models import User
+from baton.domain.models import User
 from tests.integration.conftest import ApiClient
 from tests.json_strategies import json_documents, refusal
 

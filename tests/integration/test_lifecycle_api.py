@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto.ses.models import ses_backends
 
-from baton.models import User
+from baton.domain.models import User
 from local.template import ACCOUNT, REGION
 from tests.event_contract import checked
 from tests.integration.builders import SESSION_BODY, handoff_path, new_handoff, new_session

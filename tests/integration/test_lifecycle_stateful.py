@@ -2,7 +2,7 @@
 
 Random people of both demo accounts (every role) create sessions and handoffs and try every
 action on them in random order. A plain-Python model, written from DESIGN.md section 3a (not from
-`baton.lifecycle`), says what each attempt must do: succeed, or fail with which error. After every
+`baton.domain.lifecycle`), says what each attempt must do: succeed, or fail with which error. After every
 step the stored state is compared with the model: one holder at most, statuses moving only along
 `lifecycle.RULES`, the timeline equal to the successful actions, one active handoff per session,
 each change meaning exactly its rule's event, and nothing of one account visible to the other.
@@ -33,15 +33,15 @@ from hypothesis.stateful import (
 )
 from moto import mock_aws
 
-from baton import events, lifecycle
 from baton.api_models import HandoffCreate, SessionCreate
-from baton.errors import BatonError, Conflict, Forbidden, Invalid, NotFound
-from baton.events import HandoffEvent
-from baton.lifecycle import Action
+from baton.domain import events, lifecycle
+from baton.domain.errors import BatonError, Conflict, Forbidden, Invalid, NotFound
+from baton.domain.events import HandoffEvent
+from baton.domain.lifecycle import Action
+from baton.domain.models import Handoff, Role, User
 from baton.logic import handoffs as use_cases
 from baton.logic import sessions
 from baton.logic.routing import image, route_change
-from baton.models import Handoff, Role, User
 from baton.repositories.codec import from_attrs
 from baton.repositories.handoffs import HandoffRepository, handoff_from_item
 from baton.repositories.users import UserRepository
@@ -76,7 +76,7 @@ labels = st.sampled_from(("guided", "troubleshooting", "free_text", "ticket", "d
     r"\A[a-z0-9_-]{1,32}\Z"
 )
 
-# The table of DESIGN.md 3a, restated by hand so that a changed rule in `baton.lifecycle` shows up.
+# The table of DESIGN.md 3a, restated by hand so that a changed rule in `baton.domain.lifecycle` shows up.
 SOURCE = {
     Action.CLAIM: "open",
     Action.RELEASE: "claimed",

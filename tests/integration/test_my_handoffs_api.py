@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from baton.models import User
+from baton.domain.models import User
 from tests.integration.builders import handoff_path, new_handoff
 from tests.integration.conftest import ApiClient
 

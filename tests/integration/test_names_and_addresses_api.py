@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from moto.ses.models import ses_backends
 
-from baton.models import Role, User
+from baton.domain.models import Role, User
 from baton.repositories.users import UserRepository
 from local import event_filter, provision
 from local.template import ACCOUNT, REGION, Template

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from baton.models import User
+from baton.domain.models import User
 from tests.integration.builders import new_handoff
 from tests.integration.conftest import ApiClient, lambda_context
 from tests.integration.event_builders import handoff_only, sqs_event, stream_event

@@ -12,8 +12,8 @@ from aiohttp import web
 from botocore.awsrequest import AWSResponse
 from botocore.credentials import ReadOnlyCredentials
 
+from baton.domain.websocket import ConnectionGone, PostFailed, Throttled
 from baton.publishers.connection_poster import ConnectionPoster
-from baton.realtime import ConnectionGone, PostFailed, Throttled
 
 CREDENTIALS = ReadOnlyCredentials("AKIDEXAMPLE", "secret", "session-token")
 Scenario = Callable[[ConnectionPoster, "Server"], Awaitable[None]]

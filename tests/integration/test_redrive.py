@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 
-from baton.invitation_events import EventInvitation, InvitationEvent
-from baton.models import Role, User
+from baton.domain.invitation_events import EventInvitation, InvitationEvent
+from baton.domain.models import Role, User
 from baton.publishers.sns_events import SnsEventPublisher
 from tests.integration.builders import new_handoff
 from tests.integration.conftest import ApiClient, lambda_context

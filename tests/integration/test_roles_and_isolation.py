@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from baton.models import User
+from baton.domain.models import User
 from tests.integration.builders import SESSION_BODY, handoff_path, new_handoff
 from tests.integration.conftest import ApiClient
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from baton.models import User
+from baton.domain.models import User
 from local.lambda_worker import LambdaContext
 from tests.conftest import ROOT
 

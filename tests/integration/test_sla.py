@@ -12,9 +12,9 @@ import pytest
 from moto.ses.models import ses_backends
 from moto.sqs.models import sqs_backends
 
-from baton.clock import parse_iso
-from baton.models import User
-from baton.sla import Timer
+from baton.domain.clock import parse_iso
+from baton.domain.ladder import Timer
+from baton.domain.models import User
 from local.template import ACCOUNT, REGION
 from tests.event_contract import checked
 from tests.integration.builders import handoff_path, new_handoff

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from baton.events import HandoffEvent
-from baton.models import User
+from baton.domain.events import HandoffEvent
+from baton.domain.models import User
 from baton.publishers.sns_events import SnsEventPublisher
 from tests.integration.builders import new_handoff
 from tests.integration.conftest import ApiClient, lambda_context

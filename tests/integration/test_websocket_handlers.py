@@ -12,9 +12,9 @@ import boto3
 import pytest
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
-from baton.clock import iso
+from baton.domain.clock import iso
+from baton.domain.models import Handoff, User
 from baton.logic.realtime import RESUME_LIMIT
-from baton.models import Handoff, User
 from baton.repositories.codec import to_attrs
 from baton.repositories.handoffs import handoff_item
 from local.template import ACCOUNT, REGION

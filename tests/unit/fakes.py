@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from baton import lifecycle
-from baton.errors import Conflict, NotFound
-from baton.invitation_rules import expires_epoch, why_unusable
-from baton.lifecycle import Action
-from baton.models import Handoff, HandoffStatus, Invitation, MineRole, QueuePage, Role, Session, TimelineEntry, User
-from baton.sla import DEFAULT_POLICY, Policy
+from baton.domain import lifecycle
+from baton.domain.errors import Conflict, NotFound
+from baton.domain.invitation_rules import expires_epoch, why_unusable
+from baton.domain.ladder import DEFAULT_POLICY, Policy
+from baton.domain.lifecycle import Action
+from baton.domain.models import Handoff, HandoffStatus, Invitation, MineRole, QueuePage, Role, Session, TimelineEntry, User
 
 
 class InMemoryUsers:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from baton.api_models import UserPatch
-from baton.errors import Forbidden, NotFound, Unauthorized
+from baton.domain.errors import Forbidden, NotFound, Unauthorized
+from baton.domain.models import Role
 from baton.logic import access, users
-from baton.models import Role
 from tests.unit.fakes import InMemoryUsers, person
 
 
@@ -17,10 +17,10 @@ from tests.unit.fakes import InMemoryUsers, person
 def test_engineer_or_admin_means_engineer_and_above(role: Role, allowed: bool) -> None:
     # Given a user of a role, When the engineer check runs, Then only viewers are refused, by name
     if allowed:
-        access.require_engineer(person(role))
+        person(role).role.require(Role.ENGINEER)
     else:
         with pytest.raises(Forbidden, match="engineer"):
-            access.require_engineer(person(role))
+            person(role).role.require(Role.ENGINEER)
 
 
 def test_the_caller_comes_from_the_user_record_not_the_token() -> None:

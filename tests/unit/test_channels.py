@@ -6,13 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from baton.errors import Invalid
-from baton.events import HandoffEvent
+from baton.domain import webhook_rules
+from baton.domain.errors import Invalid
+from baton.domain.events import HandoffEvent
+from baton.domain.webhook_rules import ProviderAnswer
 from baton.logic import channels
-from baton.logic.channels import ProviderAnswer
 
-TEAMS = channels.DEFAULT_HOSTS["teams"]
-SLACK = channels.DEFAULT_HOSTS["slack"]
+TEAMS = webhook_rules.DEFAULT_HOSTS["teams"]
+SLACK = webhook_rules.DEFAULT_HOSTS["slack"]
 
 
 @pytest.mark.parametrize(
@@ -25,7 +26,7 @@ SLACK = channels.DEFAULT_HOSTS["slack"]
     ],
 )
 def test_teams_urls_of_the_providers_hosts_pass(url: str) -> None:
-    channels.check_webhook_url("teams", url, TEAMS)
+    webhook_rules.check_webhook_url("teams", url, TEAMS)
 
 
 @pytest.mark.parametrize(
@@ -43,13 +44,13 @@ def test_teams_urls_of_the_providers_hosts_pass(url: str) -> None:
     ],
 )
 def test_host_allowlist(host: str, port: int | None, allowed: tuple[str, ...], expected: bool) -> None:
-    assert channels.host_allowed(host, port, allowed) is expected
+    assert webhook_rules.host_allowed(host, port, allowed) is expected
 
 
 @given(st.text(max_size=80))
 def test_any_text_is_either_a_valid_slack_url_or_a_422_never_another_error(text: str) -> None:
     try:
-        channels.check_webhook_url("slack", text, SLACK)
+        webhook_rules.check_webhook_url("slack", text, SLACK)
     except Invalid as refused:
         assert refused.status_code == 422 and refused.extra["errors"][0]["loc"] == ["body", "webhook_url"]
     else:
@@ -60,7 +61,7 @@ def test_any_text_is_either_a_valid_slack_url_or_a_422_never_another_error(text:
 def test_only_the_allowlisted_host_passes(host: str) -> None:
     url = f"https://{host}/services/x"
     try:
-        channels.check_webhook_url("slack", url, SLACK)
+        webhook_rules.check_webhook_url("slack", url, SLACK)
     except Invalid:
         assert host != "hooks.slack.com"
     else:
@@ -85,7 +86,7 @@ def test_only_the_allowlisted_host_passes(host: str) -> None:
     ],
 )
 def test_what_a_providers_answer_means(answer: ProviderAnswer, expected: str) -> None:
-    assert channels.meaning(answer) == expected
+    assert webhook_rules.meaning(answer) == expected
 
 
 def _event(kind: str, intent: str = "escalate", overdue_level: int = 0) -> HandoffEvent:

@@ -11,7 +11,7 @@ import pytest
 from botocore.credentials import ReadOnlyCredentials
 from jsonschema import Draft202012Validator
 
-from baton import events
+from baton.domain import events
 from baton.logic.push import BatchConnections, push_to_account
 from baton.publishers.connection_poster import ConnectionPoster
 from baton.publishers.sns_events import SnsEventPublisher
@@ -107,7 +107,7 @@ def test_a_built_event_that_drifts_from_the_published_schema_is_caught(
     # When the product builds a snapshot, Then it is caught where it is built
     with pytest.raises(AssertionError, match="a_field_the_model_lacks"):
         events.snapshot(BASE)
-    _caught(event_contract_guard, "baton.events")
+    _caught(event_contract_guard, "baton.domain.events")
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from baton.clock import iso, parse_iso, utc_now
-from baton.errors import Invalid
+from baton.domain.clock import iso, parse_iso, utc_now
+from baton.domain.errors import Invalid
 from baton.logic.realtime import resume
 from baton.repositories import cursor
 

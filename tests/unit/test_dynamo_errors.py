@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
-from baton.errors import Transient
+from baton.domain.errors import Transient
 from baton.repositories.dynamo_errors import TRANSACTION_ATTEMPTS, call, condition_failure
 
 

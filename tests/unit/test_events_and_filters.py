@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from baton.events import Actor, HandoffEvent, event_for_change, snapshot
-from baton.models import Handoff, TimelineEntry
+from baton.domain.events import Actor, HandoffEvent, event_for_change, snapshot
+from baton.domain.models import Handoff, TimelineEntry
 from local import event_filter
 from tests.conftest import ROOT
 

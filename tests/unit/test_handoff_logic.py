@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from baton.api_models import HandoffCreate, SessionCreate
-from baton.errors import Forbidden, NotFound
+from baton.domain.errors import Forbidden, NotFound
+from baton.domain.models import Role
 from baton.logic import handoffs, sessions
-from baton.models import Role
 from tests.unit.fakes import InMemoryHandoffs, person
 
 

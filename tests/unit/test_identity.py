@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from baton.errors import Transient
+from baton.domain.errors import Transient
 from baton.identity_provider import UserInfoClient
 from baton.logic.identity import identity_from
 

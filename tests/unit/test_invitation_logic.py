@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from baton.errors import Conflict, Forbidden, Gone
+from baton.domain.errors import Conflict, Forbidden, Gone
+from baton.domain.models import Account, Role, User
 from baton.logic import invitations, users
 from baton.logic.invitations import Identity
-from baton.models import Account, Role, User
 from tests.unit.fakes import InMemoryInvitations, InMemoryUsers
 
 ACME = Account(id="acme", name="Acme IT")

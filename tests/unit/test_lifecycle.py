@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from baton import lifecycle
+from baton import api_models
 from baton.api_models import HandoffCreate, SessionCreate
-from baton.errors import Conflict, Forbidden, Invalid, NotFound
-from baton.lifecycle import Action
+from baton.domain import lifecycle
+from baton.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from baton.domain.lifecycle import Action
+from baton.domain.models import Handoff, Role, User
 from baton.logic import handoffs, sessions
-from baton.models import Handoff, Role, User
 from tests.unit.fakes import InMemoryHandoffs, InMemoryUsers, person
 
 JUNIOR = person(Role.ENGINEER, name="jules")
@@ -176,3 +177,42 @@ def test_assignees_are_the_holders_colleagues_who_may_take_it(store: InMemoryHan
     # And an admin may too (Sam, the holder, excluded); a colleague who may not reassign gets nobody
     assert {u.id for u in lifecycle.assignees(claimed, ADMIN, members)} == {JUNIOR.id, SENIOR2.id}
     assert lifecycle.assignees(claimed, SENIOR2, members) == []
+
+
+ACTION_BODIES = {
+    Action.RELEASE: "HandoffRelease",
+    Action.REASSIGN: "HandoffReassign",
+    Action.ESCALATE: "HandoffEscalate",
+    Action.WITHDRAW: "HandoffWithdraw",
+    Action.RESOLVE: "HandoffResolve",
+}
+
+
+@pytest.mark.parametrize("action", [action for action in Action if action is not Action.CREATE])
+def test_each_actions_form_fills_its_request_body(action: Action) -> None:
+    # Given the control the lifecycle table declares for an action the console draws
+    control = lifecycle.RULES[action].control
+    assert control is not None and control.label
+    # When its form is compared with the body the action's endpoint accepts
+    fields = control.form.fields if control.form else ()
+    body = getattr(api_models, ACTION_BODIES[action]) if action in ACTION_BODIES else None
+    # Then every input fills a field of that body, a text with the same length bound (claim takes no body, no form)
+    assert (body is None) == (control.form is None)
+    for field in fields:
+        assert body is not None and field.name in body.model_fields
+        if field.kind == "colleague":  # a choice of the answer's assignees
+            continue
+        bound = next(
+            (getattr(m, "max_length", None) for m in body.model_fields[field.name].metadata if hasattr(m, "max_length")), None
+        )
+        assert field.max_length == bound, field.name
+
+
+def test_queue_membership_and_session_status_come_from_the_rules() -> None:
+    # Given the table, When an action leaves a handoff open, Then it is in the queue; the session's status follows the intent
+    assert all(rule.in_queue == (rule.target == "open") for rule in lifecycle.RULES.values())
+    assert lifecycle.session_status_after(Action.CREATE, "park") == "parked"
+    assert lifecycle.session_status_after(Action.CREATE, "escalate") == "escalated"
+    assert lifecycle.session_status_after(Action.CLAIM) is None
+    with pytest.raises(ValueError, match="depends on the intent"):
+        lifecycle.session_status_after(Action.CREATE)

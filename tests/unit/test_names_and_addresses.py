@@ -12,12 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from baton import email_address, safe_text
 from baton.api_models import EMAIL_PATTERN, NAME_PATTERN, AccountPatch, InvitationCreate
-from baton.events import Actor, event_for_change
-from baton.invitation_events import invitation_event_for_change
+from baton.domain import email_address, safe_text
+from baton.domain.events import Actor, event_for_change
+from baton.domain.invitation_events import invitation_event_for_change
+from baton.domain.messages import Email
+from baton.domain.models import Handoff, Invitation, Role, TimelineEntry, User
 from baton.logic import notify
-from baton.models import Handoff, Invitation, Role, TimelineEntry, User
 
 HOSTILE = ["\r\nBcc: boss@evil.test", "\u2028", "\x00", "\u202e", "\ufeff", "\uffff", "\x85", "\U000e0041"]
 
@@ -122,7 +123,7 @@ def test_every_address_the_document_calls_valid_is_one_the_server_invites(addres
     # Then the server accepts it, and its canonical form is an address the email library writes as it is
     InvitationCreate.model_validate({"email": address, "role": "viewer"})
     canonical = email_address.canonical(address)
-    assert canonical is not None and notify.Email(to=canonical, subject="s", text="t").to == canonical
+    assert canonical is not None and Email(to=canonical, subject="s", text="t").to == canonical
 
 
 @pytest.mark.parametrize("hostile", ["\x00", "\u202e", "\ufeff", "\uffff", "\u2028", "\u212a"])
@@ -135,7 +136,7 @@ def test_an_invitation_address_with_a_hostile_character_is_refused_naming_the_fi
 # --- headers only the email library writes ------------------------------------------------------------
 
 
-def _created_by(name: str, notes: str = "Printer on fire") -> notify.Email:
+def _created_by(name: str, notes: str = "Printer on fire") -> Email:
     at = "2026-01-01T00:00:00.000Z"
     handoff = Handoff(
         id="h", session_id="s", account_id="acme", intent="escalate", engineer_notes=notes, status="open", created_by="m",
@@ -174,4 +175,4 @@ def test_an_account_name_cannot_add_a_header_to_an_invitation_email() -> None:
 @pytest.mark.parametrize("to", ["kim@newco.test\r\nBcc: boss@evil.test", "kim@newco.test, boss@evil.test", "k\x00@newco.test"])
 def test_an_email_to_anything_but_one_address_cannot_be_made(to: str) -> None:
     with pytest.raises(ValidationError):
-        notify.Email(to=to, subject="s", text="t")
+        Email(to=to, subject="s", text="t")

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from baton.domain.websocket import Connection, ConnectionGone, PostFailed, Throttled, Ticket
 from baton.logic.push import MAX_ATTEMPTS, BatchConnections, push_to_account
 from baton.logic.realtime import close_connections_of
-from baton.realtime import Connection, ConnectionGone, PostFailed, Throttled, Ticket
 
 DATA = b'{"type":"handoff_created"}'
 

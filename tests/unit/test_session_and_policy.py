@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from baton.errors import Transient
-from baton.models import Session
+from baton.domain.errors import Transient
+from baton.domain.ladder import DEFAULT_POLICY
+from baton.domain.models import Session
 from baton.repositories import handoffs, keys
 from baton.repositories.codec import to_attrs
 from baton.repositories.handoffs import BATCH_GET_ATTEMPTS, HandoffRepository
-from baton.sla import DEFAULT_POLICY
 
 SESSION = Session(
     id="s1",

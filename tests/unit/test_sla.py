@@ -8,13 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from baton import sla
-from baton.clock import iso
-from baton.events import HandoffEvent, event_for_change
-from baton.logic import notify, stats
-from baton.logic import sla as ladder
-from baton.models import Handoff, HandoffFacts, QueuePage, Role, TimelineEntry
-from baton.sla import Policy, Timer
+from baton.domain import ladder
+from baton.domain.clock import iso
+from baton.domain.events import HandoffEvent, event_for_change
+from baton.domain.ladder import Policy, Timer
+from baton.domain.models import Handoff, HandoffFacts, QueuePage, Role, TimelineEntry
+from baton.logic import notify, sla, stats
 from tests.unit.fakes import person
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -45,12 +44,12 @@ def _handoff(**changes: object) -> Handoff:
 def test_each_level_waits_its_own_step() -> None:
     policy = Policy(remind_after_s=30, escalate_after_s=40, repeat_every_s=50)
     assert [policy.step_after(level) for level in range(5)] == [30, 40, 50, 50, 50]
-    assert sla.next_due(iso(NOW), 1, policy) == iso(NOW + timedelta(seconds=40))
-    assert [sla.audience(level) for level in (1, 2, 3, 9)] == ["engineers", "supervisors", "supervisors", "supervisors"]
+    assert ladder.next_due(iso(NOW), 1, policy) == iso(NOW + timedelta(seconds=40))
+    assert [ladder.audience(level) for level in (1, 2, 3, 9)] == ["engineers", "supervisors", "supervisors", "supervisors"]
 
 
 def test_the_defaults_are_300_900_900_and_a_step_under_30_s_is_refused() -> None:
-    assert sla.DEFAULT_POLICY.model_dump() == {"remind_after_s": 300, "escalate_after_s": 900, "repeat_every_s": 900}
+    assert ladder.DEFAULT_POLICY.model_dump() == {"remind_after_s": 300, "escalate_after_s": 900, "repeat_every_s": 900}
     with pytest.raises(ValueError, match="greater than or equal to 30"):
         Policy(remind_after_s=29)
 
@@ -72,7 +71,7 @@ def test_the_defaults_are_300_900_900_and_a_step_under_30_s_is_refused() -> None
 def test_a_timer_is_armed_for_every_new_deadline_and_only_then(
     before: Handoff | None, after: Handoff, armed: tuple[int, str] | None
 ) -> None:
-    timer = sla.timer_for_change(before, after)
+    timer = ladder.timer_for_change(before, after)
     assert (None if timer is None else (timer.level, timer.due_at)) == armed
 
 
@@ -80,7 +79,7 @@ def test_a_timer_is_armed_for_every_new_deadline_and_only_then(
 def test_a_timer_waits_between_0_and_900_s_and_never_past_its_deadline(seconds_left: int) -> None:
     timer = Timer(account_id="a", session_id="s", handoff_id="h", level=0, due_at=iso(NOW + timedelta(seconds=seconds_left)))
     delay = timer.delay_s(NOW)
-    assert 0 <= delay <= sla.MAX_TIMER_DELAY_S
+    assert 0 <= delay <= ladder.MAX_TIMER_DELAY_S
     assert delay == max(0, min(seconds_left, 900))
 
 
@@ -123,7 +122,7 @@ def _timer_of(handoff: Handoff) -> Timer:
 def test_a_due_timer_raises_one_level_with_a_system_entry_that_names_the_overdue_event() -> None:
     store = FakeLadder(_handoff())
     before = store.handoff
-    fired = ladder.fire(_timer_of(before), NOW + timedelta(seconds=300), store, store)
+    fired = sla.fire(_timer_of(before), NOW + timedelta(seconds=300), store, store)
     assert fired.outcome == "raised" and fired.handoff is not None
     assert (fired.handoff.overdue_level, fired.handoff.due_at) == (1, iso(NOW + timedelta(seconds=340)))
     event = event_for_change(before, fired.handoff, "e1")
@@ -134,10 +133,10 @@ def test_a_due_timer_raises_one_level_with_a_system_entry_that_names_the_overdue
 def test_an_early_timer_waits_on_and_a_stale_one_does_nothing() -> None:
     store = FakeLadder(_handoff())
     timer = _timer_of(store.handoff)
-    assert ladder.fire(timer, NOW, store, store).outcome == "waiting"
+    assert sla.fire(timer, NOW, store, store).outcome == "waiting"
     assert store.scheduled == [(timer.next_hop(), 300)]
     store.handoff = store.handoff.model_copy(update={"status": "claimed", "due_at": None})
-    assert ladder.fire(timer, NOW + timedelta(seconds=301), store, store).outcome == "stale"
+    assert sla.fire(timer, NOW + timedelta(seconds=301), store, store).outcome == "stale"
     assert store.handoff.overdue_level == 0
 
 
@@ -212,7 +211,7 @@ def test_the_p90_is_a_value_that_occurred_with_at_least_90_percent_at_or_below_i
 def _overdue_event(before: Handoff, level: int) -> HandoffEvent:
     start = before.model_copy(update={"overdue_level": level - 1})
     store = FakeLadder(start)
-    fired = ladder.fire(_timer_of(start), NOW + timedelta(days=1), store, store)
+    fired = sla.fire(_timer_of(start), NOW + timedelta(days=1), store, store)
     assert fired.handoff is not None
     event = event_for_change(start, fired.handoff, "e")
     assert event is not None and notify.is_emailed(event)

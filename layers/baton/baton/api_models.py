@@ -1,20 +1,29 @@
 """Request and response bodies of the HTTP API (v1). Unknown fields are rejected; types are not coerced."""
 
-import math
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from baton import email_address, safe_text
-from baton.lifecycle import Action
-from baton.modeling import Model
-from baton.models import Channel, ConversationMessage, HandoffStatus, Intent, InvitationStatus, Label, Priority, Role
+from baton.domain import email_address, safe_text
+from baton.domain.lifecycle import Action
+from baton.domain.modeling import Model
+from baton.domain.models import (
+    NOTES_MAX,
+    REASON_MAX,
+    Channel,
+    ConversationMessage,
+    HandoffDraft,
+    HandoffStatus,
+    Intent,
+    InvitationStatus,
+    Priority,
+    Role,
+    SessionDraft,
+    UserChange,
+)
 
-NOTES_MAX = 4_000
-REASON_MAX = 1_000
-INTAKE_DEPTH_MAX = 32
 # The whitespace Python's str.strip() removes, spelled out: `\s` is a different set in JSON Schema (ECMA-262), in
 # pydantic (Rust) and in Python, and a pattern must mean the same to the document's readers as to the server.
 SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -46,38 +55,12 @@ def _check_unicode(value: Any) -> None:
             _check_unicode(child)
 
 
-class SessionCreate(RequestBody):
-    session_type: Label = "troubleshooting"
-    intake_type: Label
-    intake_content: dict[str, Any] = Field(description="The product's own JSON document, stored and returned as sent.")
-    confidence_tier: Label | None = None
-    ticket_ref: str | None = Field(default=None, min_length=1, max_length=64)
-    client_name: str | None = Field(default=None, min_length=1, max_length=200)
-    subject: str | None = Field(default=None, min_length=1, max_length=300)
-    priority: Priority | None = None
-    conversation_messages: list[ConversationMessage] = Field(default_factory=list, max_length=500)
-
-    @field_validator("intake_content")
-    @classmethod
-    def _plain_json(cls, value: dict[str, Any]) -> dict[str, Any]:
-        _check_json(value, depth=1)
-        return value
+class SessionCreate(RequestBody, SessionDraft):
+    """A new session: its fields are declared once, in the domain (`SessionDraft`)."""
 
 
-def _check_json(value: Any, depth: int) -> None:
-    """JSON as any JSON parser reads it back: finite numbers, bounded nesting."""
-    if depth > INTAKE_DEPTH_MAX:
-        raise ValueError(f"nested deeper than {INTAKE_DEPTH_MAX} levels")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("numbers must be finite (no NaN or Infinity, nor ones too large for a double)")
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    for child in children:
-        _check_json(child, depth + 1)
-
-
-class HandoffCreate(RequestBody):
-    intent: Intent
-    engineer_notes: str = Field(default="", max_length=NOTES_MAX)
+class HandoffCreate(RequestBody, HandoffDraft):
+    """Park or escalate: the fields are declared once, in the domain (`HandoffDraft`)."""
 
 
 class HandoffResolve(RequestBody):
@@ -101,7 +84,7 @@ class HandoffEscalate(RequestBody):
     engineer_notes: str | None = Field(default=None, max_length=NOTES_MAX, description="Replaces the park's notes when given.")
 
 
-class UserPatch(RequestBody):
+class UserPatch(RequestBody, UserChange):
     """At least one field; a field left out is unchanged (null is refused: neither can be cleared)."""
 
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
@@ -248,11 +231,38 @@ class TimelineEntryOut(Model):
     version: int
 
 
+class FormFieldOut(Model):
+    name: str = Field(description="The request body's field it fills.")
+    label: str
+    kind: Literal["text", "colleague"] = Field(description="text: free text; colleague: one of the answer's `assignees`.")
+    hint: str | None
+    required: bool
+    max_length: int | None
+    rows: int | None
+
+
+class FormOut(Model):
+    title: str
+    submit: str
+    fields: list[FormFieldOut]
+
+
+class ActionOut(Model):
+    """How the console draws one action the caller may take: its button, its form, and what it says once done."""
+
+    action: Action
+    label: str
+    primary: bool
+    form: FormOut | None = Field(description="None: the button acts at once.")
+    done: str = Field(description="Said after it worked; `{field}` is filled from the handoff it answered with.")
+
+
 class HandoffContext(Model):
     handoff: HandoffOut
     session: SessionOut
     timeline: list[TimelineEntryOut]
     allowed_actions: list[Action] = Field(description="What the caller may do with this handoff now.")
+    actions: list[ActionOut] = Field(description="The same actions, as the console draws them (from the lifecycle table).")
     assignees: list[UserOut] = Field(description="Whom the caller may reassign it to now (empty unless reassign is allowed).")
 
 

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from baton.errors import Transient
+from baton.domain.errors import Transient
 
 TIMEOUT_SECONDS = 3.0
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -9,7 +9,7 @@ from typing import Annotated, Self
 
 from pydantic import ConfigDict, StringConstraints, ValidationError
 
-from baton.modeling import Model
+from baton.domain.modeling import Model
 
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 

@@ -1,10 +1,10 @@
-"""Who may do what. Account and role always come from the stored user record."""
+"""Who is calling. Account and role always come from the stored user record; the checks on a role live on `Role`."""
 
 from __future__ import annotations
 
-from baton.errors import Forbidden, Unauthorized
-from baton.logic.ports import Users
-from baton.models import Role, User
+from baton.domain.errors import Forbidden, Unauthorized
+from baton.domain.models import User
+from baton.ports import Users
 
 
 def caller_from_subject(subject: str | None, users: Users) -> User:
@@ -17,22 +17,3 @@ def caller_from_subject(subject: str | None, users: Users) -> User:
             "You are signed in, but you are not a member of any baton account; ask an admin of your account for an invitation."
         )
     return user
-
-
-def require_engineer(user: User) -> None:
-    if not user.role.at_least(Role.ENGINEER):
-        raise engineer_needed(user)
-
-
-def engineer_needed(user: User) -> Forbidden:
-    return Forbidden(f"This needs the engineer role (or admin, owner); your role is {user.role.value}.")
-
-
-def require_admin(user: User) -> None:
-    if not user.role.at_least(Role.ADMIN):
-        raise Forbidden(f"Only an admin or owner can do this; your role is {user.role.value}.")
-
-
-def is_supervisor(user: User) -> bool:
-    """Admins and owners may act on handoffs that someone else holds or created."""
-    return user.role.at_least(Role.ADMIN)

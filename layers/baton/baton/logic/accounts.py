@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from baton import safe_text
-from baton.clock import iso, utc_now
-from baton.errors import Forbidden, Invalid, NotFound
-from baton.logic.ports import Accounts
-from baton.models import Account, Role, User
+from baton.domain import safe_text
+from baton.domain.clock import iso, utc_now
+from baton.domain.errors import Forbidden, Invalid, NotFound
+from baton.domain.models import Account, Role, User
+from baton.ports import Accounts
 
 ACCOUNT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 

@@ -1,138 +1,24 @@
 """Teams and Slack: which events an account's chat channel hears of, what the message says, which webhook
 URLs may be stored and posted to, and what a provider's answer means (delivered, refused for good, retry).
 
-No I/O here: the settings store and the HTTP poster are ports (`Integrations`, `Poster`).
+No I/O here: the settings store and the HTTP poster are ports (`Integrations`, `ChatPoster`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
-from baton.clock import iso, utc_now
-from baton.errors import Invalid, NotFound, Transient
-from baton.events import HandoffEvent
-from baton.logic.access import require_admin
+from baton.domain.clock import iso, utc_now
+from baton.domain.errors import Invalid, NotFound, Transient
+from baton.domain.events import HandoffEvent
+from baton.domain.modeling import Model
+from baton.domain.models import CHANNELS, Channel, Integration, Role, User, WebhookDelivery
+from baton.domain.webhook_rules import PROVIDER_NAMES, AnswerMeaning, ProviderAnswer, check_webhook_url, describe, last4, meaning
 from baton.logic.notify import handoff_link
-from baton.modeling import Model
-from baton.models import CHANNELS, Channel, Integration, User, WebhookDelivery
+from baton.ports import ChatPoster, Integrations
 
-PROVIDER_NAMES: dict[Channel, str] = {"teams": "Microsoft Teams", "slack": "Slack"}
-# The providers' incoming-webhook hosts (template parameters TeamsWebhookHosts / SlackWebhookHosts default to these):
-# Teams' Workflows ("When a Teams webhook request is received") and the older Office 365 connectors; Slack's apps.
-DEFAULT_HOSTS: dict[Channel, tuple[str, ...]] = {
-    "teams": ("*.webhook.office.com", "*.logic.azure.com", "*.environment.api.powerplatform.com"),
-    "slack": ("hooks.slack.com",),
-}
-URL_MAX = 2048
 NOTES_MAX = 2_900  # Slack refuses a section over 3,000 characters; Teams shows long text poorly
-_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
-AnswerMeaning = Literal["delivered", "rejected", "retry"]
-
-
-# --- ports --------------------------------------------------------------------------------------
-class Integrations(Protocol):
-    def list(self, account_id: str) -> list[Integration]: ...
-
-    def webhook_url(self, account_id: str, channel: Channel) -> str | None: ...
-
-    def save(self, integration: Integration, webhook_url: str) -> None: ...
-
-    def remove(self, account_id: str, channel: Channel) -> bool: ...
-
-    def record_delivery(self, account_id: str, channel: Channel, delivery: WebhookDelivery) -> None: ...
-
-
-class ProviderAnswer(Model):
-    """What came back from a webhook post: a status and the start of the body, or no answer at all (`error`)."""
-
-    status: int | None
-    body: str = ""
-    error: str | None = None
-
-
-class Poster(Protocol):
-    def post(self, channel: Channel, url: str, payload: dict[str, Any]) -> ProviderAnswer: ...
-
-
-# --- webhook URLs -------------------------------------------------------------------------------
-def parse_hosts(setting: str) -> tuple[str, ...]:
-    """A comma-separated allowlist setting: `host`, `*.domain` (any subdomain), either with an optional `:port`."""
-    return tuple(part.strip().lower() for part in setting.split(",") if part.strip())
-
-
-def allowed_hosts(teams_setting: str, slack_setting: str) -> dict[Channel, tuple[str, ...]]:
-    return {"teams": parse_hosts(teams_setting), "slack": parse_hosts(slack_setting)}
-
-
-def host_allowed(host: str, port: int | None, allowed: Sequence[str]) -> bool:
-    """`*.domain` matches subdomains of domain (not domain itself); a pattern without a port allows only 443."""
-    for pattern in allowed:
-        name, _, wanted_port = pattern.partition(":")
-        if (port or 443) != (int(wanted_port) if wanted_port else 443):
-            continue
-        if name.startswith("*."):
-            if host.endswith(name[1:]) and len(host) > len(name) - 1:
-                return True
-        elif host == name:
-            return True
-    return False
-
-
-def check_webhook_url(channel: Channel, url: str, allowed: Sequence[str]) -> None:
-    """Refuse (422, naming the rule) a URL that is not https or not on the channel's provider hosts.
-    Checked when the URL is saved and again before every post."""
-    provider = PROVIDER_NAMES[channel]
-
-    def refuse(rule: str) -> Invalid:
-        return Invalid(rule, errors=[{"loc": ["body", "webhook_url"], "msg": rule}])
-
-    if len(url) > URL_MAX or any(c.isspace() or ord(c) < 32 for c in url):
-        raise refuse(f"The webhook URL must be one line of at most {URL_MAX} characters without spaces.")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise refuse("The webhook URL is not a valid URL.") from None
-    if parts.scheme.lower() != "https":
-        raise refuse("The webhook URL must use https (rule: https only).")
-    if parts.username is not None or parts.password is not None:
-        raise refuse("The webhook URL must not carry a user name or password before the host.")
-    host = (parts.hostname or "").rstrip(".")
-    if not _HOST.match(host) or not host_allowed(host, port, allowed):
-        listed = ", ".join(allowed) or "none configured"
-        raise refuse(
-            f"The webhook URL's host {host or '(none)'} is not a {provider} webhook host (rule: host allowlist: {listed})."
-        )
-    if not parts.path.strip("/"):
-        raise refuse(f"The webhook URL has no path; paste the whole URL {provider} gave you.")
-
-
-def last4(url: str) -> str:
-    return url[-4:]
-
-
-# --- what a provider's answer means --------------------------------------------------------------
-def meaning(answer: ProviderAnswer) -> AnswerMeaning:
-    """2xx delivered; no answer, 5xx, 408 and 429 are worth retrying; any other answer is refused for good
-    (a 3xx included: redirects are not followed, so the URL is wrong)."""
-    if answer.status is None:
-        return "retry"
-    if 200 <= answer.status < 300:
-        return "delivered"
-    if answer.status >= 500 or answer.status in (408, 429):
-        return "retry"
-    return "rejected"
-
-
-def describe(channel: Channel, answer: ProviderAnswer) -> str:
-    provider = PROVIDER_NAMES[channel]
-    if answer.status is None:
-        return f"{provider} did not answer: {answer.error or 'no response'}."
-    said = f": {answer.body.strip()[:200]}" if answer.body.strip() else ""
-    return f"{provider} answered {answer.status}{said}."
 
 
 # --- which events, and the message -----------------------------------------------------------------
@@ -256,7 +142,7 @@ def _slack(message: Message) -> dict[str, Any]:
 
 # --- use cases ---------------------------------------------------------------------------------------
 def list_integrations(caller: User, store: Integrations) -> dict[Channel, Integration | None]:
-    require_admin(caller)
+    caller.role.require(Role.ADMIN)
     found = {integration.channel: integration for integration in store.list(caller.account_id)}
     return {channel: found.get(channel) for channel in CHANNELS}
 
@@ -264,7 +150,7 @@ def list_integrations(caller: User, store: Integrations) -> dict[Channel, Integr
 def set_webhook(
     caller: User, channel: Channel, url: str, store: Integrations, allowed: Mapping[Channel, Sequence[str]]
 ) -> Integration:
-    require_admin(caller)
+    caller.role.require(Role.ADMIN)
     check_webhook_url(channel, url, allowed[channel])
     integration = Integration(
         account_id=caller.account_id,
@@ -279,7 +165,7 @@ def set_webhook(
 
 
 def remove_webhook(caller: User, channel: Channel, store: Integrations) -> None:
-    require_admin(caller)
+    caller.role.require(Role.ADMIN)
     if not store.remove(caller.account_id, channel):
         raise NotFound(f"No {PROVIDER_NAMES[channel]} webhook is set for your account.")
 
@@ -290,9 +176,9 @@ class TestResult(Model):
     detail: str
 
 
-def send_test(caller: User, channel: Channel, store: Integrations, poster: Poster, console_url: str) -> TestResult:
+def send_test(caller: User, channel: Channel, store: Integrations, poster: ChatPoster, console_url: str) -> TestResult:
     """Post a test message now and say what the provider answered (recorded as the channel's last delivery)."""
-    require_admin(caller)
+    caller.role.require(Role.ADMIN)
     url = store.webhook_url(caller.account_id, channel)
     if url is None:
         raise NotFound(f"No {PROVIDER_NAMES[channel]} webhook is set for your account; set one first.")
@@ -314,7 +200,7 @@ class Outcome(Model):
     detail: str = ""
 
 
-def deliver(event: HandoffEvent, channel: Channel, store: Integrations, poster: Poster, console_url: str) -> Outcome:
+def deliver(event: HandoffEvent, channel: Channel, store: Integrations, poster: ChatPoster, console_url: str) -> Outcome:
     """Post the event's message to the account's webhook of this channel, if it has one.
 
     Refused for good (4xx): recorded on the integration (the console shows it) and returned, not retried.
@@ -331,7 +217,7 @@ def deliver(event: HandoffEvent, channel: Channel, store: Integrations, poster: 
     return Outcome(outcome=delivery.outcome, provider_status=delivery.provider_status, detail=delivery.detail)
 
 
-def _attempt(poster: Poster, channel: Channel, url: str, message: Message, event_id: str | None) -> WebhookDelivery:
+def _attempt(poster: ChatPoster, channel: Channel, url: str, message: Message, event_id: str | None) -> WebhookDelivery:
     """One post. A stored URL that breaks the rules now (e.g. a narrowed allowlist) is not posted: refused for good."""
     try:
         answer = poster.post(channel, url, payload(channel, message))

@@ -1,33 +1,31 @@
 """Use cases on handoffs: create, read (queue, context, timeline) and the lifecycle's actions.
 
 Each action says which handoff fields it sets and what its timeline entry records; whether it is
-allowed comes from `baton.lifecycle`, enforced by the store's conditional write.
+allowed comes from `baton.domain.lifecycle`, enforced by the store's conditional write.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from baton import sla
-from baton.api_models import HandoffCreate
-from baton.clock import iso, new_id, utc_now
-from baton.errors import NotFound
-from baton.lifecycle import RULES, Action, SlaClock, check_assignee
-from baton.logic.access import require_engineer
-from baton.logic.ports import Handoffs, Users
-from baton.models import Handoff, HandoffStatus, MineRole, QueuePage, Session, TimelineEntry, User
+from baton.domain import ladder
+from baton.domain.clock import iso, new_id, utc_now
+from baton.domain.errors import NotFound
+from baton.domain.lifecycle import RULES, Action, SlaClock, check_assignee
+from baton.domain.models import Handoff, HandoffDraft, HandoffStatus, MineRole, QueuePage, Role, Session, TimelineEntry, User
+from baton.ports import Handoffs, Users
 
 QUEUE_LIMIT_MAX = 200
 MINE_LIMIT_MAX = 100
 
 
-def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Handoffs) -> Handoff:
-    require_engineer(caller)
+def create_handoff(caller: User, session_id: str, body: HandoffDraft, store: Handoffs) -> Handoff:
+    caller.role.require(Role.ENGINEER)
     session, policy = store.session_and_policy(caller.account_id, session_id)
     if session is None:
         raise NotFound("No such session in your account.")
     now = iso(utc_now())
-    due_at = sla.first_due(body.intent, now, policy)
+    due_at = ladder.first_due(body.intent, now, policy)
     handoff = Handoff(
         id=new_id(),
         session_id=session_id,
@@ -49,7 +47,7 @@ def create_handoff(caller: User, session_id: str, body: HandoffCreate, store: Ha
 
 
 def open_queue(caller: User, intent: str | None, limit: int, cursor: str | None, store: Handoffs) -> QueuePage:
-    require_engineer(caller)
+    caller.role.require(Role.ENGINEER)
     return store.open_queue(caller.account_id, intent, min(limit, QUEUE_LIMIT_MAX), cursor)
 
 
@@ -57,13 +55,13 @@ def my_handoffs(
     caller: User, role: MineRole, status: HandoffStatus, limit: int, cursor: str | None, store: Handoffs
 ) -> QueuePage:
     """What the caller holds or created, in one status, newest change first ("my work" after a reload)."""
-    require_engineer(caller)
+    caller.role.require(Role.ENGINEER)
     return store.mine(caller.account_id, caller.id, role, status, min(limit, MINE_LIMIT_MAX), cursor)
 
 
 def session_handoffs(caller: User, session_id: str, store: Handoffs) -> list[Handoff]:
     """The session's handoffs, newest first."""
-    require_engineer(caller)
+    caller.role.require(Role.ENGINEER)
     session, handoffs = store.get_session_with_handoffs(caller.account_id, session_id)
     if session is None:
         raise NotFound("No such session in your account.")
@@ -72,7 +70,7 @@ def session_handoffs(caller: User, session_id: str, store: Handoffs) -> list[Han
 
 def handoff_context(caller: User, session_id: str, handoff_id: str, store: Handoffs) -> tuple[Handoff, Session]:
     """Everything a senior needs to pick a handoff up: the handoff (with its timeline) and its whole session."""
-    require_engineer(caller)
+    caller.role.require(Role.ENGINEER)
     session, handoffs = store.get_session_with_handoffs(caller.account_id, session_id)
     handoff = next((h for h in handoffs if h.id == handoff_id), None)
     if session is None or handoff is None:
@@ -95,7 +93,7 @@ def release(caller: User, session_id: str, handoff_id: str, reason: str | None, 
 def reassign(
     caller: User, session_id: str, handoff_id: str, to_user_id: str, reason: str | None, store: Handoffs, users: Users
 ) -> Handoff:
-    require_engineer(caller)
+    caller.role.require(Role.ENGINEER)
     assignee = check_assignee(caller, users.get(to_user_id))
     now = iso(utc_now())
     entry = _entry(Action.REASSIGN, caller, now, reason=reason, to_user=assignee)
@@ -131,7 +129,7 @@ def _act(
     entry: TimelineEntry,
     fields: dict[str, Any],
 ) -> Handoff:
-    require_engineer(caller)
+    caller.role.require(Role.ENGINEER)
     fields = {**fields, **_sla_fields(action, caller, session_id, handoff_id, store, entry.at, fields)}
     return store.transition(caller.account_id, session_id, handoff_id, action, caller, entry, fields)
 
@@ -150,7 +148,7 @@ def _sla_fields(
     if intent is None:  # a release: a claimed handoff's intent cannot change under us
         current = store.get_handoff(caller.account_id, session_id, handoff_id)
         intent = current.intent if current else "park"  # a missing one is refused by the write itself
-    return {"due_at": sla.first_due(intent, at, store.sla_policy(caller.account_id)), "overdue_level": 0}
+    return {"due_at": ladder.first_due(intent, at, store.sla_policy(caller.account_id)), "overdue_level": 0}
 
 
 def _entry(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from baton import email_address
+from baton.domain import email_address
 from baton.logic.invitations import Identity
 
 # Claims that say the issuer verified the email: OIDC's `email_verified`, and Entra ID's

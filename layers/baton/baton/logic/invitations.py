@@ -7,13 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from baton import email_address, safe_text
-from baton.clock import iso, new_id, utc_now
-from baton.errors import Conflict, Forbidden, Invalid, NotFound
-from baton.invitation_rules import expires_epoch, why_unusable
-from baton.logic.access import require_admin
-from baton.logic.ports import Invitations, Users
-from baton.models import INVITATION_DAYS, Account, Invitation, Role, User
+from baton.domain import email_address, safe_text
+from baton.domain.clock import iso, new_id, utc_now
+from baton.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from baton.domain.invitation_rules import expires_epoch, why_unusable
+from baton.domain.models import INVITATION_DAYS, Account, Invitation, Role, User
+from baton.ports import Invitations, Users
 
 Clock = Callable[[], datetime]
 
@@ -38,7 +37,7 @@ def invite(
 ) -> Invitation:
     """`caller` None is the operator (`baton-admin`), who may invite anyone, owners included."""
     if caller is not None:
-        require_admin(caller)
+        caller.role.require(Role.ADMIN)
         if caller.account_id != account.id:
             raise NotFound("No such account.")
         if role == Role.OWNER and caller.role != Role.OWNER:
@@ -66,12 +65,12 @@ def invite(
 
 
 def pending_of_account(caller: User, invitations: Invitations, now: Clock = utc_now) -> list[Invitation]:
-    require_admin(caller)
+    caller.role.require(Role.ADMIN)
     return _pending(invitations.of_account(caller.account_id), now)
 
 
 def revoke(caller: User, invitation_id: str, invitations: Invitations, now: Clock = utc_now) -> None:
-    require_admin(caller)
+    caller.role.require(Role.ADMIN)
     invitation = invitations.in_account(caller.account_id, invitation_id)
     if invitation is None:
         raise NotFound("No such invitation in your account.")

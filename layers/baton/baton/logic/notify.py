@@ -1,38 +1,12 @@
 """Email about handoffs: which events mean one, who gets it and what it says."""
 
-from email.headerregistry import Address
-from email.message import EmailMessage
-
-from pydantic import field_validator
-
-from baton import safe_text, sla
-from baton.events import EventHandoff, HandoffEvent
-from baton.invitation_events import InvitationEvent
-from baton.modeling import Model
-from baton.models import Role, User
+from baton.domain import ladder
+from baton.domain.events import EventHandoff, HandoffEvent
+from baton.domain.invitation_events import InvitationEvent
+from baton.domain.messages import Email
+from baton.domain.models import Role, User
 
 SUBJECT_NOTES_CHARS = 60
-
-
-class Email(Model):
-    """One plain-text email. Its header values are written by the email library (`email.headerregistry`), the
-    subject from text made one clean line (`safe_text.one_line`): no name or note can add a header or hide one."""
-
-    to: str
-    subject: str
-    text: str
-
-    @field_validator("to")
-    @classmethod
-    def _one_address(cls, value: str) -> str:
-        return Address(addr_spec=value).addr_spec  # one address, or a ValueError
-
-    @field_validator("subject")
-    @classmethod
-    def _one_line(cls, value: str) -> str:
-        headers = EmailMessage()
-        headers["Subject"] = safe_text.one_line(value)  # the library refuses a value that would add a line
-        return str(headers["Subject"])
 
 
 def is_emailed(event: HandoffEvent) -> bool:
@@ -51,7 +25,7 @@ def recipients(event: HandoffEvent, members: list[User]) -> list[User]:
         wanted = {entry.to_user_id} if entry and entry.to_user_id else set()
         return [u for u in members if u.id in wanted and u.account_id == event.account_id and u.notify_email]
     if event.type == "handoff_overdue":  # level 1: the engineers; level 2 and on: the admins and owners
-        told = sla.audience(event.handoff.overdue_level)
+        told = ladder.audience(event.handoff.overdue_level)
         return [
             user
             for user in members

@@ -8,22 +8,15 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
 
-from baton.events import HandoffEvent
-from baton.logic.ports import Connections
-from baton.realtime import ConnectionGone, Throttled
+from baton.domain.events import HandoffEvent
+from baton.domain.websocket import ConnectionGone, Throttled
+from baton.ports import Connections, PushPoster
 
 log = logging.getLogger(__name__)  # Lambda sends it to the function's log group
 
 MAX_ATTEMPTS = 5
 BASE_BACKOFF_SECONDS = 0.05
-
-
-class Poster(Protocol):
-    """Posts bytes to one WebSocket connection; raises ConnectionGone or Throttled."""
-
-    async def post(self, connection_id: str, data: bytes) -> None: ...
 
 
 class Outcome(Enum):
@@ -67,7 +60,7 @@ class BatchConnections:
 async def push_event(
     event: HandoffEvent,
     connections: BatchConnections,
-    poster: Poster,
+    poster: PushPoster,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> PushReport:
     return await push_to_account(event.account_id, event.model_dump_json().encode(), connections, poster, sleep)
@@ -77,7 +70,7 @@ async def push_to_account(
     account_id: str,
     data: bytes,
     connections: BatchConnections,
-    poster: Poster,
+    poster: PushPoster,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> PushReport:
     """Every post at once (the poster bounds how many are in flight); a connection's failure is its own."""
@@ -96,7 +89,7 @@ async def _deliver(
     connection_id: str,
     data: bytes,
     connections: BatchConnections,
-    poster: Poster,
+    poster: PushPoster,
     sleep: Callable[[float], Awaitable[None]],
 ) -> Outcome:
     for attempt in range(MAX_ATTEMPTS):

@@ -5,14 +5,13 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from baton import events
-from baton.clock import iso, parse_iso, utc_now
-from baton.errors import Forbidden, Invalid, Unauthorized
-from baton.logic.access import require_engineer
-from baton.logic.ports import ChangeLog, Connections, Sender, Users
-from baton.modeling import Model
-from baton.models import Role, User
-from baton.realtime import CONNECTION_TTL_SECONDS, TICKET_TTL_SECONDS, Connection, Ticket
+from baton.domain import events
+from baton.domain.clock import iso, parse_iso, utc_now
+from baton.domain.errors import Forbidden, Invalid, Unauthorized
+from baton.domain.modeling import Model
+from baton.domain.models import Role, User
+from baton.domain.websocket import CONNECTION_TTL_SECONDS, TICKET_TTL_SECONDS, Connection, Ticket
+from baton.ports import ChangeLog, Connections, Sender, Users
 
 RESUME_LIMIT = 200
 
@@ -25,7 +24,7 @@ class IssuedTicket(Model):
 
 def issue_ticket(caller: User, connections: Connections, websocket_url: str) -> IssuedTicket:
     """A single-use credential, valid 60 s: the only secret that ever goes into the WebSocket URL."""
-    require_engineer(caller)
+    caller.role.require(Role.ENGINEER)
     expires = int(time.time()) + TICKET_TTL_SECONDS
     ticket = Ticket(ticket=secrets.token_urlsafe(32), user_id=caller.id, expires_at=expires)
     connections.put_ticket(ticket)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from baton.events import HandoffEvent, event_for_change
-from baton.invitation_events import InvitationEvent, invitation_event_for_change
-from baton.logic.ports import EventPublisher, InvitationPublisher
-from baton.models import Handoff, Invitation
+from baton.domain.events import HandoffEvent, event_for_change
+from baton.domain.invitation_events import InvitationEvent, invitation_event_for_change
+from baton.domain.models import Handoff, Invitation
+from baton.ports import EventPublisher, InvitationPublisher
 
 
 def route_change(before: Handoff | None, after: Handoff | None, event_id: str, publisher: EventPublisher) -> HandoffEvent | None:

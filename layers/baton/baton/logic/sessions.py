@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from baton.api_models import SessionCreate
-from baton.clock import iso, new_id, utc_now
-from baton.errors import NotFound
-from baton.logic.access import require_engineer
-from baton.logic.ports import Handoffs
-from baton.models import Session, User
+from baton.domain.clock import iso, new_id, utc_now
+from baton.domain.errors import NotFound
+from baton.domain.models import Role, Session, SessionDraft, User
+from baton.ports import Handoffs
 
 
-def create_session(caller: User, body: SessionCreate, store: Handoffs) -> Session:
-    require_engineer(caller)
+def create_session(caller: User, body: SessionDraft, store: Handoffs) -> Session:
+    caller.role.require(Role.ENGINEER)
     session = Session(
         id=new_id(),
         account_id=caller.account_id,

@@ -6,29 +6,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from baton import lifecycle, sla
-from baton.clock import iso
-from baton.logic.access import require_admin
-from baton.logic.ports import OverdueStore, Policies, TimerQueue
-from baton.models import Handoff, TimelineEntry, User
+from baton.domain import ladder, lifecycle
+from baton.domain.clock import iso
+from baton.domain.models import Handoff, Role, TimelineEntry, User
+from baton.ports import OverdueStore, Policies, TimerQueue
 
 
-def get_policy(caller: User, policies: Policies) -> sla.Policy:
-    require_admin(caller)
+def get_policy(caller: User, policies: Policies) -> ladder.Policy:
+    caller.role.require(Role.ADMIN)
     return policies.get(caller.account_id)
 
 
-def set_policy(caller: User, policy: sla.Policy, policies: Policies) -> sla.Policy:
+def set_policy(caller: User, policy: ladder.Policy, policies: Policies) -> ladder.Policy:
     """Applies from each handoff's next deadline on: a deadline already set stays as it is."""
-    require_admin(caller)
+    caller.role.require(Role.ADMIN)
     return policies.put(caller.account_id, policy)
 
 
-def arm(before: Handoff | None, after: Handoff | None, queue: TimerQueue, now: datetime) -> sla.Timer | None:
+def arm(before: Handoff | None, after: Handoff | None, queue: TimerQueue, now: datetime) -> ladder.Timer | None:
     """The stream router's part: every stored change that sets a new deadline gets its timer. A raise
     is such a change, so the ladder goes on by itself, and a retried stream record only sends a
     duplicate that finds nothing to do."""
-    timer = sla.timer_for_change(before, after)
+    timer = ladder.timer_for_change(before, after)
     if timer is not None:
         queue.schedule(timer, timer.delay_s(now))
     return timer
@@ -40,7 +39,7 @@ class Fired:
     handoff: Handoff | None = None
 
 
-def fire(timer: sla.Timer, now: datetime, store: OverdueStore, queue: TimerQueue) -> Fired:
+def fire(timer: ladder.Timer, now: datetime, store: OverdueStore, queue: TimerQueue) -> Fired:
     """A timer message arrived. Before its deadline (a 15-minute step of a longer wait) it sends itself
     on; at or after it, it raises the level if the handoff is still where it expects it."""
     wait = timer.delay_s(now)
@@ -57,10 +56,10 @@ def fire(timer: sla.Timer, now: datetime, store: OverdueStore, queue: TimerQueue
         actor_name=None,
         reason=_reason(level, timer.due_at),
     )
-    raised = store.raise_overdue(timer, entry, sla.next_due(at, level, policy))
+    raised = store.raise_overdue(timer, entry, ladder.next_due(at, level, policy))
     return Fired("raised", raised) if raised else Fired("stale")
 
 
 def _reason(level: int, due_at: str) -> str:
-    told = "engineers" if sla.audience(level) == "engineers" else "admins and owners"
+    told = "engineers" if ladder.audience(level) == "engineers" else "admins and owners"
     return f"Nobody picked it up by {due_at}: overdue level {level}, {told} told."

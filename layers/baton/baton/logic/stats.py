@@ -10,21 +10,14 @@ import math
 import statistics
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from baton.clock import iso, parse_iso
-from baton.logic.access import require_engineer
-from baton.modeling import Model
-from baton.models import HandoffFacts, QueuePage, User
+from baton.domain.clock import iso, parse_iso
+from baton.domain.modeling import Model
+from baton.domain.models import Role, User
+from baton.ports import FiguresStore
 
 DAYS_MAX = 90
 OPEN_PAGE = 200
-
-
-class FiguresStore(Protocol):
-    def created_since(self, account_id: str, since: str) -> list[HandoffFacts]: ...
-
-    def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
 
 
 class EngineerClaims(Model):
@@ -46,7 +39,7 @@ class Figures(Model):
 
 
 def figures(caller: User, days: int, now: datetime, store: FiguresStore) -> Figures:
-    require_engineer(caller)
+    caller.role.require(Role.ENGINEER)
     since = iso(now - timedelta(days=days))
     escalations = [f for f in store.created_since(caller.account_id, since) if f.intent == "escalate"]
     picked = [f for f in escalations if f.picked_up_at]

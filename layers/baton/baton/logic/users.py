@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from baton.api_models import UserPatch
-from baton.errors import Forbidden, NotFound
-from baton.logic.access import require_admin
-from baton.logic.ports import Users
-from baton.models import Role, User
+from baton.domain.errors import Forbidden, NotFound
+from baton.domain.models import Role, User, UserChange
+from baton.ports import Users
 
 
 def list_users(caller: User, users: Users) -> list[User]:
@@ -16,10 +14,10 @@ def list_users(caller: User, users: Users) -> list[User]:
 
 
 def change_user(
-    caller: User, user_id: str, patch: UserPatch, users: Users, revoke_live: Callable[[str], object] = lambda _: None
+    caller: User, user_id: str, patch: UserChange, users: Users, revoke_live: Callable[[str], object] = lambda _: None
 ) -> User:
     """Change a user's role or email setting. A user made viewer loses their live connections at once."""
-    require_admin(caller)
+    caller.role.require(Role.ADMIN)
     target = users.get(user_id)
     if target is None or target.account_id != caller.account_id:
         raise NotFound("No such user in your account.")
@@ -36,7 +34,7 @@ def change_user(
 
 def remove_user(caller: User, user_id: str, users: Users, revoke_live: Callable[[str], object] = lambda _: None) -> None:
     """Remove a member: their next request is 403 and their live connections are closed at once."""
-    require_admin(caller)
+    caller.role.require(Role.ADMIN)
     target = users.get(user_id)
     if target is None or target.account_id != caller.account_id:
         raise NotFound("No such user in your account.")

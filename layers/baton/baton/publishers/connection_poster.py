@@ -19,8 +19,8 @@ from botocore.awsrequest import AWSRequest
 if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
 
+from baton.domain.websocket import ConnectionGone, PostFailed, Throttled
 from baton.publishers.websocket_connections import THROTTLING
-from baton.realtime import ConnectionGone, PostFailed, Throttled
 
 REQUEST_TIMEOUT_SECONDS = 5.0
 

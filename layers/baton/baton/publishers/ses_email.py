@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from baton.errors import Invalid, Transient
-from baton.logic.notify import Email
+from baton.domain.errors import Invalid, Transient
+from baton.domain.messages import Email
 
 if TYPE_CHECKING:
     from mypy_boto3_ses.client import SESClient

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from baton.errors import Transient
-from baton.events import HandoffEvent
-from baton.invitation_events import InvitationEvent
+from baton.domain.errors import Transient
+from baton.domain.events import HandoffEvent
+from baton.domain.invitation_events import InvitationEvent
 
 if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient

@@ -1,4 +1,4 @@
-"""SLA timers as delayed SQS messages (at most 15 minutes each; `baton.sla` chains longer waits)."""
+"""SLA timers as delayed SQS messages (at most 15 minutes each; `baton.domain.ladder` chains longer waits)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from baton.errors import Transient
-from baton.sla import MAX_TIMER_DELAY_S, Timer
+from baton.domain.errors import Transient
+from baton.domain.ladder import MAX_TIMER_DELAY_S, Timer
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient

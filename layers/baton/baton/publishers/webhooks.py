@@ -14,8 +14,8 @@ from typing import Any
 import urllib3
 from urllib3.exceptions import HTTPError
 
-from baton.logic.channels import ProviderAnswer, check_webhook_url
-from baton.models import Channel
+from baton.domain.models import Channel
+from baton.domain.webhook_rules import ProviderAnswer, check_webhook_url
 
 CONNECT_SECONDS = 3.0
 READ_SECONDS = 5.0

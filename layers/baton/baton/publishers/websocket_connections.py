@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi.client import ApiGatewayManagementApiClient
 
-from baton.realtime import ConnectionGone, Throttled
+from baton.domain.websocket import ConnectionGone, Throttled
 
 THROTTLING = frozenset({"LimitExceededException", "TooManyRequestsException", "ThrottlingException"})
 

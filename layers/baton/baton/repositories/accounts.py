@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from baton.errors import Conflict, NotFound
-from baton.models import Account
+from baton.domain.errors import Conflict, NotFound
+from baton.domain.models import Account
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure

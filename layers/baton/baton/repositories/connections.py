@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from baton.realtime import Connection, Ticket
+from baton.domain.websocket import Connection, Ticket
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, error_code
 

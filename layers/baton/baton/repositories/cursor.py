@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 
-from baton.errors import Invalid
+from baton.domain.errors import Invalid
 
 # What `encode` gives: unpadded base64url of a JSON object (whose `{"` is `eyJ`). A string of this shape is not
 # yet a cursor: only a page's own X-Next-Cursor decodes to a position in the right list.

@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as EndpointUnreachable
 
-from baton.errors import Transient
+from baton.domain.errors import Transient
 
 THROTTLING_CODES = frozenset(
     {

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from baton import lifecycle
-from baton.errors import Conflict, Invalid, NotFound, Transient
-from baton.lifecycle import Action
-from baton.models import Handoff, HandoffFacts, HandoffStatus, MineRole, QueuePage, Session, TimelineEntry, User
+from baton.domain import lifecycle
+from baton.domain.errors import Conflict, Invalid, NotFound, Transient
+from baton.domain.lifecycle import Action
+from baton.domain.models import Handoff, HandoffFacts, HandoffStatus, MineRole, QueuePage, Session, TimelineEntry, User
 from baton.repositories import cursor, keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
@@ -27,7 +27,7 @@ from baton.repositories.policy import PolicyRepository, policy_of
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-    from baton.sla import Policy, Timer
+    from baton.domain.ladder import Policy, Timer
 
 BATCH_GET_ATTEMPTS = 5
 BATCH_GET_BACKOFF_SECONDS = 0.05
@@ -36,9 +36,6 @@ _HANDOFF_FIELDS = tuple(Handoff.model_fields)
 _FACT_FIELDS = tuple(HandoffFacts.model_fields)
 # Sparse: present only while open. A handoff back in the queue copies them from their *_home twins.
 _QUEUE_ATTRS = ("queue_pk", "queue_intent_pk")
-# What the session's `status` says after an action that touches it.
-_SESSION_STATUS = {Action.ESCALATE: "escalated", Action.WITHDRAW: "active", Action.RESOLVE: "resolved"}
-_SESSION_STATUS_BY_INTENT = {"park": "parked", "escalate": "escalated"}
 # "My work": each role's index and its partition attribute (holder_pk is sparse: present while someone holds it).
 _MINE_INDEXES: dict[str, tuple[str, str]] = {
     "holder": (keys.HOLDER_INDEX, "holder_pk"),
@@ -112,7 +109,9 @@ class HandoffRepository:
             "UpdateExpression": "SET active_handoff_id = :id, #status = :status",
             "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(active_handoff_id)",
             "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": to_attrs({":id": handoff.id, ":status": _SESSION_STATUS_BY_INTENT[handoff.intent]}),
+            "ExpressionAttributeValues": to_attrs(
+                {":id": handoff.id, ":status": lifecycle.session_status_after(Action.CREATE, handoff.intent)}
+            ),
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
         put = {"Item": to_attrs(handoff_item(handoff)), "ConditionExpression": "attribute_not_exists(pk)"}
@@ -151,12 +150,13 @@ class HandoffRepository:
         update = self._handoff_update(
             keys.handoff_key(account_id, session_id, handoff_id), rule, actor, entry, fields, handoff_id, account_id
         )
-        session_status = _SESSION_STATUS.get(action)
         try:
-            if session_status is None:
+            if rule.session_status is None and not rule.frees_session:
                 updated = call(self._client.update_item, **update, ReturnValues="ALL_NEW")
                 return _to_handoff(from_attrs(updated["Attributes"]))
-            self._transact({"Update": update}, {"Update": self._session_update(account_id, session_id, handoff_id, rule)})
+            session_status = lifecycle.session_status_after(action, fields.get("intent"))
+            session = self._session_update(account_id, session_id, handoff_id, rule, session_status)
+            self._transact({"Update": update}, {"Update": session})
         except ClientError as error:
             refused = condition_failure(error)
             if refused is None:
@@ -379,7 +379,7 @@ class HandoffRepository:
             names[f"#f{n}"] = name
             values[f":f{n}"] = value
             sets.append(f"#f{n} = :f{n}")
-        if rule.target == "open":
+        if rule.in_queue:
             intent = fields.get("intent")
             if intent:  # a park turned escalation moves to the escalations' queue
                 values[":intent_pk"] = keys.queue_intent_pk(account_id, intent)
@@ -401,15 +401,19 @@ class HandoffRepository:
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
 
-    def _session_update(self, account_id: str, session_id: str, handoff_id: str, rule: lifecycle.Rule) -> dict[str, Any]:
-        expression = "SET #status = :status" + (" REMOVE active_handoff_id" if rule.frees_session else "")
+    def _session_update(
+        self, account_id: str, session_id: str, handoff_id: str, rule: lifecycle.Rule, status: str | None
+    ) -> dict[str, Any]:
+        expression = ("SET #status = :status" if status else "SET #status = #status") + (
+            " REMOVE active_handoff_id" if rule.frees_session else ""
+        )
         return {
             "TableName": self._table,
             "Key": to_attrs(keys.session_key(account_id, session_id)),
             "UpdateExpression": expression,
             "ConditionExpression": "active_handoff_id = :handoff",
             "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": to_attrs({":status": _SESSION_STATUS[rule.action], ":handoff": handoff_id}),
+            "ExpressionAttributeValues": to_attrs({":status": status, ":handoff": handoff_id}),
         }
 
     def _transact(self, *actions: dict[str, Any]) -> None:
@@ -439,7 +443,7 @@ def _queue_attrs(handoff: Handoff) -> dict[str, str]:
         "queue_home_intent_pk": keys.queue_intent_pk(handoff.account_id, handoff.intent),
         "queue_sk": keys.queue_sk(handoff.created_at, handoff.id),
     }
-    if handoff.status != "open":
+    if handoff.status != lifecycle.RULES[Action.CREATE].target:
         return home
     return {**home, "queue_pk": home["queue_home_pk"], "queue_intent_pk": home["queue_home_intent_pk"]}
 

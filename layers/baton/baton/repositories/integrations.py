@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from baton.errors import Transient
-from baton.models import Channel, Integration, WebhookDelivery
+from baton.domain.errors import Transient
+from baton.domain.models import Channel, Integration, WebhookDelivery
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call

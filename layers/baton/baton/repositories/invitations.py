@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from baton.errors import BatonError, Conflict, Gone, NotFound
-from baton.invitation_rules import expires_epoch, why_unusable
-from baton.models import Invitation, Role, User
+from baton.domain.errors import BatonError, Conflict, Gone, NotFound
+from baton.domain.invitation_rules import expires_epoch, why_unusable
+from baton.domain.models import Invitation, Role, User
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure

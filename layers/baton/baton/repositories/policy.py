@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from baton.errors import NotFound
+from baton.domain.errors import NotFound
+from baton.domain.ladder import DEFAULT_POLICY, Policy
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
-from baton.sla import DEFAULT_POLICY, Policy
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -19,9 +19,9 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, StrictInt
 
-from baton.clock import iso, parse_iso
-from baton.modeling import Model
-from baton.models import Handoff
+from baton.domain.clock import iso, parse_iso
+from baton.domain.modeling import Model
+from baton.domain.models import Handoff
 
 MIN_STEP_S = 30
 MAX_STEP_S = 7 * 24 * 3600

@@ -6,25 +6,26 @@ separate from the HTTP API's models: adding a field is compatible; removing or r
 new schema (docs/event-schema.v1.json is generated from it and checked by the tests).
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 
-from baton import lifecycle
-from baton.modeling import Model
-from baton.models import Handoff, HandoffStatus, Intent, Priority, TimelineEntry
+from baton.domain import lifecycle
+from baton.domain.modeling import Model
+from baton.domain.models import Handoff, HandoffStatus, Intent, Priority, TimelineEntry
 
 SCHEMA: Literal["baton.event.v1"] = "baton.event.v1"
-EventType = Literal[
-    "handoff_created",
-    "handoff_claimed",
-    "handoff_released",
-    "handoff_reassigned",
-    "handoff_escalated",
-    "handoff_withdrawn",
-    "handoff_resolved",
-    "handoff_overdue",
-    "handoff_snapshot",
+
+
+def _known_type(value: str) -> str:
+    if value not in lifecycle.ALL_EVENT_TYPES:
+        raise ValueError(f"not an event type of {SCHEMA}: {value}")
+    return value
+
+
+# The lifecycle table names the types (one per rule, the SLA ladder's, the snapshot): nothing restates them here.
+EventType = Annotated[
+    str, AfterValidator(_known_type), WithJsonSchema({"enum": list(lifecycle.ALL_EVENT_TYPES), "type": "string"})
 ]
 # Entries no user makes (the SLA ladder's timers): they name their event directly.
 _SYSTEM_EVENTS = {lifecycle.OVERDUE.action: lifecycle.OVERDUE.event_type}
@@ -119,7 +120,7 @@ def event_for_change(before: Handoff | None, after: Handoff, event_id: str) -> H
 
 def snapshot(handoff: Handoff) -> HandoffEvent:
     """A handoff as it is now, for a client that resumes after a gap."""
-    return _event("handoff_snapshot", f"snapshot:{handoff.id}:{handoff.version}", handoff.updated_at, handoff, None)
+    return _event(lifecycle.SNAPSHOT_EVENT, f"snapshot:{handoff.id}:{handoff.version}", handoff.updated_at, handoff, None)
 
 
 def _event(kind: str, event_id: str, at: str, handoff: Handoff, entry: TimelineEntry | None) -> HandoffEvent:

@@ -1,17 +1,23 @@
-"""What the use cases need from storage. Real adapters live in baton.repositories; tests pass fakes."""
+"""Every port: what the use cases need from storage, queues and providers, in one module.
+
+Real adapters live in baton.repositories and baton.publishers; tests pass fakes."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not every port's
-    from baton.events import HandoffEvent
-    from baton.invitation_events import InvitationEvent
-    from baton.lifecycle import Action
-    from baton.models import (
+    from baton.domain.events import HandoffEvent
+    from baton.domain.invitation_events import InvitationEvent
+    from baton.domain.ladder import Policy, Timer
+    from baton.domain.lifecycle import Action
+    from baton.domain.models import (
         Account,
+        Channel,
         Handoff,
+        HandoffFacts,
         HandoffStatus,
+        Integration,
         Invitation,
         MineRole,
         QueuePage,
@@ -19,9 +25,10 @@ if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not 
         Session,
         TimelineEntry,
         User,
+        WebhookDelivery,
     )
-    from baton.realtime import Connection, Ticket
-    from baton.sla import Policy, Timer
+    from baton.domain.webhook_rules import ProviderAnswer
+    from baton.domain.websocket import Connection, Ticket
 
 
 class Users(Protocol):
@@ -153,3 +160,35 @@ class EventPublisher(Protocol):
 
 class InvitationPublisher(Protocol):
     def publish_invitation(self, event: InvitationEvent) -> None: ...
+
+
+class FiguresStore(Protocol):
+    def created_since(self, account_id: str, since: str) -> list[HandoffFacts]: ...
+
+    def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
+
+
+class PushPoster(Protocol):
+    """Posts bytes to one WebSocket connection, asynchronously; raises ConnectionGone or Throttled."""
+
+    async def post(self, connection_id: str, data: bytes) -> None: ...
+
+
+class Integrations(Protocol):
+    """An account's chat-channel webhooks: stored encrypted, never returned."""
+
+    def list(self, account_id: str) -> list[Integration]: ...
+
+    def webhook_url(self, account_id: str, channel: Channel) -> str | None: ...
+
+    def save(self, integration: Integration, webhook_url: str) -> None: ...
+
+    def remove(self, account_id: str, channel: Channel) -> bool: ...
+
+    def record_delivery(self, account_id: str, channel: Channel, delivery: WebhookDelivery) -> None: ...
+
+
+class ChatPoster(Protocol):
+    """Posts one JSON message to a channel's webhook URL; answers what the provider said (or that it did not)."""
+
+    def post(self, channel: Channel, url: str, payload: dict[str, Any]) -> ProviderAnswer: ...

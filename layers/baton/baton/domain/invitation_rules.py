@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from baton.clock import parse_iso
-from baton.errors import BatonError, Conflict, Gone
-from baton.models import Invitation
+from baton.domain.clock import parse_iso
+from baton.domain.errors import BatonError, Conflict, Gone
+from baton.domain.models import Invitation
 
 
 def expires_epoch(invitation: Invitation) -> int:

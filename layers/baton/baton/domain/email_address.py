@@ -19,7 +19,7 @@ import unicodedata
 from email.errors import MessageError
 from email.headerregistry import Address
 
-from baton import safe_text
+from baton.domain import safe_text
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 

@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from baton.modeling import Model
-from baton.models import Invitation, Role
+from baton.domain.modeling import Model
+from baton.domain.models import Invitation, Role
 
 INVITATION_SCHEMA: Literal["baton.invitation.v1"] = "baton.invitation.v1"
 INVITATION_CREATED: Literal["invitation_created"] = "invitation_created"

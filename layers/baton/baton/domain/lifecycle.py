@@ -1,16 +1,20 @@
-"""The handoff lifecycle: one table of transitions, who may make them, and the event each one means.
+"""The handoff lifecycle: one table of transitions, who may make them, and everything that follows from each.
 
-The repository turns a rule into a conditional write (`guard`), explains a refused write with
-`refusal` on the item as it was, and the stream router names events from it; the console shows
-the actions `allowed_actions` lists. Nothing else restates these rules.
+Each rule says which statuses an action moves a handoff from and to, who may take it, whether the
+handoff is then in the queue, the session's status after it, what it does to the SLA clock, the
+event it means, and the button and form the console draws for it. The repository turns a rule into
+a conditional write (`guard`) and its update; a refused write is explained by `refusal` on the item
+as it was; the stream router names events from it; the context answer hands the console each
+allowed action's `control`. Nothing else restates these rules.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
-from baton.errors import BatonError, Conflict, Forbidden, Invalid, NotFound
-from baton.logic.access import engineer_needed, is_supervisor
-from baton.models import Handoff, HandoffStatus, Intent, Role, User
+from baton.domain.errors import BatonError, Conflict, Forbidden, Invalid, NotFound
+from baton.domain.models import NOTES_MAX, REASON_MAX, Handoff, HandoffStatus, Intent, Role, User
 
 TIMELINE_MAX = 500  # entries per handoff: the item stays far below DynamoDB's 400 KB
 
@@ -39,35 +43,138 @@ class SlaClock(StrEnum):
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One input of an action's form: a field of the action's request body."""
+
+    name: str
+    label: str
+    kind: Literal["text", "colleague"]  # a textarea, or a choice of the context answer's `assignees`
+    hint: str | None = None
+    required: bool = False
+    max_length: int | None = None
+    rows: int | None = None
+
+
+@dataclass(frozen=True)
+class Form:
+    title: str
+    submit: str
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True)
+class Control:
+    """The button the console draws for an action, its form (None: it acts at once), and what it says after."""
+
+    label: str
+    done: str  # `{field}` is filled from the handoff the action answered with
+    form: Form | None = None
+    primary: bool = False
+
+
+def _reason(label: str = "Reason") -> FormField:
+    return FormField("reason", label, "text", hint="optional, shown in the timeline", max_length=REASON_MAX, rows=2)
+
+
+@dataclass(frozen=True)
 class Rule:
     action: Action
     sources: tuple[HandoffStatus, ...]
     target: HandoffStatus
     party: Party
     event_type: str
+    in_queue: bool  # whether the handoff is in the open queue afterwards (the sparse index carries it)
+    control: Control | None = None  # None: no button (create has its own screen)
+    session_status: str | Mapping[Intent, str] | None = None  # the session's status after it (by the intent it sets)
     only_intent: Intent | None = None  # escalate turns a park into an escalation, nothing else
     creator_barred_for: Intent | None = None  # nobody picks up their own escalation
     frees_session: bool = False  # the session may take a new handoff afterwards
-    sla_clock: SlaClock | None = None  # what the action does to the SLA ladder (baton.sla)
+    sla_clock: SlaClock | None = None  # what the action does to the SLA ladder (baton.domain.ladder)
 
 
 RULES: dict[Action, Rule] = {
     rule.action: rule
     for rule in (
-        Rule(Action.CREATE, (), "open", Party.ANY_ENGINEER, "handoff_created", sla_clock=SlaClock.START),
+        Rule(
+            Action.CREATE,
+            (),
+            "open",
+            Party.ANY_ENGINEER,
+            "handoff_created",
+            in_queue=True,
+            session_status={"park": "parked", "escalate": "escalated"},
+            sla_clock=SlaClock.START,
+        ),
         Rule(
             Action.CLAIM,
             ("open",),
             "claimed",
             Party.ANY_ENGINEER,
             "handoff_claimed",
+            in_queue=False,
+            control=Control("Pick Up", "Picked up: it is yours. The notes, timeline and conversation are below.", primary=True),
             creator_barred_for="escalate",
             sla_clock=SlaClock.STOP,
         ),
-        Rule(Action.RELEASE, ("claimed",), "open", Party.HOLDER, "handoff_released", sla_clock=SlaClock.START),
-        Rule(Action.REASSIGN, ("claimed",), "claimed", Party.HOLDER, "handoff_reassigned"),
         Rule(
-            Action.ESCALATE, ("open",), "open", Party.CREATOR, "handoff_escalated", only_intent="park", sla_clock=SlaClock.START
+            Action.RELEASE,
+            ("claimed",),
+            "open",
+            Party.HOLDER,
+            "handoff_released",
+            in_queue=True,
+            control=Control(
+                "Release",
+                "Released: it is back in the queue.",
+                Form("Release to the queue", "Release to the queue", (_reason(),)),
+            ),
+            sla_clock=SlaClock.START,
+        ),
+        Rule(
+            Action.REASSIGN,
+            ("claimed",),
+            "claimed",
+            Party.HOLDER,
+            "handoff_reassigned",
+            in_queue=False,
+            control=Control(
+                "Reassign",
+                "Handed to {claimed_by_name}.",
+                Form(
+                    "Hand it to a colleague",
+                    "Hand it over",
+                    (FormField("to_user_id", "Colleague", "colleague", required=True), _reason()),
+                ),
+            ),
+        ),
+        Rule(
+            Action.ESCALATE,
+            ("open",),
+            "open",
+            Party.CREATOR,
+            "handoff_escalated",
+            in_queue=True,
+            control=Control(
+                "Escalate",
+                "Escalated: it is now an escalation, and the seniors have been told.",
+                Form(
+                    "Turn this park into an escalation",
+                    "Escalate now",
+                    (
+                        FormField(
+                            "engineer_notes",
+                            "New notes for the senior",
+                            "text",
+                            hint="optional; empty keeps the current notes",
+                            max_length=NOTES_MAX,
+                            rows=3,
+                        ),
+                    ),
+                ),
+            ),
+            session_status="escalated",
+            only_intent="park",
+            sla_clock=SlaClock.START,
         ),
         Rule(
             Action.WITHDRAW,
@@ -75,6 +182,9 @@ RULES: dict[Action, Rule] = {
             "withdrawn",
             Party.CREATOR,
             "handoff_withdrawn",
+            in_queue=False,
+            control=Control("Withdraw", "Withdrawn: it has left the queue.", Form("Take it back", "Withdraw it", (_reason(),))),
+            session_status="active",
             frees_session=True,
             sla_clock=SlaClock.STOP,
         ),
@@ -84,6 +194,17 @@ RULES: dict[Action, Rule] = {
             "resolved",
             Party.HOLDER,
             "handoff_resolved",
+            in_queue=False,
+            control=Control(
+                "Resolve",
+                "Resolved. Thank you!",
+                Form(
+                    "Close it",
+                    "Mark resolved",
+                    (FormField("resolution_notes", "Resolution notes", "text", max_length=NOTES_MAX, rows=3),),
+                ),
+            ),
+            session_status="resolved",
             frees_session=True,
             sla_clock=SlaClock.STOP,
         ),
@@ -104,6 +225,9 @@ class SystemRule:
 
 OVERDUE = SystemRule("overdue", ("open",), "escalate", "handoff_overdue")
 EVENT_TYPES = tuple(rule.event_type for rule in RULES.values())
+# Every type an event can have: each rule's, the system rule's, and a resumed client's snapshot.
+SNAPSHOT_EVENT = "handoff_snapshot"
+ALL_EVENT_TYPES = (*EVENT_TYPES, OVERDUE.event_type, SNAPSHOT_EVENT)
 ACTIVE_STATUSES: tuple[HandoffStatus, ...] = ("open", "claimed")  # a session has at most one such handoff
 
 
@@ -121,7 +245,7 @@ class Guard:
 def guard(action: Action, actor: User, to_user_id: str | None = None) -> Guard:
     rule = RULES[action]
     actor_field = None
-    if not is_supervisor(actor):
+    if not actor.role.supervises:
         actor_field = {Party.HOLDER: "claimed_by", Party.CREATOR: "created_by"}.get(rule.party)
     return Guard(rule.sources, rule.only_intent, actor_field, rule.creator_barred_for, to_user_id)
 
@@ -129,8 +253,8 @@ def guard(action: Action, actor: User, to_user_id: str | None = None) -> Guard:
 def refusal(action: Action, handoff: Handoff, actor: User, to_user_id: str | None = None) -> BatonError | None:
     """Why `actor` may not take `action` on `handoff` as it is now, or None when they may."""
     rule = RULES[action]
-    if not actor.role.at_least(Role.ENGINEER):
-        return engineer_needed(actor)
+    if refused := actor.role.refusal(Role.ENGINEER):
+        return refused
     if handoff.status not in rule.sources:
         holder = {"claimed_by": handoff.claimed_by, "claimed_by_name": handoff.claimed_by_name, "claimed_at": handoff.claimed_at}
         return Conflict(_wrong_status(rule, handoff), status=handoff.status, **holder)
@@ -138,7 +262,7 @@ def refusal(action: Action, handoff: Handoff, actor: User, to_user_id: str | Non
         return Conflict("Only a parked handoff can be escalated; this one is already an escalation.", status=handoff.status)
     if rule.creator_barred_for and handoff.intent == rule.creator_barred_for and handoff.created_by == actor.id:
         return Forbidden("You escalated this yourself: another engineer must pick it up (you can withdraw it).")
-    if not is_supervisor(actor):
+    if not actor.role.supervises:
         if rule.party is Party.HOLDER and handoff.claimed_by != actor.id:
             holder_name = handoff.claimed_by_name or handoff.claimed_by
             return Forbidden(f"Only the engineer who picked it up ({holder_name}), an admin or an owner can {action.value} it.")
@@ -155,7 +279,18 @@ def refusal(action: Action, handoff: Handoff, actor: User, to_user_id: str | Non
 
 def allowed_actions(handoff: Handoff, user: User) -> list[Action]:
     """The actions `user` may take on `handoff` now, in table order (the console shows these)."""
-    return [action for action in RULES if action is not Action.CREATE and refusal(action, handoff, user) is None]
+    return [action for action, rule in RULES.items() if rule.sources and refusal(action, handoff, user) is None]
+
+
+def session_status_after(action: Action, intent: Intent | None = None) -> str | None:
+    """The session's status after `action` (None: it leaves it as it is). A rule whose status depends on the
+    intent (create: parked or escalated) is given the intent it sets."""
+    status = RULES[action].session_status
+    if status is None or isinstance(status, str):
+        return status
+    if intent is None:
+        raise ValueError(f"the session's status after {action.value} depends on the intent it sets")
+    return status[intent]
 
 
 def check_assignee(actor: User, assignee: User | None) -> User:

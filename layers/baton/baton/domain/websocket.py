@@ -1,6 +1,6 @@
 """WebSocket connections and the single-use tickets that open them (entities)."""
 
-from baton.models import Entity
+from baton.domain.models import Entity
 
 TICKET_TTL_SECONDS = 60
 # API Gateway closes every WebSocket after 2 h; keep rows a little longer, TTL removes them.

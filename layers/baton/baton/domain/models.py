@@ -1,11 +1,13 @@
 """Domain entities. Persistence items and API bodies are mapped to and from these explicitly."""
 
+import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from baton.modeling import Model
+from baton.domain.errors import Forbidden
+from baton.domain.modeling import Model
 
 
 class Role(StrEnum):
@@ -21,8 +23,29 @@ class Role(StrEnum):
     def at_least(self, other: Self) -> bool:
         return self.rank >= other.rank
 
+    @property
+    def supervises(self) -> bool:
+        """Admins and owners may act on handoffs that someone else holds or created."""
+        return self.at_least(Role.ADMIN)
+
+    def refusal(self, needed: "Role") -> Forbidden | None:
+        """Why this role may not do what needs `needed` (None: it may). A missing engineer role says "engineer"."""
+        if self.at_least(needed):
+            return None
+        return Forbidden(_NEEDS[needed].format(role=self.value))
+
+    def require(self, needed: "Role") -> None:
+        if refused := self.refusal(needed):
+            raise refused
+
 
 _RANKS = {Role.VIEWER: 0, Role.ENGINEER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+_NEEDS = {
+    Role.VIEWER: "You need a role in this account; yours is {role}.",
+    Role.ENGINEER: "This needs the engineer role (or admin, owner); your role is {role}.",
+    Role.ADMIN: "Only an admin or owner can do this; your role is {role}.",
+    Role.OWNER: "Only an owner can do this; your role is {role}.",
+}
 
 Intent = Literal["park", "escalate"]
 HandoffStatus = Literal["open", "claimed", "resolved", "withdrawn"]
@@ -35,6 +58,9 @@ CHANNELS: tuple[Channel, ...] = ("teams", "slack")
 # The AI product labels its sessions with its own words (guided, free_text, discovery...): any bounded label.
 LABEL_PATTERN = r"^[a-z0-9_-]{1,32}$"
 Label = Annotated[str, StringConstraints(pattern=LABEL_PATTERN)]
+NOTES_MAX = 4_000
+REASON_MAX = 1_000
+INTAKE_DEPTH_MAX = 32
 
 
 class Entity(Model):
@@ -118,6 +144,51 @@ class Session(Entity):
 
     def triage(self) -> Triage:
         return Triage.model_validate(self.model_dump(include=set(Triage.model_fields)))
+
+
+class SessionDraft(Model):
+    """What the AI product sends to start a session (the HTTP body builds on this; the store adds ids and status)."""
+
+    session_type: Label = "troubleshooting"
+    intake_type: Label
+    intake_content: dict[str, Any] = Field(description="The product's own JSON document, stored and returned as sent.")
+    confidence_tier: Label | None = None
+    ticket_ref: str | None = Field(default=None, min_length=1, max_length=64)
+    client_name: str | None = Field(default=None, min_length=1, max_length=200)
+    subject: str | None = Field(default=None, min_length=1, max_length=300)
+    priority: Priority | None = None
+    conversation_messages: list[ConversationMessage] = Field(default_factory=list, max_length=500)
+
+    @field_validator("intake_content")
+    @classmethod
+    def _plain_json(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _check_json(value, depth=1)
+        return value
+
+
+def _check_json(value: Any, depth: int) -> None:
+    """JSON as any JSON parser reads it back: finite numbers, bounded nesting."""
+    if depth > INTAKE_DEPTH_MAX:
+        raise ValueError(f"nested deeper than {INTAKE_DEPTH_MAX} levels")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite (no NaN or Infinity, nor ones too large for a double)")
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        _check_json(child, depth + 1)
+
+
+class HandoffDraft(Model):
+    """What a junior sends to park or escalate a session."""
+
+    intent: Intent
+    engineer_notes: str = Field(default="", max_length=NOTES_MAX)
+
+
+class UserChange(Model):
+    """A change of a member: a field left out (None) is unchanged."""
+
+    role: Role | None = None
+    notify_email: bool | None = None
 
 
 class TimelineEntry(Entity):
