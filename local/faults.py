@@ -1,9 +1,12 @@
-"""The local fault switch: make a named function fail or hang for its next N invocations.
+"""The local fault switch: make a named function fail, hang or die after its work for its next N invocations.
 
 Local only (`POST /local/faults`, `GET /local/faults`, `DELETE /local/faults`), for trying
 what happens when one consumer breaks: a failing invocation reports an error as a handler
 that raised would; a hanging one holds its execution environment until the function's
-timeout, then fails as Lambda's "Task timed out" does.
+timeout, then fails as Lambda's "Task timed out" does; a `kill_after` one runs to its end,
+then its execution environment is killed before its answer is read, so everything it did
+(publishes, posts) happened and the invocation still fails and is retried: a worker killed
+mid-batch, at the worst moment.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class FaultMode(StrEnum):
     FAIL = "fail"
     HANG = "hang"
+    KILL_AFTER = "kill_after"
 
 
 class FaultRequest(BaseModel):

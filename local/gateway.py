@@ -121,7 +121,7 @@ class Gateway:
             fault = FaultRequest.model_validate_json(await request.read())
         except ValidationError as error:
             errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]
-            detail = 'Send {"function": "<logical id>", "mode": "fail" | "hang", "count": N}.'
+            detail = 'Send {"function": "<logical id>", "mode": "fail" | "hang" | "kill_after", "count": N}.'
             return _json(422, {"detail": detail, "errors": errors})
         if fault.function not in self._pools:
             known = ", ".join(sorted(self._pools))

@@ -176,7 +176,7 @@ class FunctionPool:
             except TimeoutError as error:
                 raise FunctionError(f"{self.spec.name}: no execution environment was free within its timeout") from error
             try:
-                if fault is not None:
+                if fault in (FaultMode.FAIL, FaultMode.HANG):
                     await self._injected(fault)
                 result = await environment.invoke(event, self.spec.timeout)
             except _NotDelivered:
@@ -197,6 +197,9 @@ class FunctionPool:
             except Exception as error:  # an unreadable reply, an event that is not JSON
                 self._replace(environment)
                 raise FunctionError(f"{type(error).__name__}: {error}") from error
+            if fault is FaultMode.KILL_AFTER:  # its work is done; the answer dies with it
+                self._replace(environment)
+                raise FunctionError("Runtime exited (killed by SIGKILL) after its work, before it answered (the fault switch)")
             self._release(environment)
             return result
         raise FunctionError(f"{self.spec.name}: no execution environment could take the event")

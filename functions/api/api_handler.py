@@ -1,6 +1,5 @@
 """HTTP API v1: the Lambda entry point. Each area's routes live in its own `api_routes_*` module."""
 
-import base64
 import json
 from typing import Any
 
@@ -9,6 +8,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import api_errors
+import api_request_body
 import api_routes_account
 import api_routes_handoffs
 import api_routes_integrations
@@ -21,10 +21,8 @@ from api_dependencies import dependencies
 from api_openapi import JSON, SECURITY, security_schemes
 from baton.observability import instruments
 
-MAX_BODY_BYTES = 64 * 1024
-
 logger, metrics, tracer = instruments()
-app = APIGatewayHttpResolver(enable_validation=True)
+app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=api_request_body.json_loads)
 api_errors.register(app, logger)
 # The queue's literal path is included before the session's `<session_id>` route that would also match it.
 for routes in (
@@ -38,17 +36,6 @@ for routes in (
     api_routes_mine,
 ):
     app.include_router(routes.router)
-
-
-def _body_size(event: dict[str, Any]) -> int:
-    body = event.get("body") or ""
-    return len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
-
-
-def _is_json(event: dict[str, Any]) -> bool:
-    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    media_type = str(headers.get("content-type", "application/json")).split(";")[0].strip().lower()
-    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _refused(status: int, detail: str) -> dict[str, Any]:
@@ -76,10 +63,8 @@ def openapi() -> Response[str]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    size = _body_size(event)
-    if size > MAX_BODY_BYTES:  # before validation, which would otherwise report the field limits
-        return _refused(413, f"The request body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (64 KiB).")
-    if size and not _is_json(event):  # before the event handler, which would parse forms and multipart
-        return _refused(415, "Send the request body as JSON (Content-Type: application/json).")
+    refused = api_request_body.refusal(event)  # before the event handler, which would parse forms and multipart
+    if refused is not None:
+        return _refused(refused.status, refused.detail)
     dependencies().idempotency.register_lambda_context(context)
-    return app.resolve(event, context)
+    return app.resolve(api_request_body.as_json(event), context)

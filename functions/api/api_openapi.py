@@ -50,15 +50,15 @@ class InvalidInput(Model):
 
 
 _WHY = {
-    400: "The body is not JSON (or not UTF-8, or nested too deeply).",
+    400: "The body is not JSON (or not UTF-8, or nested too deeply to read).",
     401: "No valid bearer token.",
     403: "Not a member of any account, or the role does not allow it (the detail names the role needed).",
     404: "No such resource in the caller's account.",
     409: "The resource is not in a state that allows this (the detail says which, and who holds it).",
     410: "The resource can no longer be used (a revoked or expired invitation).",
     413: "The body is over 64 KiB.",
-    415: "The body is not sent as application/json.",
-    422: "The input breaks the rules (the detail and `errors` say where).",
+    415: "The body is not sent as JSON: no Content-Type, or one that is not application/json or a +json type.",
+    422: "The input breaks the rules, e.g. an integer of more than 4,300 digits (the detail and `errors` say where).",
     503: "The data store is busy; retry.",
 }
 _ALWAYS = (401, 403, 503)

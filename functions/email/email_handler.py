@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from baton.domain.errors import Invalid, Transient
 from baton.domain.events import HandoffEvent
@@ -27,6 +28,7 @@ from baton.settings import Settings
 logger, metrics, tracer = instruments()
 # A batch whose every message failed is reported like any partial failure: SQS redelivers exactly those.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+UNWRITABLE = "UnwritableAddress"  # the code a recipient whose address no email header can hold is reported with
 
 
 class Delivery(Model):
@@ -84,7 +86,12 @@ def record_handler(record: SQSRecord) -> None:
     bounced: list[str] = []
     recipients = notify.recipients(event, deps.users.list_by_account(event.account_id))
     for recipient in recipients:
-        email = notify.compose(event, recipient, deps.console_url)
+        try:
+            email = notify.compose(event, recipient, deps.console_url)
+        except ValidationError:  # an address the email library cannot write (stored before addresses were checked)
+            logger.warning("email bounced", extra={**event.log_fields(), "recipient_id": recipient.id, "code": UNWRITABLE})
+            bounced.append(UNWRITABLE)
+            continue
         try:
             sent = deps.send_once(delivery=Delivery(event_id=event.event_id, recipient_id=recipient.id, email=email))
         except Transient as error:

@@ -12,10 +12,13 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from playwright.sync_api import Locator, Page, Route, WebSocketRoute, expect
 
 from baton.repositories import keys
@@ -318,6 +321,56 @@ def test_offline_during_an_escalation_says_offline_and_shows_what_was_missed_whe
     expect(indicator).to_have_attribute("data-state", "live", timeout=10_000)
     expect(_card(sam, missed["id"])).to_be_visible(timeout=10_000)
     _act(stack, JULES, missed, "withdraw")
+
+
+def _in_parallel(stack: Stack, work: Callable[[httpx.Client, Any], Any], items: list[Any]) -> list[Any]:
+    """`work(client, item)` for every item, four at a time, each thread with Jules's client of its own."""
+
+    def share(part: list[Any]) -> list[Any]:
+        with stack.client(JULES) as client:
+            return [work(client, item) for item in part]
+
+    with ThreadPoolExecutor(4) as pool:
+        return [done for part in pool.map(share, [items[n::4] for n in range(4)]) for done in part]
+
+
+def _escalate(client: httpx.Client, subject: str) -> dict[str, Any]:
+    session = client.post("/api/v1/ai-sessions", json={"intake_type": "ticket", "intake_content": {}, "subject": subject})
+    assert session.status_code == 201, session.text
+    reply = client.post(f"/api/v1/ai-sessions/{session.json()['id']}/handoff", json={"intent": "escalate"})
+    assert reply.status_code == 201, reply.text
+    return dict(reply.json())
+
+
+def _withdraw(client: httpx.Client, handoff: dict[str, Any]) -> None:
+    reply = client.post(f"/api/v1/ai-sessions/{handoff['session_id']}/handoffs/{handoff['id']}/withdraw")
+    assert reply.status_code == 200, reply.text
+
+
+def test_back_from_an_absence_longer_than_a_resume_the_console_asks_again_and_misses_nothing(
+    sign_in: SignIn, stack: Stack
+) -> None:
+    # Given 200 open escalations on a senior's live console, whose network goes away
+    tag = f"Away{int(time.time() * 1000) % 10**8}"
+    fillers = _in_parallel(stack, _escalate, [f"{tag} filler"] * 200)
+    sam = sign_in(SAM)
+    sent: list[str] = []
+    sam.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(str(frame))))
+    sam.fill("#queue-search", tag)
+    expect(sam.locator("#queue-list li.card")).to_have_count(25, timeout=10_000)
+    sam.context.set_offline(True)
+    expect(sam.locator("#connection")).to_have_attribute("data-state", "offline", timeout=2_000)
+    # When more handoffs change meanwhile than one resume sends (all 200 withdrawn), then a new one comes, last
+    _in_parallel(stack, _withdraw, fillers)
+    newest = _handoff(stack, notes="The newest, made last", subject=f"{tag} newest")
+    # And the network comes back
+    sam.context.set_offline(False)
+    expect(sam.locator("#connection")).to_have_attribute("data-state", "live", timeout=10_000)
+    # Then the page resumes, is told there is more, asks again from `next_since`: the newest shows, no filler is left
+    expect(_card(sam, newest["id"])).to_be_visible(timeout=15_000)
+    expect(sam.locator("#queue-list li.card")).to_have_count(1)
+    assert len([frame for frame in sent if '"resume"' in frame]) >= 2, sent
+    _act(stack, JULES, newest, "withdraw")  # leave the shared queue as it was
 
 
 def _first_socket_goes_silent(sockets: list[WebSocketRoute]) -> Any:

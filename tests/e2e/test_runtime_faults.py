@@ -86,6 +86,41 @@ def test_an_event_whose_worker_is_killed_while_frozen_with_it_is_delivered(fault
     asyncio.run(scenario())
 
 
+def _publishes(stack: Stack) -> int:
+    """How many events the runtime's SNS has been asked to publish so far."""
+    endpoint = stack.health().json()["aws_endpoint"]
+    return int(httpx.get(f"{endpoint}/_local/requests").json().get("sns.Publish", {}).get("requests", 0))
+
+
+def _drained(stack: Stack, queue: str) -> bool:
+    sqs = stack.aws("sqs")
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    return all(value == "0" for value in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"].values())
+
+
+def test_a_stream_router_killed_after_publishing_causes_no_duplicate_push(faulty: Stack) -> None:
+    async def scenario() -> None:
+        async with Live(faulty, SENIOR) as senior:
+            # Given a stream router whose worker is killed after its next batch is published, before it answers
+            before = await asyncio.to_thread(_publishes, faulty)
+            faulty.fault("StreamRouterFunction", "kill_after", 1)
+            # When a junior escalates
+            _, handoff_id = await asyncio.to_thread(faulty.escalate)
+            first = await senior.next_for(handoff_id, "handoff_created", timeout=15)
+            # Then the stream retries the batch, and the event is published a second time, with the same event id
+            await asyncio.to_thread(eventually, lambda: _publishes(faulty) >= before + 2, 20, "the retried batch's publish")
+            await asyncio.to_thread(eventually, lambda: _drained(faulty, "PushQueue"), 20, "the push queue drained")
+            # But the senior's console was pushed the event once: the push function knew its event id
+            later = await senior.silence(1.5)
+            assert [m for m in later if m.get("event_id") == first["event_id"]] == []
+            # And the email went out once too (the email consumer knew it as well)
+            await asyncio.to_thread(eventually, lambda: _drained(faulty, "EmailQueue"), 20, "the email queue drained")
+            assert len(faulty.outbox_to(SENIOR, handoff_id)) == 1
+
+    asyncio.run(scenario())
+
+
 @pytest.mark.parametrize(("queue", "dead_letters"), [("PushQueue", "PushDeadLetters"), ("EmailQueue", "EmailDeadLetters")])
 def test_a_poison_message_ends_in_its_dead_letter_queue_and_the_queue_keeps_flowing(
     faulty: Stack, queue: str, dead_letters: str

@@ -44,18 +44,20 @@ class ApiClient:
         path: str,
         as_user: User | None,
         body: Any = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str | None] | None = None,
         raw_body: bytes | None = None,
         query: dict[str, str] | None = None,
         claims: dict[str, Any] | None = None,
     ) -> Reply:
-        """`claims` (e.g. of someone who is not a member yet) replace the ones made from `as_user`."""
+        """`claims` (e.g. of someone who is not a member yet) replace the ones made from `as_user`; a header given
+        as None is left out (e.g. no content-type)."""
         import api_handler
 
         match = self._router.match(method, path)
         assert match is not None, f"no route for {method} {path}"
         payload = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
-        all_headers = {"content-type": "application/json", **(headers or {})}
+        given = {"content-type": "application/json", **(headers or {})}
+        all_headers = {name: value for name, value in given.items() if value is not None}
         query_pairs = list((query or {}).items())
         raw_query = "&".join(f"{k}={v}" for k, v in query_pairs)
         if claims is None and as_user is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -143,6 +144,72 @@ def test_a_body_that_is_not_sent_as_json_is_415(api: ApiClient, users: dict[str,
     )
     assert reply.status == 415 and "application/json" in reply.body["detail"]
     assert api.call("GET", "/api/v1/me", users["senior@acme.test"]).body["role"] == "engineer"
+
+
+JSON_SPELLINGS = [
+    "APPLICATION/JSON",
+    "Application/Json",
+    "application/vnd.api+json",
+    "application/problem+json",
+    "application/json; charset=utf-8",
+    "Application/JSON ; Charset=UTF-8",
+]
+POLICY = {"remind_after_s": 120, "escalate_after_s": 600, "repeat_every_s": 900}
+
+
+@pytest.mark.parametrize("media_type", JSON_SPELLINGS)
+def test_json_in_any_spelling_is_read_as_json(api: ApiClient, users: dict[str, User], media_type: str) -> None:
+    # Given the red team's repro: the owner's policy sent as `Content-Type: APPLICATION/JSON` (or another JSON spelling)
+    owner = users["owner@acme.test"]
+    raw = json.dumps(POLICY).encode()
+    # When it is sent, Then it is read as JSON (200, not Powertools' unmapped "unsupported content type", a 500)
+    reply = api.call("PUT", "/api/v1/account/policy", owner, raw_body=raw, headers={"content-type": media_type})
+    assert reply.status == 200 and reply.body == POLICY, reply.body
+    assert api.call("GET", "/api/v1/account/policy", owner).body == POLICY
+
+
+def _operations_with_a_body(api: ApiClient) -> list[tuple[str, str]]:
+    """Every (method, path) of the document that takes a request body, its path parameters filled in."""
+    document = api.call("GET", "/api/v1/openapi.json", None).body
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                filled = re.sub(r"\{channel\}", "teams", path)
+                found.append((method.upper(), re.sub(r"\{[a-z_]+\}", "7d4f6f3e-0000-4000-8000-000000000000", filled)))
+    return found
+
+
+def test_every_route_with_a_body_reads_every_json_spelling_alike_and_refuses_a_body_without_a_type(
+    api: ApiClient, users: dict[str, User]
+) -> None:
+    owner = users["owner@acme.test"]
+    operations = _operations_with_a_body(api)
+    assert len(operations) >= 10, operations
+    for method, path in operations:
+        # Given an empty object (invalid or aimed at a missing id everywhere: nothing changes), sent as application/json
+        expected = api.call(method, path, owner, raw_body=b"{}").status
+        assert expected < 500, (method, path, expected)
+        # When the same body is sent under every other JSON spelling, Then each gets the same answer
+        for media_type in JSON_SPELLINGS:
+            reply = api.call(method, path, owner, raw_body=b"{}", headers={"content-type": media_type})
+            assert reply.status == expected, (method, path, media_type, reply.body)
+        # And without a Content-Type (the README: a body not sent as application/json is 415), or as text, 415
+        for media_type in (None, "text/plain", "json", "application/json-seq", "application/+json", "text/json"):
+            reply = api.call(method, path, owner, raw_body=b"{}", headers={"content-type": media_type})
+            assert reply.status == 415 and "application/json" in reply.body["detail"], (method, path, media_type, reply.body)
+
+
+@pytest.mark.parametrize(
+    "media_type", [None, "text/plain", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"]
+)
+def test_a_route_with_a_body_sent_none_under_any_type_is_422_not_500(
+    api: ApiClient, users: dict[str, User], media_type: str | None
+) -> None:
+    # Given no body at all, labelled with a type Powertools does not read as JSON
+    reply = api.call("PUT", "/api/v1/account/policy", users["owner@acme.test"], headers={"content-type": media_type})
+    # Then the missing body is a 422 that says so (there is nothing to refuse as a media type)
+    assert reply.status == 422 and reply.body["detail"], reply.body
 
 
 def _tickets() -> list[dict[str, object]]:

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from api_request_body import MAX_BODY_BYTES, MAX_INTEGER_DIGITS
 from baton.domain.models import User
 from tests.integration.conftest import ApiClient
 from tests.json_strategies import json_documents, refusal
@@ -74,6 +76,52 @@ def test_json_that_cannot_round_trip_is_refused_with_a_detail(
 ) -> None:
     reply = api.call("POST", "/api/v1/ai-sessions", users["junior@acme.test"], raw_body=raw)
     assert reply.status == status and detail in reply.body["detail"], reply.body
+
+
+WRAPPER = b'{"intake_type": "ticket", "intake_content": {"n": [%s]}}'
+# Every digit count the 64 KiB body limit lets through, with the bound and the small sizes weighted in.
+DIGIT_COUNTS = st.one_of(
+    st.integers(1, 500),
+    st.integers(MAX_INTEGER_DIGITS - 50, MAX_INTEGER_DIGITS + 50),
+    st.integers(1, MAX_BODY_BYTES - len(WRAPPER)),
+)
+
+
+def _integer(digits: int, sign: str) -> bytes:
+    return (sign + ("1234567890" * (digits // 10 + 1))[:digits]).encode()
+
+
+@given(digits=DIGIT_COUNTS, sign=st.sampled_from(["", "-"]))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_an_integer_of_any_length_the_body_allows_round_trips_or_is_a_422(
+    api: ApiClient, users: dict[str, User], digits: int, sign: str
+) -> None:
+    # Given an integer of `digits` digits in the product's JSON, in a body within the 64 KiB limit
+    raw = WRAPPER % _integer(digits, sign)
+    junior = users["junior@acme.test"]
+    # When a junior sends it
+    created = api.call("POST", "/api/v1/ai-sessions", junior, raw_body=raw)
+    # Then up to the bound it is stored and read back intact; past it, a 422 names the bound (never a 500)
+    if digits > MAX_INTEGER_DIGITS:
+        assert created.status == 422 and f"at most {MAX_INTEGER_DIGITS:,}" in created.body["detail"], created.body
+        assert created.body["errors"][0]["loc"] == ["body"]
+        return
+    assert created.status == 201, created.body
+    read = api.call("GET", f"/api/v1/ai-sessions/{created.body['id']}", junior)
+    assert read.body["intake_content"] == {"n": [int(_integer(digits, sign))]}
+
+
+@pytest.mark.parametrize("digits", [400, MAX_INTEGER_DIGITS, MAX_INTEGER_DIGITS + 1, 4_301, 60_000])
+def test_the_integer_bound_at_its_edges(api: ApiClient, users: dict[str, User], digits: int) -> None:
+    # Given the red team's sizes: 400 digits round-trips, more than 4,300 was a 500 (Python's int-string limit)
+    junior = users["junior@acme.test"]
+    created = api.call("POST", "/api/v1/ai-sessions", junior, raw_body=WRAPPER % _integer(digits, ""))
+    expected = 201 if digits <= MAX_INTEGER_DIGITS else 422
+    assert created.status == expected, created.body
+    # And a typed field is held to the same bound before its own rules
+    owner = users["owner@acme.test"]
+    policy = b'{"remind_after_s": %s, "escalate_after_s": 900, "repeat_every_s": 900}' % _integer(digits, "")
+    assert api.call("PUT", "/api/v1/account/policy", owner, raw_body=policy).status == 422
 
 
 @pytest.mark.parametrize(

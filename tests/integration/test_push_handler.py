@@ -117,3 +117,45 @@ def test_throttling_that_outlasts_the_retries_returns_the_message_for_redelivery
         _push_batch(aws)
     # And the live client has it meanwhile
     assert list(connections_api.received) == ["live1"]
+
+
+def test_an_event_published_twice_by_a_retried_router_is_pushed_once(
+    connections_api: ConnectionsApi, api: ApiClient, users: dict[str, User], aws: dict[str, str]
+) -> None:
+    import push_handler
+    import stream_router_handler
+
+    # Given a live acme client, and a router that published an escalation, then ran the same batch again
+    # (as after being killed mid-batch: the stream hands it the same records, with the same event ids)
+    _connect("live1", "acme", users["senior@acme.test"].id)
+    _, handoff_id = new_handoff(api, users["junior@acme.test"])
+    records = handoff_only(stream_event())
+    for _ in range(2):
+        assert stream_router_handler.handler(records, lambda_context()) == {"batchItemFailures": []}
+    copies = sqs_event(aws["PushQueue"])["Records"]
+    assert len(copies) == 2 and len({json.loads(r["body"])["event_id"] for r in copies}) == 1
+    # When the push function takes each copy, in two invocations
+    for copy in copies:
+        assert push_handler.handler({"Records": [copy]}, lambda_context()) == {"batchItemFailures": []}
+    # Then the client got the event once
+    assert [m["handoff"]["id"] for m in connections_api.received["live1"]] == [handoff_id]
+
+
+def test_two_copies_in_one_batch_push_once_and_the_late_copy_is_dropped_on_redelivery(
+    connections_api: ConnectionsApi, api: ApiClient, users: dict[str, User], aws: dict[str, str]
+) -> None:
+    import push_handler
+    import stream_router_handler
+
+    _connect("live1", "acme", users["senior@acme.test"].id)
+    new_handoff(api, users["junior@acme.test"])
+    records = handoff_only(stream_event())
+    for _ in range(2):
+        stream_router_handler.handler(records, lambda_context())
+    batch = sqs_event(aws["PushQueue"])
+    # When both copies come in one batch (pushed concurrently), at most one is pushed; one that met the other
+    # in flight is returned to the queue, and on redelivery it is recognised and dropped
+    failed = {f["itemIdentifier"] for f in push_handler.handler(batch, lambda_context())["batchItemFailures"]}
+    again = [r for r in batch["Records"] if r["messageId"] in failed]
+    assert push_handler.handler({"Records": again}, lambda_context()) == {"batchItemFailures": []}
+    assert len(connections_api.received["live1"]) == 1

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
-from baton.domain.models import User
+from baton.domain.clock import iso
+from baton.domain.models import Handoff, User
+from baton.logic.realtime import RESUME_LIMIT
+from baton.repositories.codec import to_attrs
+from baton.repositories.handoffs import handoff_item
 from local.template import ACCOUNT, REGION
 from tests.conftest import ROOT
 from tests.integration.builders import new_handoff
@@ -133,3 +139,44 @@ def test_resume_sends_snapshots_of_the_callers_account_only(api: ApiClient, user
     *snapshots, done = _posted("connC")
     assert [s["handoff"]["id"] for s in snapshots] == [acme_handoff]
     assert done["type"] == "resumed"
+
+
+def _changed_handoffs(count: int, account_id: str = "acme") -> list[str]:
+    """`count` handoffs of an account, changed a millisecond apart from 2026-01-01, stored as the repository stores them."""
+    client = boto3.client("dynamodb")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = []
+    for n in range(count):
+        at = iso(start + timedelta(milliseconds=n))
+        handoff = Handoff(
+            id=str(uuid.uuid4()), session_id=str(uuid.uuid4()), account_id=account_id, intent="escalate", engineer_notes="",
+            status="open", created_by="u", created_by_name="U", created_at=at, updated_at=at, version=1,
+        )  # fmt: skip
+        client.put_item(TableName="DataTable", Item=to_attrs(handoff_item(handoff)))
+        ids.append(handoff.id)
+    return ids
+
+
+def test_a_resume_past_the_bound_says_so_and_the_next_one_brings_the_rest(users: dict[str, User]) -> None:
+    # Given more handoffs changed since a time than one resume sends (the bound, 200), plus five
+    changed = _changed_handoffs(RESUME_LIMIT + 5)
+    caller = {"account_id": "acme", "user_id": users["senior@acme.test"].id}
+    # When a connection resumes from before them all
+    _ws("ws_resume", "connD", caller, {"action": "resume", "since": "2025-12-31T00:00:00Z"})
+    *snapshots, done = _posted("connD")
+    # Then it gets the oldest 200, and `resumed` says more are left, and from when to ask
+    assert [s["handoff"]["id"] for s in snapshots] == changed[:RESUME_LIMIT]
+    assert done["type"] == "resumed" and done["more"] is True
+    assert done["next_since"] == snapshots[-1]["handoff"]["updated_at"]
+    # And asking again from `next_since` brings the rest (the last one again: `since` is inclusive), and no more
+    _ws("ws_resume", "connE", caller, {"action": "resume", "since": done["next_since"]})
+    *rest, last = _posted("connE")
+    assert [s["handoff"]["id"] for s in rest] == changed[RESUME_LIMIT - 1 :]
+    assert last["type"] == "resumed" and last["more"] is False and "next_since" not in last
+
+
+def test_a_resume_of_exactly_the_bound_says_there_is_no_more(users: dict[str, User]) -> None:
+    changed = _changed_handoffs(RESUME_LIMIT)
+    _ws("ws_resume", "connF", {"account_id": "acme", "user_id": "x"}, {"action": "resume", "since": "2025-12-31T00:00:00Z"})
+    *snapshots, done = _posted("connF")
+    assert [s["handoff"]["id"] for s in snapshots] == changed and done["more"] is False

@@ -234,3 +234,20 @@ async def test_the_fault_switch_fails_then_hangs_a_function_for_the_count_asked(
         assert faults.as_json() == {}
     finally:
         await pool.stop()
+
+
+async def test_a_kill_after_fault_lets_the_work_happen_then_kills_the_worker_and_fails(pool_spec: FunctionSpec) -> None:
+    # Given a pool whose function is armed to die after its next invocation's work
+    faults = FaultSwitch()
+    pool = _pool(pool_spec, size=1, faults=faults)
+    await pool.start()
+    try:
+        (before,) = pool.pids()
+        faults.arm(FaultRequest(function="EchoFunction", mode=FaultMode.KILL_AFTER, count=1))
+        # When it is invoked, Then the invocation fails as a killed runtime does, and its worker is replaced
+        with pytest.raises(FunctionError, match=r"killed by SIGKILL\) after its work"):
+            await pool.invoke({"value": 1})
+        assert await pool.invoke({"value": "after"}) == {"echo": "after"}
+        assert before not in pool.pids()
+    finally:
+        await pool.stop()

@@ -116,11 +116,26 @@ export class LiveConnection {
       this.onState("live");
       this.heartbeat.start();
       // After every (re)connection: what changed since the newest change we applied.
-      if (this.since) this.send({ action: "resume", since: this.since });
+      if (this.since) this.resume(this.since);
       return;
     }
+    if (message.type === "resumed") this.resumed(message);
     if (message.handoff && message.handoff.updated_at) this.noteChange(message.handoff.updated_at);
     this.onMessage(message);
+  }
+
+  resume(since) {
+    this.resumingFrom = since;
+    this.send({ action: "resume", since });
+  }
+
+  // A resume sends one page of changes, oldest first; `more` says newer ones were left out: ask again from
+  // `next_since` until none are. Were a page not to move forward (more changes in one millisecond than a
+  // page holds), time alone could not page them: the page reloads and reads everything afresh.
+  resumed(message) {
+    if (!message.more) return;
+    if (message.next_since > this.resumingFrom) this.resume(message.next_since);
+    else location.reload();
   }
 
   send(message) {

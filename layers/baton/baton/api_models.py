@@ -1,12 +1,14 @@
 """Request and response bodies of the HTTP API (v1). Unknown fields are rejected; types are not coerced."""
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, create_model, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, create_model, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from baton.connectors.declaration import ConnectorKind
 from baton.connectors.registry import CHANNELS, Channel, ConnectorName
+from baton.domain import email_address, safe_text
 from baton.domain.lifecycle import Action
 from baton.domain.modeling import Complete, Model
 from baton.domain.models import (
@@ -105,8 +107,27 @@ class UserPatch(RequestBody, UserChange):
         return data
 
 
+# A name people read (in a header, a chat card): not only white space, and none of `safe_text`'s unsafe characters.
+NAME_PATTERN = rf"^[^{safe_text.UNSAFE_CLASS}]*[^{SPACE}{safe_text.UNSAFE_CLASS}][^{safe_text.UNSAFE_CLASS}]*$"
+# An address email can be sent to, as `email_address` requires it: ASCII dot-atoms (an international
+# domain in its xn-- form), with white space around it allowed.
+ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-"
+EMAIL_PATTERN = rf"^[{SPACE}]*[{ATEXT}]+(\.[{ATEXT}]+)*@[{ATEXT}]+(\.[{ATEXT}]+)+[{SPACE}]*$"
+
+
 class AccountPatch(RequestBody):
-    name: str = Field(min_length=1, max_length=100, pattern=rf"[^{SPACE}]", description="The account's display name.")
+    name: str = Field(
+        min_length=1, max_length=100, json_schema_extra={"pattern": NAME_PATTERN}, description="The account's display name."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the account name needs a character that is not white space")
+        if (why := safe_text.problem(value)) is not None:
+            raise ValueError(f"the account name {why}")
+        return value
 
 
 class AccountOut(Model):
@@ -117,8 +138,18 @@ class AccountOut(Model):
 
 
 class InvitationCreate(RequestBody):
-    email: str = Field(min_length=3, max_length=254, pattern=rf"^[{SPACE}]*[^@{SPACE}]+@[^@{SPACE}]+\.[^@{SPACE}]+[{SPACE}]*$")
+    email: str = Field(min_length=3, max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})
     role: Role
+
+    @field_validator("email")
+    @classmethod
+    def _deliverable(cls, value: str) -> str:
+        why = email_address.problem(value)
+        if why is None and re.search(EMAIL_PATTERN, value) is None:
+            why = "an invitation goes to an ASCII address such as name@example.com (an international domain in its xn-- form)"
+        if why is not None:
+            raise ValueError(why)
+        return value
 
 
 class InvitationAccept(RequestBody):

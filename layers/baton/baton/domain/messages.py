@@ -1,14 +1,34 @@
 """Messages to people: what an email or a chat message carries, whatever composes or sends it."""
 
+from email.headerregistry import Address
+from email.message import EmailMessage
 from typing import Literal
 
+from pydantic import field_validator
+
+from baton.domain import safe_text
 from baton.domain.modeling import Model
 
 
 class Email(Model):
+    """One plain-text email. Its header values are written by the email library (`email.headerregistry`), the
+    subject from text made one clean line (`safe_text.one_line`): no name or note can add a header or hide one."""
+
     to: str
     subject: str
     text: str
+
+    @field_validator("to")
+    @classmethod
+    def _one_address(cls, value: str) -> str:
+        return Address(addr_spec=value).addr_spec  # one address, or a ValueError
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        headers = EmailMessage()
+        headers["Subject"] = safe_text.one_line(value)  # the library refuses a value that would add a line
+        return str(headers["Subject"])
 
 
 class Message(Model):

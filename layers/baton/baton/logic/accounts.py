@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from baton.domain import safe_text
 from baton.domain.clock import iso, utc_now
 from baton.domain.errors import Forbidden, Invalid, NotFound
 from baton.domain.models import Account, Role, User
@@ -44,6 +45,8 @@ def create_account(account_id: str, name: str, accounts: Accounts) -> Account:
         raise Invalid(f"The account id {account_id!r} must be 2-63 characters of a-z, 0-9 and '-' (not starting with '-').")
     if not name.strip():
         raise Invalid("The account needs a name.")
+    if (why := safe_text.problem(name)) is not None:
+        raise Invalid(f"The account name {why}.")
     account = Account(id=account_id, name=name.strip(), created_at=iso(utc_now()))
     accounts.create(account)
     return account

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from baton.logic.invitations import Identity, normalize_email
+from baton.domain import email_address
+from baton.logic.invitations import Identity
 
 # Claims that say the issuer verified the email: OIDC's `email_verified`, and Entra ID's
 # `xms_edov` ("email domain owner verified", an optional claim). API Gateway passes claims as text.
@@ -19,7 +20,8 @@ def is_true(value: Any) -> bool:
 def _verified(source: Mapping[str, Any]) -> str | None:
     email = source.get("email")
     if isinstance(email, str) and "@" in email and any(is_true(source.get(claim)) for claim in VERIFIED_CLAIMS):
-        return normalize_email(email)
+        # Its canonical form; one that has none (a look-alike) stays as said, and matches no invitation.
+        return email_address.canonical(email) or email.strip()
     return None
 
 

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from baton.domain import email_address, safe_text
 from baton.domain.clock import iso, new_id, utc_now
-from baton.domain.errors import Conflict, Forbidden, NotFound
+from baton.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from baton.domain.invitation_rules import expires_epoch, why_unusable
 from baton.domain.models import INVITATION_DAYS, Account, Invitation, Role, User
 from baton.ports import Invitations, Users
@@ -23,10 +24,6 @@ class Identity:
     subject: str
     verified_email: str | None
     name: str | None = None
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def invite(
@@ -45,7 +42,9 @@ def invite(
             raise NotFound("No such account.")
         if role == Role.OWNER and caller.role != Role.OWNER:
             raise Forbidden("An admin cannot invite owners; ask an owner.")
-    address = normalize_email(email)
+    address = email_address.canonical(email)
+    if address is None:
+        raise Invalid(f"This address cannot be invited: {email_address.problem(email)}.")
     if users.by_email(account.id, address) is not None:
         raise Conflict(f"{address} is already a member of this account.")
     moment = now()
@@ -82,9 +81,7 @@ def revoke(caller: User, invitation_id: str, invitations: Invitations, now: Cloc
 
 def mine(identity: Identity, invitations: Invitations, now: Clock = utc_now) -> list[Invitation]:
     """Pending invitations of the caller's verified email; none without one."""
-    if identity.verified_email is None:
-        return []
-    return _pending(invitations.for_email(identity.verified_email), now)
+    return _pending(_invited(identity, invitations), now)
 
 
 def accept(identity: Identity, invitation_id: str, invitations: Invitations, users: Users, now: Clock = utc_now) -> User:
@@ -97,7 +94,7 @@ def accept(identity: Identity, invitation_id: str, invitations: Invitations, use
     member = users.get(identity.subject)
     if member is not None:
         raise Conflict("You are already a member of a baton account; one person belongs to one account.")
-    invitation = next((i for i in invitations.for_email(identity.verified_email) if i.id == invitation_id), None)
+    invitation = next((i for i in _invited(identity, invitations) if i.id == invitation_id), None)
     if invitation is None:
         # Another address's (or another account's replaced) invitation is not found: no enumeration.
         raise NotFound("No invitation with this id for your verified email address.")
@@ -109,12 +106,20 @@ def accept(identity: Identity, invitation_id: str, invitations: Invitations, use
         id=identity.subject,
         account_id=invitation.account_id,
         email=invitation.email,
-        display_name=(identity.name or "").strip()[:100] or invitation.email.split("@")[0],
+        display_name=safe_text.one_line(identity.name or "")[:100].strip() or invitation.email.split("@")[0],
         role=invitation.role,
         notify_email=invitation.role != Role.VIEWER,
     )
     invitations.accept(invitation, user, iso(moment), int(moment.timestamp()))
     return user
+
+
+def _invited(identity: Identity, invitations: Invitations) -> list[Invitation]:
+    """The invitations whose address is the caller's verified one: the same canonical form, never a look-alike."""
+    address = email_address.canonical(identity.verified_email) if identity.verified_email else None
+    if address is None:
+        return []
+    return [invitation for invitation in invitations.for_email(address) if invitation.email == address]
 
 
 def _pending(found: list[Invitation], now: Clock) -> list[Invitation]:

@@ -64,16 +64,23 @@ def ready(connection_id: str, account_id: str, user_id: str) -> dict[str, Any]:
 
 
 def resume(account_id: str, since: str, changes: ChangeLog) -> list[dict[str, Any]]:
-    """One snapshot per handoff of the account changed since `since` (inclusive), then `resumed`."""
+    """One snapshot per handoff of the account changed since `since` (inclusive), oldest change first, at most
+    `RESUME_LIMIT`; then `resumed`, whose `more` says whether newer changes were left out: the client asks
+    again from `next_since` (the last snapshot's change time: inclusive, so it may come again)."""
     try:
         since_text = iso(parse_iso(since))
     except ValueError as error:
         raise Invalid("`since` must be an ISO-8601 time, e.g. 2026-11-25T17:00:00Z.") from error
     as_of = iso(utc_now())
+    found = changes.changed_since(account_id, since_text, RESUME_LIMIT + 1)
+    page = found[:RESUME_LIMIT]
     latest: dict[str, dict[str, Any]] = {}
-    for handoff in changes.changed_since(account_id, since_text, RESUME_LIMIT):
+    for handoff in page:
         latest[handoff.id] = events.snapshot(handoff).model_dump(mode="json")
-    return [*latest.values(), {"type": "resumed", "as_of": as_of}]
+    done: dict[str, Any] = {"type": "resumed", "as_of": as_of, "more": len(found) > len(page)}
+    if done["more"]:
+        done["next_since"] = page[-1].updated_at
+    return [*latest.values(), done]
 
 
 def close_connections_of(user_id: str, connections: Connections, sender: Sender) -> int:
