@@ -27,7 +27,7 @@ from baton.api_models import (
 )
 from baton.domain.clock import parse_iso
 from baton.domain.errors import Conflict
-from baton.domain.lifecycle import Action, allowed_actions, assignees
+from baton.domain.lifecycle import allowed_actions, asks_for_colleague, assignees
 from baton.logic import handoffs
 
 metrics = Metrics()  # Powertools' metrics are one set per process: the handler's log_metrics flushes these
@@ -74,7 +74,7 @@ def list_session_handoffs(session_id: UUID, who: Caller, deps: Deps) -> Response
 def get_handoff_context(session_id: UUID, handoff_id: UUID, who: Caller, deps: Deps) -> Response[str]:
     handoff, session = handoffs.handoff_context(who, str(session_id), str(handoff_id), deps.handoffs)
     allowed = allowed_actions(handoff, who)
-    members = deps.users.list_by_account(who.account_id) if Action.REASSIGN in allowed else []
+    members = deps.users.list_by_account(who.account_id) if asks_for_colleague(allowed) else []
     context = HandoffContext(
         handoff=handoff_out(handoff),
         session=SessionOut.model_validate(session.model_dump()),

@@ -307,10 +307,16 @@ def check_assignee(actor: User, assignee: User | None) -> User:
 
 
 def assignees(handoff: Handoff, actor: User, members: list[User]) -> list[User]:
-    """Whom `actor` may hand `handoff` to now (empty when they may not reassign it)."""
-    if Action.REASSIGN not in allowed_actions(handoff, actor):
+    """Whom `actor` may hand `handoff` to now (empty unless an action they may take now asks for a colleague)."""
+    if not asks_for_colleague(allowed_actions(handoff, actor)):
         return []
     return [m for m in members if m.id != handoff.claimed_by and _is_assignable(actor, m)]
+
+
+def asks_for_colleague(actions: list[Action]) -> bool:
+    """Whether one of `actions` has a form field that names a colleague (the answer then lists `assignees`)."""
+    controls = [RULES[action].control for action in actions]
+    return any(field.kind == "colleague" for control in controls if control and control.form for field in control.form.fields)
 
 
 def _is_assignable(actor: User, member: User) -> bool:
