@@ -172,3 +172,56 @@ def test_every_alarm_is_in_the_operations_guide_with_what_it_means_and_what_to_d
         assert suffix in rows, f"{name} ({suffix}) is not in docs/operations.md"
         means, first_thing = (cell.strip() for cell in rows[suffix].rstrip("|").split("|")[:2])
         assert means and first_thing, suffix
+
+
+def test_a_write_conflict_is_a_503_the_api_counts_apart_and_a_throttle_is_not() -> None:
+    """The two halves the 5xx alarm relies on: the repository tells a conflict from a busy table, and the API counts
+    the conflicts it answers (WriteConflicts, subtracted by the alarm)."""
+    from aws_lambda_powertools import Logger
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from botocore.exceptions import ClientError
+
+    import api_errors
+    from baton.domain.errors import Transient, WriteConflict
+    from baton.repositories.dynamo_errors import TRANSACTION_ATTEMPTS, call
+
+    def failing(code: str) -> Any:
+        def operation(**_: Any) -> None:
+            raise ClientError({"Error": {"Code": code, "Message": "x"}}, "TransactWriteItems")  # type: ignore[arg-type]
+
+        return operation
+
+    # Given writes that keep meeting another one's transaction, and a table that is throttling
+    with pytest.raises(WriteConflict) as conflict:
+        call(failing("TransactionConflictException"), sleep=lambda _: None)
+    with pytest.raises(Transient) as busy:
+        call(failing("ThrottlingException"), sleep=lambda _: None)
+    assert not isinstance(busy.value, WriteConflict) and TRANSACTION_ATTEMPTS > 1
+
+    # When the API answers each
+    counted: list[str] = []
+
+    class Metrics:
+        def add_metric(self, name: str, unit: Any, value: float) -> None:
+            counted.append(name)
+
+    app = APIGatewayHttpResolver()
+    api_errors.register(app, Logger(service="test"), Metrics())  # type: ignore[arg-type]
+    errors = iter([conflict.value, busy.value])
+
+    @app.post("/write")
+    def write() -> None:
+        raise next(errors)
+
+    event = {
+        "version": "2.0",
+        "routeKey": "POST /write",
+        "rawPath": "/write",
+        "rawQueryString": "",
+        "headers": {},
+        "requestContext": {"http": {"method": "POST", "path": "/write", "sourceIp": "127.0.0.1"}, "stage": "$default"},
+        "isBase64Encoded": False,
+    }
+    statuses = [app.resolve(event, None)["statusCode"] for _ in range(2)]  # type: ignore[arg-type]
+    # Then both are 503s, and only the conflict is counted apart from the other 5xx
+    assert statuses == [503, 503] and counted == ["WriteConflicts"]
