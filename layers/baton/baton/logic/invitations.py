@@ -84,6 +84,13 @@ def mine(identity: Identity, invitations: Invitations, now: Clock = utc_now) -> 
     return _pending(_invited(identity, invitations), now)
 
 
+def may_sign_up(email: str, invitations: Invitations, now: Clock = utc_now) -> bool:
+    """The stack's Cognito pool lets an address sign itself up only while it has a pending invitation (the pool's pre
+    sign-up trigger asks this). The address is not proven yet: Cognito proves it (a code by email) before the first
+    sign-in, and joining still needs that verified address to match the invitation."""
+    return bool(_pending(_invited(Identity(subject="", verified_email=email), invitations), now))
+
+
 def accept(identity: Identity, invitation_id: str, invitations: Invitations, users: Users, now: Clock = utc_now) -> User:
     """The caller's `sub` becomes a user of the invitation's account, with its role. Once."""
     if identity.verified_email is None:
