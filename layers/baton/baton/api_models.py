@@ -3,12 +3,22 @@
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, create_model, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from baton.connectors.declaration import ConnectorKind
 from baton.connectors.registry import CHANNELS, Channel, ConnectorName
-from baton.domain import email_address, safe_text
+from baton.domain import email_address, invitation_csv, safe_text
 from baton.domain.lifecycle import Action
 from baton.domain.modeling import Complete, Model
 from baton.domain.recipients import Audience
@@ -157,6 +167,37 @@ class InvitationCreate(RequestBody):
         return value
 
 
+class BulkInvitationsCreate(RequestBody):
+    csv: str = Field(
+        min_length=1,
+        max_length=60_000,
+        description="One `email,role` line per person (a header line is fine; no role means engineer); at most 200 people.",
+    )
+
+
+class SkippedLineOut(Model):
+    line: int = Field(description="The CSV line (from 1).")
+    email: str
+    detail: str = Field(description="Why nobody was invited from this line.")
+
+
+def invitation_rows(text: str) -> tuple[list[tuple[int, str, Role]], list[SkippedLineOut]]:
+    """The CSV's lines as invitations to make (line, address, role), each checked as `InvitationCreate` checks one,
+    and the lines that cannot be, with why. The console's bulk invite and `baton-admin invite-bulk` both read CSV here."""
+    ready: list[tuple[int, str, Role]] = []
+    refused: list[SkippedLineOut] = []
+    for row in invitation_csv.rows(text):
+        try:
+            checked = InvitationCreate(email=row.email, role=row.role)  # type: ignore[arg-type]  # validated here
+        except ValidationError as error:
+            problem = error.errors()[0]
+            where = str(problem["loc"][0]) if problem["loc"] else "line"
+            refused.append(SkippedLineOut(line=row.line, email=row.email, detail=f"{where}: {problem['msg']}"))
+            continue
+        ready.append((row.line, checked.email, checked.role))
+    return ready, refused
+
+
 class InvitationAccept(RequestBody):
     invitation_id: str = Field(min_length=1, max_length=64)
 
@@ -171,6 +212,11 @@ class InvitationOut(Model):
     invited_by_name: str | None
     created_at: str
     expires_at: str
+
+
+class BulkInvitationsOut(Model):
+    invited: list[InvitationOut] = Field(description="The pending invitations made (each gets its email).")
+    skipped: list[SkippedLineOut] = Field(description="The lines that invited nobody: a member, pending, a bad address...")
 
 
 # The answers build on the domain's field bases (every field required: `Complete`). A docstring here would become

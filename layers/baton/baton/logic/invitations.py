@@ -3,7 +3,7 @@ email from their identity provider) may join the account once, with the invited 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,6 +62,37 @@ def invite(
     )
     invitations.create(invitation, int(moment.timestamp()))
     return invitation
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A line of a bulk invitation that invited nobody, and why."""
+
+    line: int
+    email: str
+    detail: str
+
+
+def invite_many(
+    caller: User | None,
+    account: Account,
+    rows: Sequence[tuple[int, str, Role]],
+    invitations: Invitations,
+    users: Users,
+    now: Clock = utc_now,
+) -> tuple[list[Invitation], list[Skipped]]:
+    """Invite each (line, email, role) as `invite` would; a line that cannot be (a member, a pending invitation, an
+    owner by an admin) is skipped with the reason, and the others are still invited."""
+    if caller is not None:
+        caller.role.require(Role.ADMIN)
+    invited: list[Invitation] = []
+    skipped: list[Skipped] = []
+    for line, email, role in rows:
+        try:
+            invited.append(invite(caller, account, email, role, invitations, users, now))
+        except (Conflict, Forbidden, Invalid) as refused:
+            skipped.append(Skipped(line=line, email=email, detail=refused.detail))
+    return invited, skipped
 
 
 def pending_of_account(caller: User, invitations: Invitations, now: Clock = utc_now) -> list[Invitation]:
