@@ -136,9 +136,9 @@ def test_the_creator_is_emailed_the_pickup_and_the_resolution(api: ApiClient, us
     # Then the junior, and only the junior, gets "Picked up" and "Resolved" (with the fix)
     after = _sent()[before:]
     assert [to for to, _ in after] == ["junior@acme.test", "junior@acme.test"]
-    assert [subject.split(" from ")[0] for _, subject in after] == ["[baton] Picked up", "[baton] Resolved"]
+    assert [subject.split(":")[0] for _, subject in after] == ["[baton] Picked up by Sam Senior (Acme)", "[baton] Resolved by Sam Senior (Acme)"]
     resolution = ses_backends[ACCOUNT][REGION].sent_messages[-1].body
-    assert "Resolution: Spooler restarted" in resolution and "Sam Senior resolved your escalation." in resolution
+    assert "Resolution: Spooler restarted" in resolution and "Sam Senior (Acme) resolved your escalation." in resolution
 
 
 def test_email_off_reads_as_none_and_none_gets_nothing(api: ApiClient, users: dict[str, User], aws: dict[str, str]) -> None:

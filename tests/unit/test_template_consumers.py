@@ -19,6 +19,11 @@ from tests.conftest import ROOT
 # The last commit whose consumers (queues, dead-letter queues, subscriptions, log groups, connector functions, their
 # alarms and outputs) were written out by hand. Move it to a later commit when a consumer changes on purpose.
 BASELINE = "38bd049"
+# A consumer's property changed on purpose since BASELINE, and why: the comparison takes today's value there, and only
+# there (every other property of that resource is still held to the hand-written one).
+CHANGED_ON_PURPOSE = {
+    ("EmailSubscription", "FilterPolicy"): "issue 21: pickups and resolutions are emailed too (to the creator)",
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +31,11 @@ def baseline() -> Template:
     shown = subprocess.run(["git", "show", f"{BASELINE}:template.yaml"], cwd=ROOT, capture_output=True, text=True, check=False)
     if shown.returncode != 0:
         pytest.skip(f"commit {BASELINE} is not in this checkout's history (a shallow clone or an export): {shown.stderr}")
-    return Template(ROOT / "template.yaml", text=shown.stdout)
+    written = Template(ROOT / "template.yaml", text=shown.stdout)
+    today = Template(ROOT / "template.yaml")
+    for resource, prop in CHANGED_ON_PURPOSE:
+        written.resources[resource]["Properties"][prop] = copy.deepcopy(today.resources[resource]["Properties"][prop])
+    return written
 
 
 @pytest.fixture(scope="module")

@@ -188,7 +188,7 @@ def invitation_rows(text: str) -> tuple[list[tuple[int, str, Role]], list[Skippe
     refused: list[SkippedLineOut] = []
     for row in invitation_csv.rows(text):
         try:
-            checked = InvitationCreate(email=row.email, role=row.role)  # type: ignore[arg-type]  # validated here
+            checked = InvitationCreate.model_validate({"email": row.email, "role": row.role})
         except ValidationError as error:
             problem = error.errors()[0]
             where = str(problem["loc"][0]) if problem["loc"] else "line"

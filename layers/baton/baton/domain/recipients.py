@@ -117,7 +117,7 @@ def delivery(member: User, recipient: Recipient, live: bool) -> Delivery | None:
         return None
     if member.email_mode == "none":
         return None
-    return member.email_mode
+    return "digest" if member.email_mode == "digest" else "immediate"
 
 
 def _in_audience(member: User, audience: Audience, creator: str) -> bool:

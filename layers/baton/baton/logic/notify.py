@@ -99,7 +99,8 @@ def summary(event: HandoffEvent) -> str:
         "handoff_claimed": "Picked up",
         "handoff_resolved": "Resolved",
     }.get(event.type, "Escalation")
-    return f"{kind}{' ' + ticket if ticket else ''} from {actor}: {first_line}"
+    by = "by" if event.type in ("handoff_claimed", "handoff_resolved") else "from"
+    return f"{kind}{' ' + ticket if ticket else ''} {by} {actor}: {first_line}"
 
 
 def digest_line(event: HandoffEvent, console_url: str) -> str:
