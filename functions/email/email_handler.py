@@ -164,6 +164,7 @@ def deliver(event: HandoffEvent, chosen: list[Recipient], members: list[User] | 
     # One summary line per event (or batch): `make smoke` reads it to tell a sent email from a refused or deferred one.
     summary = {
         "recipients": len(chosen),
+        "sent": counts["immediate"] - len(deferred) - len(bounced),
         "deferred": len(deferred),
         "bounced": len(bounced),
         "codes": sorted({*deferred, *bounced}),
