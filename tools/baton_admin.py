@@ -89,7 +89,9 @@ def stack_target(stack: str, region: str | None) -> Target:
 
 
 def _target(table: str, client: Any, console_url: str) -> Target:
-    return Target(AccountRepository(table, client), InvitationRepository(table, client), UserRepository(table, client), console_url)
+    return Target(
+        AccountRepository(table, client), InvitationRepository(table, client), UserRepository(table, client), console_url
+    )
 
 
 def join_link(target: Target) -> str:
@@ -129,7 +131,9 @@ def invite_bulk(target: Target, account_id: str, csv_text: str) -> list[str]:
     refused = sorted([(s.line, s.email, s.detail) for s in unreadable] + [(s.line, s.email, s.detail) for s in skipped])
     lines = [f"Invited {i.email} as {i.role.value} (expires {i.expires_at})." for i in invited]
     lines += [f"Skipped line {line} ({email}): {detail}" for line, email, detail in refused]
-    lines.append(f"{len(invited)} invited, {len(refused)} skipped. They sign in with their address and join here: {join_link(target)}")
+    lines.append(
+        f"{len(invited)} invited, {len(refused)} skipped. They sign in with their address and join here: {join_link(target)}"
+    )
     return lines
 
 

@@ -38,7 +38,9 @@ def _escalations(api: ApiClient, users: dict[str, User], juniors: list[str]) -> 
     import stream_router_handler
 
     for junior in juniors:
-        session_id = api.call("POST", "/api/v1/ai-sessions", users[junior], {"intake_type": "ticket", "intake_content": {}}).body["id"]
+        session_id = api.call("POST", "/api/v1/ai-sessions", users[junior], {"intake_type": "ticket", "intake_content": {}}).body[
+            "id"
+        ]
         created = api.call("POST", f"/api/v1/ai-sessions/{session_id}/handoff", users[junior], {"intent": "escalate"})
         assert created.status == 201, created.body
     assert stream_router_handler.handler(handoff_only(stream_event()), lambda_context()) == {"batchItemFailures": []}
@@ -63,7 +65,9 @@ def test_one_ssm_read_for_an_account_with_the_channel_and_none_for_one_without(
     # Given acme has a Teams webhook and globex has none
     assert api.call("PUT", f"{BASE}/teams", users["owner@acme.test"], {"webhook_url": receiver.url("teams")}).status == 200
     # And three acme escalations and two globex escalations waiting on the Teams queue
-    _escalations(api, users, ["junior@acme.test", "senior@acme.test", "junior@acme.test", "junior@globex.test", "senior@globex.test"])
+    _escalations(
+        api, users, ["junior@acme.test", "senior@acme.test", "junior@acme.test", "junior@globex.test", "senior@globex.test"]
+    )
     event = sqs_event(aws["TeamsQueue"])
     assert len(event["Records"]) == 5
     ssm_reads.clear()
@@ -89,11 +93,18 @@ def test_a_replaced_webhook_is_read_again_at_once(
     _escalations(api, users, ["junior@acme.test"])
     _teams(sqs_event(aws["TeamsQueue"]), monkeypatch)
     # When the owner replaces the URL and the same warm function gets the next escalation
-    assert api.call("PUT", f"{BASE}/teams", owner, {"webhook_url": receiver.url("teams").replace("secret-abcd", "secret-wxyz")}).status == 200
+    assert (
+        api.call(
+            "PUT", f"{BASE}/teams", owner, {"webhook_url": receiver.url("teams").replace("secret-abcd", "secret-wxyz")}
+        ).status
+        == 200
+    )
     import stream_router_handler
 
     ssm_reads.clear()
-    session_id = api.call("POST", "/api/v1/ai-sessions", users["senior@acme.test"], {"intake_type": "ticket", "intake_content": {}}).body["id"]
+    session_id = api.call(
+        "POST", "/api/v1/ai-sessions", users["senior@acme.test"], {"intake_type": "ticket", "intake_content": {}}
+    ).body["id"]
     api.call("POST", f"/api/v1/ai-sessions/{session_id}/handoff", users["senior@acme.test"], {"intent": "escalate"})
     stream_router_handler.handler(handoff_only(stream_event()), lambda_context())
     assert webhooks_handler.handler(sqs_event(aws["TeamsQueue"]), lambda_context()) == {"batchItemFailures": []}

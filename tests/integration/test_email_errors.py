@@ -42,7 +42,7 @@ class FlakySes:
 
 @pytest.fixture
 def escalation(api: ApiClient, users: dict[str, User], aws: dict[str, str]) -> dict[str, Any]:
-    """A new escalation of acme's junior, routed to the email queue (3 recipients: the engineers and the admin, by the default policy)."""
+    """A new escalation of acme's junior, routed to the email queue (3 recipients by the default policy)."""
     import stream_router_handler
 
     new_handoff(api, users["junior@acme.test"], "escalate", notes="Exchange is down")

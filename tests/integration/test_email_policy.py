@@ -41,11 +41,7 @@ def _email(aws: dict[str, str]) -> dict[str, Any]:
 
 def _sent() -> list[tuple[str, str]]:
     """(to, subject) of every email SES took, in order."""
-    return [
-        (to, mail.subject)
-        for mail in ses_backends[ACCOUNT][REGION].sent_messages
-        for to in mail.destinations["ToAddresses"]
-    ]
+    return [(to, mail.subject) for mail in ses_backends[ACCOUNT][REGION].sent_messages for to in mail.destinations["ToAddresses"]]
 
 
 def _live(user: User) -> None:
@@ -121,7 +117,9 @@ def test_a_bad_notify_policy_is_422_with_a_detail(api: ApiClient, users: dict[st
     assert reply.status == 422 and reply.body["detail"]
 
 
-def test_the_creator_is_emailed_the_pickup_and_the_resolution(api: ApiClient, users: dict[str, User], aws: dict[str, str]) -> None:
+def test_the_creator_is_emailed_the_pickup_and_the_resolution(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str]
+) -> None:
     junior, senior = users["junior@acme.test"], users["senior@acme.test"]
     session_id, handoff_id = new_handoff(api, junior, "escalate", notes="Printer offline")
     _route()
@@ -129,21 +127,28 @@ def test_the_creator_is_emailed_the_pickup_and_the_resolution(api: ApiClient, us
     before = len(_sent())
     # When senior picks it up and resolves it
     assert api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior).status == 200
-    resolved = api.call("POST", handoff_path(session_id, handoff_id, "resolve"), senior, {"resolution_notes": "Spooler restarted"})
+    resolved = api.call(
+        "POST", handoff_path(session_id, handoff_id, "resolve"), senior, {"resolution_notes": "Spooler restarted"}
+    )
     assert resolved.status == 200
     _route()
     assert _email(aws) == {"batchItemFailures": []}
     # Then the junior, and only the junior, gets "Picked up" and "Resolved" (with the fix)
     after = _sent()[before:]
     assert [to for to, _ in after] == ["junior@acme.test", "junior@acme.test"]
-    assert [subject.split(":")[0] for _, subject in after] == ["[baton] Picked up by Sam Senior (Acme)", "[baton] Resolved by Sam Senior (Acme)"]
+    assert [subject.split(":")[0] for _, subject in after] == [
+        "[baton] Picked up by Sam Senior (Acme)",
+        "[baton] Resolved by Sam Senior (Acme)",
+    ]
     resolution = ses_backends[ACCOUNT][REGION].sent_messages[-1].body
     assert "Resolution: Spooler restarted" in resolution and "Sam Senior (Acme) resolved your escalation." in resolution
 
 
 def test_email_off_reads_as_none_and_none_gets_nothing(api: ApiClient, users: dict[str, User], aws: dict[str, str]) -> None:
     # Given senior2 switched email off the old way (notify_email false) and senior chose none
-    quiet = api.call("PATCH", f"/api/v1/account/users/{users['senior2@acme.test'].id}", users["owner@acme.test"], {"notify_email": False})
+    quiet = api.call(
+        "PATCH", f"/api/v1/account/users/{users['senior2@acme.test'].id}", users["owner@acme.test"], {"notify_email": False}
+    )
     assert quiet.body["email_mode"] == "none"
     assert api.call("PATCH", "/api/v1/me", users["senior@acme.test"], {"email_mode": "none"}).body["notify_email"] is False
     # When the junior escalates, Then only the admin is emailed
@@ -152,7 +157,9 @@ def test_email_off_reads_as_none_and_none_gets_nothing(api: ApiClient, users: di
     _email(aws)
     assert [to for to, _ in _sent()] == ["admin@acme.test"]
     # And an admin switching senior2 back on gives them immediate email again
-    back = api.call("PATCH", f"/api/v1/account/users/{users['senior2@acme.test'].id}", users["owner@acme.test"], {"notify_email": True})
+    back = api.call(
+        "PATCH", f"/api/v1/account/users/{users['senior2@acme.test'].id}", users["owner@acme.test"], {"notify_email": True}
+    )
     assert (back.body["email_mode"], back.body["notify_email"]) == ("immediate", True)
 
 

@@ -147,7 +147,14 @@ def test_bulk_invitations_are_for_owners_and_admins_each_in_their_own_account(ap
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"csv": ""}, {"csv": "email,role\n"}, {"csv": "\n".join(f"p{n}@example.com" for n in range(201))}, {"csv": 5}, {"rows": []}],
+    [
+        {},
+        {"csv": ""},
+        {"csv": "email,role\n"},
+        {"csv": "\n".join(f"p{n}@example.com" for n in range(201))},
+        {"csv": 5},
+        {"rows": []},
+    ],
 )
 def test_a_bulk_invitation_that_names_nobody_or_too_many_is_422_with_a_detail(
     api: ApiClient, users: dict[str, User], body: dict[str, object]
@@ -170,8 +177,8 @@ def test_everyone_sets_their_own_email_and_nobody_elses(api: ApiClient, users: d
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"email_mode": "weekly"}, {"email_mode": None}, {"digest_minutes": 4}, {"digest_minutes": 1441}, {"digest_minutes": "30"},
-     {"email_when_live": "yes"}, {"notify_email": False}, {"role": "owner"}],
+    [{}, {"email_mode": "weekly"}, {"email_mode": None}, {"digest_minutes": 4}, {"digest_minutes": 1441},
+     {"digest_minutes": "30"}, {"email_when_live": "yes"}, {"notify_email": False}, {"role": "owner"}],
 )  # fmt: skip
 def test_bad_email_settings_are_422_with_a_detail(api: ApiClient, users: dict[str, User], body: dict[str, object]) -> None:
     reply = api.call("PATCH", "/api/v1/me", users["senior@acme.test"], body)

@@ -23,6 +23,8 @@ BASELINE = "38bd049"
 # there (every other property of that resource is still held to the hand-written one).
 CHANGED_ON_PURPOSE = {
     ("EmailSubscription", "FilterPolicy"): "issue 21: pickups and resolutions are emailed too (to the creator)",
+    ("TeamsFunction", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet)",
+    ("SlackFunction", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet)",
 }
 
 
@@ -102,7 +104,8 @@ def test_the_loops_write_every_consumer_output_as_it_was_written_by_hand(templat
 
 def test_the_local_runtime_creates_the_consumers_as_before(template: Template, baseline: Template) -> None:
     # Given what the local runtime reads to create queues and subscriptions and to start workers and pollers
-    written = _written_by_loops("Resources")
+    # (a consumer added since the baseline, e.g. Digest, has no hand-written twin)
+    written = _written_by_loops("Resources") & set(baseline.resources)
     # Then each queue (attributes, redrive), subscription (filter, raw delivery), function (code, handler, timeout,
     # environment) and event source mapping of a consumer is the one the hand-written template gave
     assert {name: spec for name, spec in template.queues().items() if name in written} == {

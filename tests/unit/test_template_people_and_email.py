@@ -30,7 +30,10 @@ def test_the_pool_lets_anyone_sign_up_but_its_trigger_admits_only_invited_addres
     assert pool["LambdaConfig"]["PreSignUp"] == {"Fn::GetAtt": ["SignUpGateFunction", "Arn"]}
     # Cognito may invoke the trigger, for this pool only
     permission = _props(template, "SignUpGateInvoke")
-    assert (permission["Principal"], permission["SourceArn"]) == ("cognito-idp.amazonaws.com", {"Fn::GetAtt": ["UserPool", "Arn"]})
+    assert (permission["Principal"], permission["SourceArn"]) == (
+        "cognito-idp.amazonaws.com",
+        {"Fn::GetAtt": ["UserPool", "Arn"]},
+    )
     # The trigger answers within Cognito's 5 s, and may only read invitations
     gate = template.functions()["SignUpGateFunction"]
     assert gate.timeout <= 5 and gate.handler == "sign_up_gate_handler.handler"
@@ -39,12 +42,12 @@ def test_the_pool_lets_anyone_sign_up_but_its_trigger_admits_only_invited_addres
     # And none of it exists when the stack trusts another issuer
     external = Template(ROOT / "template.yaml", parameters={"JwtIssuer": "https://login.example.com/"})
     assert "SignUpGateFunction" not in external.functions()
-    assert not {"SignUpGateInvoke", "SignUpGateFunctionErrorsAlarm"} & set(external.of_type("AWS::Lambda::Permission") | external.of_type("AWS::CloudWatch::Alarm"))
+    assert not {"SignUpGateInvoke", "SignUpGateFunctionErrorsAlarm"} & set(
+        external.of_type("AWS::Lambda::Permission") | external.of_type("AWS::CloudWatch::Alarm")
+    )
 
 
-@pytest.mark.parametrize(
-    ("identity", "arn_end"), [("", "identity/baton@msp.example"), ("msp.example", "identity/msp.example")]
-)
+@pytest.mark.parametrize(("identity", "arn_end"), [("", "identity/baton@msp.example"), ("msp.example", "identity/msp.example")])
 def test_cognito_sends_its_codes_through_the_stacks_ses_identity(identity: str, arn_end: str) -> None:
     template = Template(ROOT / "template.yaml", parameters={"SenderEmail": "baton@msp.example", "SesIdentity": identity})
     email = template.resolve(template.resources["UserPool"]["Properties"]["EmailConfiguration"])
@@ -77,8 +80,14 @@ def test_the_email_subscription_hears_of_every_event_the_recipient_rule_emails(t
 
 
 @pytest.mark.parametrize(("metric", "threshold"), [("Reputation.BounceRate", 0.02), ("Reputation.ComplaintRate", 0.0004)])
-def test_ses_bounce_and_complaint_rates_are_alarmed_below_the_review_levels(template: Template, metric: str, threshold: float) -> None:
-    (alarm,) = [a["Properties"] for a in template.of_type("AWS::CloudWatch::Alarm").values() if a["Properties"].get("MetricName") == metric]
+def test_ses_bounce_and_complaint_rates_are_alarmed_below_the_review_levels(
+    template: Template, metric: str, threshold: float
+) -> None:
+    (alarm,) = [
+        a["Properties"]
+        for a in template.of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == metric
+    ]
     assert alarm["Namespace"] == "AWS/SES" and alarm["Threshold"] == threshold
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
 

@@ -21,18 +21,17 @@ from baton.connectors.registry import CHANNELS, Channel, ConnectorName
 from baton.domain import email_address, invitation_csv, safe_text
 from baton.domain.lifecycle import Action
 from baton.domain.modeling import Complete, Model
-from baton.domain.recipients import Audience
 from baton.domain.models import (
     DIGEST_MINUTES_MAX,
     DIGEST_MINUTES_MIN,
     NOTES_MAX,
     REASON_MAX,
+    EmailMode,
+    EmailSettingsChange,
     Handoff,
     HandoffDraft,
     HandoffFields,
     InvitationStatus,
-    EmailMode,
-    EmailSettingsChange,
     Role,
     Session,
     SessionDraft,
@@ -42,6 +41,7 @@ from baton.domain.models import (
     UserChange,
     UserFields,
 )
+from baton.domain.recipients import Audience
 
 # The whitespace Python's str.strip() removes, spelled out: `\s` is a different set in JSON Schema (ECMA-262), in
 # pydantic (Rust) and in Python, and a pattern must mean the same to the document's readers as to the server.

@@ -22,8 +22,8 @@ class CsvRow:
 def rows(text: str) -> list[CsvRow]:
     """The lines that name someone to invite. Invalid when there are none or more than MAX_ROWS."""
     found: list[CsvRow] = []
-    for number, cells in enumerate(csv.reader(text.splitlines()), start=1):
-        cells = [cell.strip() for cell in cells]
+    for number, raw in enumerate(csv.reader(text.splitlines()), start=1):
+        cells = [cell.strip() for cell in raw]
         if not any(cells):
             continue
         if not found and cells[0].lower() in ("email", "e-mail", "address"):

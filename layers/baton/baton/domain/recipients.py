@@ -4,7 +4,8 @@
   also a park turned escalation), of level 1 of the SLA ladder (`on_level_1`) and of level 2 and every level after
   (`on_level_2`): each a set of `engineers`, `engineers_without_live_console`, `admins`, `owners`, `creator`.
 - A pickup and a resolution are told to the handoff's creator; a reassign to the new holder.
-- Nobody is emailed about what they did themselves, and viewers never are.
+- Nobody is emailed about what they did themselves, and viewers never are. The creator of a handoff is in a set as
+  `creator` only (not as one of the engineers, say).
 - Each person's `email_mode`: `immediate`, `digest` (one email every `digest_minutes`) or `none`.
 - Every handoff event is pushed to every live console of the account, so a person with a live console is not
   emailed about it, unless they asked for that (`email_when_live`). `engineers_without_live_console` never emails a
@@ -121,8 +122,9 @@ def delivery(member: User, recipient: Recipient, live: bool) -> Delivery | None:
 
 
 def _in_audience(member: User, audience: Audience, creator: str) -> bool:
-    if audience == "creator":
-        return member.id == creator
+    """The creator is told only as `creator`: "nobody picked up your escalation" is not a call to pick it up."""
+    if audience == "creator" or member.id == creator:
+        return audience == "creator" and member.id == creator
     if audience == "engineers_without_live_console":
         return member.role == Role.ENGINEER
     return member.role == _ROLE_OF[audience]

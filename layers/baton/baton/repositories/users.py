@@ -86,9 +86,7 @@ class UserRepository:
     def put(self, user: User) -> None:
         call(self._client.put_item, TableName=self._table, Item=to_attrs(user_item(user)))
 
-    def update(
-        self, current: User, role: Role | None, notify_email: bool | None, email_mode: EmailMode | None = None
-    ) -> User:
+    def update(self, current: User, role: Role | None, notify_email: bool | None, email_mode: EmailMode | None = None) -> User:
         """Change role and/or notification setting; the account's owner count stays consistent.
 
         Conditions: the user still has the role we read (no lost update) and an account
