@@ -25,7 +25,7 @@ export class BulkInvite {
     try {
       const { data } = await this.api.request("POST", "/api/v1/account/invitations/bulk", { csv });
       this.show(data);
-      if (data.invited.length) $("#bulk-csv").value = data.skipped.map((line) => line.email).join("\n");
+      if (data.invited.length) $("#bulk-csv").value = "";  // the skipped lines are listed below the button
       const skipped = data.skipped.length ? `; ${data.skipped.length} skipped (listed below)` : "";
       this.say(`Invited ${data.invited.length} ${data.invited.length === 1 ? "person" : "people"}${skipped}. Each gets an email, valid for 7 days.`, "ok");
     } catch (error) {
