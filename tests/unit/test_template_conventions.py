@@ -178,12 +178,13 @@ def test_the_websocket_stage_waits_for_the_account_logging_role(template: Templa
     assert "AccessLogSettings" in stage["Properties"]
     assert "ApiGatewayLoggingReady" in stage["DependsOn"]
     handle = template.resources["ApiGatewayLoggingReady"]
-    assert handle["Metadata"]["account"]["Fn::If"][1] == {"Ref": "ApiGatewayAccount"}
+    assert handle["Metadata"]["account"]["Fn::If"][1] == {"Ref": "ApiGatewayLoggingSetting"}
 
 
 def test_the_user_pool_is_protected_from_deletion_and_replacement(template: Template) -> None:
     pool = template.resources["UserPool"]
-    assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
+    # Kept on delete and replacement; deleted only when the deploy that created it rolls back (issue 21)
+    assert (pool["DeletionPolicy"], pool["UpdateReplacePolicy"]) == ("RetainExceptOnCreate", "Retain")
     assert pool["Properties"]["DeletionProtection"] == "ACTIVE"
 
 

@@ -127,20 +127,21 @@ def test_every_dashboard_search_names_a_metric_the_code_emits_with_those_dimensi
     assert _unknown(named, emitted) == set()
 
 
-def alarm_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
-    """The metrics an alarm reads: its own, or each metric of its metric math ({Namespace, MetricName, Dimensions})."""
-    if "Metrics" not in alarm:
+def watched_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm reads: its own, or each MetricStat of its metric math, as {Namespace, MetricName,
+    Dimensions}."""
+    if "MetricName" in alarm:
         return [alarm]
-    return [query["MetricStat"]["Metric"] for query in alarm["Metrics"] if "MetricStat" in query]
+    return [query["MetricStat"]["Metric"] for query in alarm.get("Metrics", []) if "MetricStat" in query]
 
 
 def test_every_custom_metric_alarm_watches_a_metric_the_code_emits(template: Template) -> None:
-    # Given what the code emits, and the alarms on metrics of our own namespace
+    # Given what the code emits, and the alarms on metrics of our own namespace (alone or in metric math)
     emitted = emitted_metrics(template)
     alarms = {
-        f"{name} {index}": metric
+        f"{name} ({metric['MetricName']})": metric
         for name, spec in template.of_type("AWS::CloudWatch::Alarm").items()
-        for index, metric in enumerate(alarm_metrics(template.resolve(spec["Properties"])))
+        for metric in watched_metrics(template.resolve(spec["Properties"]))
         if not metric["Namespace"].startswith("AWS/")
     }
     assert len(alarms) >= 4
