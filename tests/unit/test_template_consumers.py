@@ -21,6 +21,13 @@ from tests.conftest import ROOT
 # alarms and outputs) were written out by hand. Move it to a later commit when a consumer changes on purpose.
 # 95dfc66 (issue 21): the alarms on 3 of 5 minutes, a role per function, MaximumConcurrency, the logging-role setter.
 BASELINE = "95dfc66"
+# A consumer's property changed on purpose since BASELINE, and why: the comparison takes today's value there, and only
+# there (every other property of that resource is still held to the baseline's).
+CHANGED_ON_PURPOSE = {
+    ("EmailSubscription", "FilterPolicy"): "issue 21: pickups and resolutions are emailed too (to the creator)",
+    ("TeamsFunctionRole", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet)",
+    ("SlackFunctionRole", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet)",
+}
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +35,11 @@ def baseline() -> Template:
     shown = subprocess.run(["git", "show", f"{BASELINE}:template.yaml"], cwd=ROOT, capture_output=True, text=True, check=False)
     if shown.returncode != 0:
         pytest.skip(f"commit {BASELINE} is not in this checkout's history (a shallow clone or an export): {shown.stderr}")
-    return Template(ROOT / "template.yaml", text=shown.stdout)
+    written = Template(ROOT / "template.yaml", text=shown.stdout)
+    today = Template(ROOT / "template.yaml")
+    for resource, prop in CHANGED_ON_PURPOSE:
+        written.resources[resource]["Properties"][prop] = copy.deepcopy(today.resources[resource]["Properties"][prop])
+    return written
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +105,8 @@ def test_the_loops_write_every_consumer_output_as_it_was_written_by_hand(templat
 
 
 def test_the_local_runtime_creates_the_consumers_as_before(template: Template, baseline: Template) -> None:
-    # Given what the local runtime reads to create queues and subscriptions and to start workers and pollers (of the
-    # consumers the hand-written template had: one added since has no twin)
+    # Given what the local runtime reads to create queues and subscriptions and to start workers and pollers
+    # (a consumer added since the baseline, e.g. Digest, has no hand-written twin)
     written = _written_by_loops("Resources") & set(baseline.resources)
     # Then each queue (attributes, redrive), subscription (filter, raw delivery), function (code, handler, timeout,
     # environment) and event source mapping of a consumer is the one the hand-written template gave

@@ -15,6 +15,7 @@ import { startLiveUpdates } from "./live.js";
 import { MyWork } from "./mywork.js";
 import { DesktopNotifier } from "./notify.js";
 import { PeoplePage } from "./people.js";
+import { ProfileScreen } from "./profile.js";
 import { QueueScreen } from "./queue.js";
 import { Router, showOnly } from "./router.js";
 import { showSignIn, wireSignIn } from "./signin.js";
@@ -38,6 +39,7 @@ function screens({ api, me }, engineer) {
     sessions: { section: "#viewer", focus: "#viewer-title", nav: "Sessions", roles: ["viewer"], screen: () => new ViewerScreen({ api }) },
     team: { section: "#team", focus: "#team-title", nav: "Team & SLA", roles: ENGINEERS, screen: () => engineer.team },
     people: { section: "#people", focus: "#people-title", nav: "People", roles: MANAGERS, screen: () => new PeoplePage(api, me) },
+    profile: { section: "#profile", focus: "#profile-title", nav: "My email", roles: ENGINEERS, screen: () => new ProfileScreen(api, me) },
     channels: {
       section: "#channels", focus: "#channels-title", nav: "Channels", path: "settings/channels", roles: MANAGERS,
       screen: () => new ChannelsScreen($("#channels"), api),
