@@ -62,3 +62,9 @@ class TimerSettings(Settings):
     """Functions that arm or fire SLA timers (the stream router, the timer function) also need the queue."""
 
     timer_queue_url: Required
+
+
+class PushSettings(Settings):
+    """The push function also hands parts of a large fan-out to the push parts queue."""
+
+    push_parts_queue_url: Required
