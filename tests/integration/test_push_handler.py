@@ -233,3 +233,19 @@ def test_parts_go_to_the_parts_queue_in_batches_and_a_refusal_asks_for_redeliver
     # And a queue that refuses them raises Transient: the event is redelivered and split again
     with pytest.raises(Transient):
         SqsPushParts(aws["PushPartsQueue"] + "-gone", lambda: sqs).send(parts[:1])
+
+
+def test_what_the_environment_keeps_is_out_of_the_collectors_sight_before_the_first_fan_out(aws: dict[str, str]) -> None:
+    import gc
+
+    import push_handler
+
+    # Given a fresh push environment (no object frozen yet)
+    gc.unfreeze()
+    # When its dependencies are built (on its first event)
+    push_handler.dependencies()
+    # Then the imports' and clients' objects are frozen: a full collection mid fan-out walks only the fan-out's own
+    try:
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
