@@ -14,7 +14,7 @@ export UV_LINK_MODE := copy
 # `sam build` for the python3.13 runtime needs python3.13 on PATH (pyenv has it here).
 PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
 # Parameter defaults under which every optional resource of template.yaml exists (for checkov, see validate).
-ALL_OPTIONAL_RESOURCES := HostConsole=true AlarmEmail=ops@example.com CognitoDomainPrefix=baton-check
+ALL_OPTIONAL_RESOURCES := HostConsole=true AlarmEmail=ops@example.com CognitoDomainPrefix=baton-check SnapStart=true
 # Left out of the layer's lock: the Lambda runtime provides them.
 PROVIDED_BY_LAMBDA := boto3 botocore s3transfer urllib3 python-dateutil six jmespath
 

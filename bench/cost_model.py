@@ -209,6 +209,40 @@ escalation goes to the engineers without a live console (`engineers_emailed_per_
 """
 
 
+# SnapStart against provisioned concurrency for the functions a person waits on (template parameter SnapStart).
+SNAPSTART_PRICES = {  # USD, us-east-1, aws.amazon.com/lambda/pricing ("SnapStart", "Provisioned Concurrency", arm64)
+    "snapstart_cache_gb_second": 0.0000015046,  # per GB-second a version's snapshot is cached (at least 3 hours)
+    "snapstart_restore_gb": 0.0001397998,  # per GB restored (each environment resumed from the snapshot)
+    "provisioned_gb_second_arm": 0.0000033334,  # per GB-second an environment is kept initialized
+}
+SECONDS_PER_MONTH = 30 * 24 * 3600
+
+
+def snapstart_monthly_usd(
+    functions: int = 3,
+    memory_gb: float = 0.5,
+    versions_cached: int = 2,
+    restores_per_function_per_day: int = 100,
+    prices: dict[str, float] = SNAPSTART_PRICES,
+) -> dict[str, Any]:
+    """A month of SnapStart for `functions` functions of `memory_gb`, against one provisioned environment each.
+
+    SnapStart bills the snapshot of every published version that has one, all month (`versions_cached`: the live
+    one and the previous deploy's, until Lambda drops a version not invoked for 14 days), and each restore: every
+    cold start resumes the snapshot. Provisioned concurrency bills one initialized environment per function around
+    the clock (its invocations then cost less per GB-second, left out here); a burst past it starts cold again,
+    where every SnapStart cold start is a restore."""
+    cache = functions * versions_cached * memory_gb * SECONDS_PER_MONTH * prices["snapstart_cache_gb_second"]
+    restores = functions * restores_per_function_per_day * 30 * memory_gb * prices["snapstart_restore_gb"]
+    provisioned = functions * memory_gb * SECONDS_PER_MONTH * prices["provisioned_gb_second_arm"]
+    return {
+        "functions": functions,
+        "memory_gb": memory_gb,
+        "snapstart_usd": {"cache": round(cache, 2), "restores": round(restores, 2), "total": round(cache + restores, 2)},
+        "provisioned_one_each_usd": round(provisioned, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--msps", type=int, nargs="+", default=[10, 1_000, 10_000])

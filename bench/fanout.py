@@ -1,9 +1,9 @@
-"""Fan-out: one event to every live connection of one account (200, then 1,000) while nine times as many
-connection rows of other accounts are stored. baton's real pipeline (create over HTTP → stream →
-SNS → SQS → push function: a Query on the KEYS_ONLY index, asyncio posts) against a peer in
+"""Fan-out: one event to every live connection of one account (200, 1,000, then 2,000: split across push
+invocations) while nine times as many connection rows of other accounts are stored. baton's real pipeline
+(create over HTTP → stream → SNS → SQS → push function: a Query on the KEYS_ONLY index, asyncio posts) against a peer in
 Node: the public simple-websockets-chat-app's `sendmessage` algorithm (Scan, `Promise.all` of
 posts, AWS SDK v3 defaults), a warm process invoked directly. Same gateway, same clients, same
-rows, rounds alternated; time to the last client's arrival."""
+rows, rounds alternated; time to the last client's arrival, median and p90 over the rounds."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from baton.logic.sessions import create_session
 from baton.repositories.connections import BY_ACCOUNT_INDEX
 from baton.repositories.handoffs import HandoffRepository
 from bench.capacity import project, read_units
-from bench.harness import Runtime
+from bench.harness import Runtime, percentile
 from bench.listeners import ListenerProcess
 
 TABLE = "ConnectionsTable"
@@ -34,6 +34,7 @@ KEYS_ONLY = {"pk", "sk", "account_id", "connection_id"}
 PEER_DIR = Path(__file__).with_name("node_peer")
 TICK = os.sysconf("SC_CLK_TCK")
 WARM_UP = 2  # untimed rounds first: the peer's JIT, and both warm push environments' first clients
+PUSH_TIMEOUT_MS = 10_000  # PushFunction's Timeout in template.yaml: every invocation of a fan-out ends within it
 
 
 def install_peer() -> None:
@@ -162,7 +163,7 @@ async def one_size(rt: Runtime, listeners: int, rounds: int) -> dict[str, Any]:
     ]
     peer, (gateway, workers) = NodePeer(rt), runtime_pids(rt)
     gateway_cpu = 0.0
-    runs: dict[str, list[dict[str, float]]] = {"peer": [], "baton": []}
+    runs: dict[str, list[dict[str, Any]]] = {"peer": [], "baton": []}
     async with aiohttp.ClientSession(rt.base_url) as http:
         for number in range(-WARM_UP, rounds):  # warm-up rounds first (negative numbers, not counted)
             # The peer, invoked as its Lambda would be: invoke → last arrival.
@@ -173,21 +174,7 @@ async def one_size(rt: Runtime, listeners: int, rounds: int) -> dict[str, Any]:
             if number >= 0:
                 gateway_cpu += cpu_seconds([gateway]) - served
             peer_run = _run(started, last, cpu_seconds([peer.process.pid]) - cpu, posted)
-            # baton, as deployed: the create request → stream → SNS → SQS → push function → last arrival.
-            cpu = cpu_seconds(workers)
-            started = time.time()
-            async with http.post(
-                f"/api/v1/ai-sessions/{sessions[number + WARM_UP]}/handoff",
-                headers=rt.headers(junior),
-                json={"intent": "park", "engineer_notes": "fan-out bench"},
-            ) as reply:
-                handoff_id = (await reply.json())["id"]
-            last = await asyncio.to_thread(clients.wait_all_heard, handoff_id, 60)
-            await asyncio.sleep(0.2)  # the push function logs after its last post returns
-            pushed = next(line for line in rt.log_lines("pushed") if line.get("handoff_id") == handoff_id)
-            run = _run(started, last, cpu_seconds(workers) - cpu, int(pushed["delivered"]))
-            run["push_start_to_last_ms"] = round(((last or float("nan")) - pushed["received_at"]) * 1000, 1)
-            run["post_to_push_start_ms"] = round((pushed["received_at"] - started) * 1000, 1)
+            run = await _baton_round(rt, http, clients, workers, sessions[number + WARM_UP], junior)
             if number >= 0:
                 runs["peer"].append(peer_run)
                 runs["baton"].append(run)
@@ -207,25 +194,75 @@ async def one_size(rt: Runtime, listeners: int, rounds: int) -> dict[str, Any]:
     for design, measured in runs.items():
         result[design] = {
             "last_delivery_ms": statistics.median(run["last_ms"] for run in measured),
+            "last_delivery_p90_ms": percentile([run["last_ms"] for run in measured], 0.9),
             "cpu_ms_per_post": round(sum(run["cpu_ms"] for run in measured) / sum(run["posted"] for run in measured), 3),
             "read_units": units[design],
             "delivered": sum(count for key, (count, _) in counts.items() if key.startswith("peer-") == (design == "peer"))
             - WARM_UP * listeners,
             "runs_ms": [run["last_ms"] for run in measured],
         }
-    for hop in ("push_start_to_last_ms", "post_to_push_start_ms"):
+    for hop in ("push_start_to_last_ms", "post_to_push_start_ms", "slowest_invocation_ms"):
         result["baton"][hop] = statistics.median(run[hop] for run in runs["baton"])
+    result["baton"]["push_start_to_last_p90_ms"] = percentile([run["push_start_to_last_ms"] for run in runs["baton"]], 0.9)
+    result["baton"]["push_start_runs_ms"] = [run["push_start_to_last_ms"] for run in runs["baton"]]
+    result["baton"]["worker_cpu_ms_by_round"] = [run["worker_cpu_ms"] for run in runs["baton"]]
+    result["baton"]["invocations"] = max(int(run["invocations"]) for run in runs["baton"])
+    result["baton"]["slowest_invocation_max_ms"] = max(run["slowest_invocation_ms"] for run in runs["baton"])
+    result["push_timeout_ms"] = PUSH_TIMEOUT_MS
     result["ratio_peer_to_baton_push"] = round(result["peer"]["last_delivery_ms"] / result["baton"]["push_start_to_last_ms"], 2)
     result["ratio_peer_to_baton_post"] = round(result["peer"]["last_delivery_ms"] / result["baton"]["last_delivery_ms"], 2)
+    result["ratio_peer_to_baton_push_p90"] = round(
+        result["peer"]["last_delivery_p90_ms"] / result["baton"]["push_start_to_last_p90_ms"], 2
+    )
     result["ratio_read_units"] = round(units["peer"] / units["baton"], 1)
     return result
 
 
-def _run(started: float, last: float | None, cpu: float, posted: int) -> dict[str, float]:
+async def _baton_round(
+    rt: Runtime, http: aiohttp.ClientSession, clients: ListenerProcess, workers: list[int], session_id: str, junior: Any
+) -> dict[str, Any]:
+    """baton, as deployed: the create request → stream → SNS → SQS → push function(s) → last arrival."""
+    cpu, by_worker = cpu_seconds(workers), {pid: cpu_seconds([pid]) for pid in workers}
+    started = time.time()
+    async with http.post(
+        f"/api/v1/ai-sessions/{session_id}/handoff",
+        headers=rt.headers(junior),
+        json={"intent": "park", "engineer_notes": "fan-out bench"},
+    ) as reply:
+        handoff_id = (await reply.json())["id"]
+    last = await asyncio.to_thread(clients.wait_all_heard, handoff_id, 60)
+    pushed, parts = await _push_logs(rt, handoff_id)
+    delivered = int(pushed["delivered"]) + sum(int(part["delivered"]) for part in parts)
+    run = _run(started, last, cpu_seconds(workers) - cpu, delivered)
+    run["push_start_to_last_ms"] = round(((last or float("nan")) - pushed["received_at"]) * 1000, 1)
+    run["post_to_push_start_ms"] = round((pushed["received_at"] - started) * 1000, 1)
+    run["invocations"] = 1 + len(parts)
+    # Which warm environments worked this round (a slow round's cause: a fresh environment, two on one core...).
+    run["worker_cpu_ms"] = {str(pid): round((cpu_seconds([pid]) - was) * 1000) for pid, was in by_worker.items()}
+    # The slowest invocation's own time: received to its log line (after its last post returned).
+    run["slowest_invocation_ms"] = round(max((line["posted_at"] - line["received_at"]) * 1000 for line in (pushed, *parts)), 1)
+    return run
+
+
+async def _push_logs(rt: Runtime, handoff_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The push function's log line for the event and one per handed-off part (each logs after its last post)."""
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        pushed = next((line for line in rt.log_lines("pushed") if line.get("handoff_id") == handoff_id), None)
+        if pushed is None:
+            continue
+        parts = [line for line in rt.log_lines("pushed part") if line.get("event_id") == pushed["event_id"]]
+        if len(parts) == int(pushed.get("parts", 1)) - 1:
+            return pushed, parts
+    raise RuntimeError(f"the push function did not log every part of {handoff_id}'s fan-out")
+
+
+def _run(started: float, last: float | None, cpu: float, posted: int) -> dict[str, Any]:
     last_ms = round((last - started) * 1000, 1) if last is not None else float("nan")
     return {"last_ms": last_ms, "cpu_ms": cpu * 1000, "posted": posted}
 
 
-async def fanout(rt: Runtime, sizes: tuple[int, ...] = (200, 1000), rounds: int = 5) -> dict[str, Any]:
+async def fanout(rt: Runtime, rounds: dict[int, int]) -> dict[str, Any]:
+    """`rounds`: timed rounds by account size (connections)."""
     await asyncio.to_thread(install_peer)
-    return {str(size): await one_size(rt, size, rounds) for size in sizes}
+    return {str(size): await one_size(rt, size, count) for size, count in rounds.items()}

@@ -84,6 +84,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         cell = f"{on.get('p50')} / {on.get('p95')} vs {off.get('p50')} / {off.get('p95')}"
         table.append(("7 connectors", "push p50 / p95 ms, 3 PSAs linked vs none (same run)", cell, "no added time"))
     table += _cold_start_rows(results.get("cold_start", {}).get("imports", {}))
+    table += _first_request_rows(results.get("cold_start", {}).get("first_request", {}))
     sizes = results.get("cold_start", {}).get("sizes", {})
     table.append(
         (
@@ -104,6 +105,18 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "-",
             )
         )
+    snapstart = results.get("snapstart_cost")
+    if snapstart:
+        table.append(
+            (
+                "7 cost",
+                f"SnapStart for the {snapstart['functions']} user-facing functions: USD/month (cache + restores); "
+                "one provisioned environment each instead",
+                f"{snapstart['snapstart_usd']['total']} ({snapstart['snapstart_usd']['cache']} + "
+                f"{snapstart['snapstart_usd']['restores']}); {snapstart['provisioned_one_each_usd']}",
+                "-",
+            )
+        )
     return table
 
 
@@ -116,15 +129,24 @@ def _fanout_rows(fanout: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         table += [
             (
                 "2 fan-out",
-                f"{size} connections: last delivery ms, peer invoke / baton push start / baton POST",
-                f"{peer['last_delivery_ms']} / {baton['push_start_to_last_ms']} / {baton['last_delivery_ms']}",
+                f"{size} connections: last delivery ms over {figures['rounds']} rounds, median (p90): "
+                "peer invoke / baton push start / baton POST",
+                f"{peer['last_delivery_ms']} ({peer.get('last_delivery_p90_ms')}) / {baton['push_start_to_last_ms']} "
+                f"({baton.get('push_start_to_last_p90_ms')}) / {baton['last_delivery_ms']} ({baton.get('last_delivery_p90_ms')})",
                 "baton <= peer",
             ),
             (
                 "2 fan-out",
-                f"{size} connections: peer / baton (push start; POST)",
-                f"{figures['ratio_peer_to_baton_push']}x; {figures['ratio_peer_to_baton_post']}x",
+                f"{size} connections: peer / baton, median (push start; POST); p90 (push start)",
+                f"{figures['ratio_peer_to_baton_push']}x; {figures['ratio_peer_to_baton_post']}x; "
+                f"{figures.get('ratio_peer_to_baton_push_p90')}x",
                 ">= 1",
+            ),
+            (
+                "2 fan-out",
+                f"{size} connections: baton push invocations (parts); slowest invocation ms, median / max",
+                f"{baton.get('invocations')}; {baton.get('slowest_invocation_ms')} / {baton.get('slowest_invocation_max_ms')}",
+                f"each within the timeout ({figures.get('push_timeout_ms')} ms)",
             ),
             (
                 "2 fan-out",
@@ -181,6 +203,30 @@ def _cold_start_rows(imports: dict[str, Any]) -> list[tuple[str, str, str, str]]
             "-",
         ),
     ]
+
+
+def _first_request_rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Per function: init + first event, tracing off and on, against its same-run baseline."""
+    table = []
+    for name, entry in figures.items():
+        if not isinstance(entry, dict) or "off" not in entry or "baseline" not in entry:
+            continue
+        off, on = entry["off"], entry["on"]
+        table.append(
+            (
+                "5 first request",
+                f"{name} ({entry['event']}, {off['outcome']}): init + first ms, off / on; ratio to {entry['baseline']} "
+                "baseline off / on; baton's own ms off",
+                f"{off['init_ms']} + {off['first_ms']} / {on['init_ms']} + {on['first_ms']}; {off['ratio']}x / {on['ratio']}x; "
+                f"{off['baton_own_ms']}",
+                f"<= {entry['target']}x",
+            )
+        )
+    for name, baseline in figures.get("baselines", {}).items():
+        off, on = baseline["off"], baseline["on"]
+        cell = f"{off['init_ms']} + {off['first_ms']} / {on['init_ms']} + {on['first_ms']}"
+        table.append(("5 first request", f"baseline {name}: init + first ms, tracing off / on", cell, "-"))
+    return table
 
 
 def render_table(results: dict[str, Any]) -> str:

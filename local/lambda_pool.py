@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -20,6 +21,7 @@ import uuid
 from typing import Any
 
 from local.faults import FaultMode, FaultSwitch
+from local.lambda_worker import SNAPSTART_VARIABLE
 from local.template import FunctionSpec
 
 log = logging.getLogger("baton.local")
@@ -48,10 +50,30 @@ def describe_exit(returncode: int | None) -> str:
     return f"exit status {returncode}"
 
 
+def max_memory_mib(pid: int) -> int:
+    """The process's peak resident memory (Lambda's "Max Memory Used"), or 0 once it is gone."""
+    with contextlib.suppress(OSError, StopIteration), open(f"/proc/{pid}/status") as status:
+        return int(next(line.split()[1] for line in status if line.startswith("VmHWM:"))) // 1024
+    return 0
+
+
+def report_line(name: str, request_id: str, duration_ms: float, memory_mb: int, used_mib: int, init_ms: float | None) -> str:
+    """Lambda's REPORT line; `Init Duration` only on an environment's first invocation, as Lambda prints it."""
+    line = (
+        f"{name}: REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {math.ceil(duration_ms)} ms"
+        f"\tMemory Size: {memory_mb} MB\tMax Memory Used: {used_mib} MB"
+    )
+    return line + (f"\tInit Duration: {init_ms:.2f} ms" if init_ms is not None else "")
+
+
 class _Environment:
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, init_ms: float) -> None:
         self.process = process
         self.retired = False
+        # Spawn to handler imported (interpreter start, imports, module-level work; with SnapStart, its hooks):
+        # reported with the first invocation, as Lambda does, then None.
+        self.init_ms: float | None = init_ms
+        self.last_request_id = ""
 
     @property
     def alive(self) -> bool:
@@ -59,7 +81,7 @@ class _Environment:
 
     async def invoke(self, event: dict[str, Any], limit_seconds: float) -> Any:
         assert self.process.stdin and self.process.stdout
-        request_id = str(uuid.uuid4())
+        request_id = self.last_request_id = str(uuid.uuid4())
         deadline_ms = int((time.time() + limit_seconds) * 1000)
         request = (json.dumps({"event": event, "request_id": request_id, "deadline_ms": deadline_ms}) + "\n").encode()
         try:
@@ -101,6 +123,7 @@ class FunctionPool:
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
 
     async def _spawn(self) -> None:
+        spawned = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -110,7 +133,7 @@ class FunctionPool:
             *map(str, self.spec.layer_dirs),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            env={**os.environ, **self._environment},
+            env={**os.environ, **self._environment, **({SNAPSTART_VARIABLE: "1"} if self.spec.snap_start else {})},
             cwd=str(self.spec.code_dir),
             limit=_MAX_REPLY_BYTES,
             start_new_session=True,  # Ctrl-C reaches the runtime, which stops its environments itself
@@ -119,7 +142,7 @@ class FunctionPool:
         ready = await process.stdout.readline()
         if not ready:
             raise RuntimeError(f"{self.spec.name}: the handler {self.spec.handler} failed to import (see the log above)")
-        environment = _Environment(process)
+        environment = _Environment(process, (time.perf_counter() - spawned) * 1000)
         self._all.add(environment)
         self._idle.put_nowait(environment)
         self._in_background(self._watch(environment))
@@ -178,7 +201,15 @@ class FunctionPool:
             try:
                 if fault in (FaultMode.FAIL, FaultMode.HANG):
                     await self._injected(fault)
-                result = await environment.invoke(event, self.spec.timeout)
+                started = time.perf_counter()
+                try:
+                    result = await environment.invoke(event, self.spec.timeout)
+                except _NotDelivered:
+                    raise
+                except BaseException:
+                    self._report_first(environment, (time.perf_counter() - started) * 1000)
+                    raise
+                self._report_first(environment, (time.perf_counter() - started) * 1000)
             except _NotDelivered:
                 self._replace(environment)
                 continue
@@ -203,6 +234,14 @@ class FunctionPool:
             self._release(environment)
             return result
         raise FunctionError(f"{self.spec.name}: no execution environment could take the event")
+
+    def _report_first(self, environment: _Environment, duration_ms: float) -> None:
+        """A cold start, as Lambda's log shows it: the environment's first invocation with its Init Duration."""
+        if environment.init_ms is None:
+            return
+        init_ms, environment.init_ms = environment.init_ms, None
+        used = max_memory_mib(environment.process.pid)
+        log.info(report_line(self.spec.name, environment.last_request_id, duration_ms, self.spec.memory, used, init_ms))
 
     async def _checkout(self) -> _Environment:
         """An idle, live environment; waits up to the function's timeout for one."""

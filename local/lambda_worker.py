@@ -63,6 +63,20 @@ def _local_client_limits() -> None:
     core.set_default_client_config(limits)
 
 
+SNAPSTART_VARIABLE = "BATON_LOCAL_SNAPSTART"  # the runtime sets it for a function whose template turns SnapStart on
+
+
+def snapshot_and_restore() -> None:
+    """SnapStart as Lambda runs it, minus the snapshot: after init, the before-snapshot hooks (the last
+    registered first), then, as in an environment resumed from the snapshot, the after-restore hooks (in order)."""
+    import snapshot_restore_py
+
+    for hook, args, kwargs in reversed(snapshot_restore_py.get_before_snapshot()):
+        hook(*args, **kwargs)
+    for hook, args, kwargs in snapshot_restore_py.get_after_restore():
+        hook(*args, **kwargs)
+
+
 def main() -> None:
     handler_path, code_dir, *layer_dirs = sys.argv[1:]
     # Lambda puts the function code (/var/task) first, then the layers (/opt/python).
@@ -73,6 +87,8 @@ def main() -> None:
     _local_client_limits()
     module_name, function_name = handler_path.rsplit(".", 1)
     handler = getattr(importlib.import_module(module_name), function_name)
+    if os.environ.get(SNAPSTART_VARIABLE):
+        snapshot_and_restore()
     replies.write(json.dumps({"ready": True}) + "\n")
     capture = os.environ.get("BATON_LOCAL_CAPTURE_DIR")  # keep every event, e.g. to refresh events/
     for number, line in enumerate(sys.stdin):

@@ -59,6 +59,8 @@ class RuntimeOptions:
     max_visibility_timeout: int | None = None
     # Lifetime of the local issuer's access tokens (tests shorten it to see the console refresh them).
     token_lifetime: int = 3600
+    # The template's SnapStart parameter: on, the functions it names run their SnapStart hooks after init, as on AWS.
+    snap_start: bool = True
 
 
 # What the local functions' AWS clients do when the endpoint is down or frozen: fail within
@@ -114,6 +116,7 @@ class Runtime:
                 "JwtIssuer": issuer_url,
                 "JwtAudience": LOCAL_AUDIENCE,
                 "ConsoleOrigin": self.base_url,
+                "SnapStart": str(self.options.snap_start).lower(),
                 **{declared.allowlist.parameter: providers.hosts_for(declared.name, (webhooks.host,)) for declared in CONNECTORS},
             },
         )
@@ -239,14 +242,15 @@ class Runtime:
 
     def _pool_size(self, function: str, template: Template, sources: list[EventSourceSpec]) -> int:
         """Warm environments per function: API traffic gets the configured size (providers' calls two); a stream shard is
-        processed one batch at a time (ParallelizationFactor 1); queues get two concurrent batches."""
+        processed one batch at a time (ParallelizationFactor 1); each queue gets two concurrent batches (the push
+        function's two queues, four: its parts run beside the events that split them)."""
         routes = [route for route in template.http_routes() if route.function == function]
         if routes and all(not route.authorized for route in routes):  # providers' calls (the hooks): a trickle
             return min(2, self.options.pool_size)
         if routes:
             return self.options.pool_size
-        kinds = {source.kind for source in sources if source.function == function}
-        return 1 if kinds == {"DynamoDB"} else 2
+        kinds = [source.kind for source in sources if source.function == function]
+        return 1 if set(kinds) == {"DynamoDB"} else 2 * max(1, kinds.count("SQS"))
 
     def _start_pollers(self, template: Template, sources: list[EventSourceSpec]) -> None:
         endpoint = self.endpoint_url

@@ -39,6 +39,7 @@ class FunctionSpec:
     memory: int
     environment: dict[str, str]
     layer_dirs: list[Path] = field(default_factory=list)
+    snap_start: bool = False  # SnapStart.ApplyOn is PublishedVersions: the runtime runs the SnapStart hooks
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,8 @@ class Template:
             return pseudo[name]
         if name in self.parameters:
             return self.parameters[name]
+        if name.endswith(".Alias") and name.removesuffix(".Alias") in self.resources:
+            return self.physical_name(name.removesuffix(".Alias"))  # SAM's AutoPublishAlias: locally, the function itself
         if name in self.resources:
             kind = self.resources[name]["Type"]
             if kind == "AWS::SNS::Topic":  # Ref of a topic is its ARN, of a queue its URL
@@ -222,6 +225,7 @@ class Template:
                 memory=int(props.get("MemorySize", 128)),
                 environment={key: str(self.resolve(value)) for key, value in environment.items()},
                 layer_dirs=[self._layer_dir(layer) for layer in props.get("Layers", [])],
+                snap_start=self.resolve(props.get("SnapStart", {})).get("ApplyOn") == "PublishedVersions",
             )
         return specs
 
@@ -314,9 +318,16 @@ class Template:
 
 
 def _function_in_uri(uri: Any) -> str:
-    """`arn:...:functions/${WsFunction.Arn}/invocations` -> `WsFunction`."""
+    """`arn:...:functions/${WsFunction.Arn}/invocations` -> `WsFunction`; also `[.../functions/${Alias}/invocations,
+    {Alias: {Ref: WsFunction.Alias}}]` (SAM's AutoPublishAlias, written as a Sub variable)."""
     text = uri["Fn::Sub"] if isinstance(uri, dict) else str(uri)
-    match = re.search(r"functions/\$\{(\w+)\.Arn\}", text)
+    if isinstance(text, list):
+        template, variables = text
+        text = _SUB_VARIABLE.sub(
+            lambda found: "${" + variables[found.group(1)]["Ref"] + "}" if found.group(1) in variables else found.group(0),
+            template,
+        )
+    match = re.search(r"functions/\$\{(\w+)\.(?:Arn|Alias)\}", text)
     if not match:
         raise ValueError(f"template.yaml: cannot find the function in {text!r}")
     return match.group(1)

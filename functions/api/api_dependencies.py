@@ -79,7 +79,9 @@ def dependencies() -> Dependencies:
         handoffs=store,
         policies=PolicyRepository(settings.data_table_name, client),
         connections=ConnectionRepository(settings.connections_table_name, client),
-        live=ManagementApiSender(boto3.client("apigatewaymanagementapi", endpoint_url=settings.websocket_management_url)),
+        live=ManagementApiSender(
+            connect=lambda: boto3.client("apigatewaymanagementapi", endpoint_url=settings.websocket_management_url)
+        ),
         websocket_url=settings.websocket_url,
         idempotency=config,
         create_handoff_once=create_handoff_once,

@@ -21,6 +21,7 @@ import api_routes_sla
 from api_dependencies import dependencies
 from api_openapi import JSON, SECURITY, security_schemes
 from baton.observability import instruments
+from baton.snapstart import on_snapstart
 
 logger, metrics, tracer = instruments()
 app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=api_request_body.json_loads)
@@ -70,3 +71,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return _refused(refused.status, refused.detail)
     dependencies().idempotency.register_lambda_context(context)
     return app.resolve(api_request_body.as_json(event), context)
+
+
+# With SnapStart: every route's validation (the OpenAPI document builds it) and every model before the snapshot.
+on_snapstart(openapi)

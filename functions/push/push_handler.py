@@ -4,11 +4,17 @@ The events of a batch are pushed concurrently (Powertools' AsyncBatchProcessor);
 one account share one connections Query; every post runs on one event loop that lives as long as
 the execution environment, so its keep-alive connections serve invocation after invocation.
 
+An account with more connections than one invocation should post to has its fan-out split: this
+invocation posts the first part and sends the others to the push parts queue (batch size 1), where each
+is an invocation of its own, in parallel (`baton.logic.push`).
+
 Each event is pushed once, keyed by its `event_id` (Powertools idempotency, as the email and chat
 consumers do): a stream router retried after it published (killed mid-batch) publishes the same
-event again, and that copy is dropped here rather than pushed to every console a second time."""
+event again, and that copy is dropped here rather than pushed to every console a second time. Each part
+of a split fan-out is pushed once too, keyed by its event and number."""
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -28,12 +34,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.invitation_events import INVITATION_CREATED
-from baton.domain.websocket import POSTS_IN_FLIGHT
+from baton.domain.websocket import POSTS_IN_FLIGHT, PushPart
 from baton.logic import push
 from baton.observability import instruments
 from baton.publishers.connection_poster import ConnectionPoster, EventHooks
+from baton.publishers.sqs_push_parts import SqsPushParts
 from baton.repositories.connections import ConnectionRepository
-from baton.settings import Settings
+from baton.settings import PushSettings
 
 logger, metrics, tracer = instruments()
 processor = AsyncBatchProcessor(event_type=EventType.SQS)
@@ -50,12 +57,13 @@ class Dependencies:
     poster: ConnectionPoster
     posting_loop: asyncio.AbstractEventLoop
     push_once: Callable[..., dict[str, Any]]
+    push_part_once: Callable[..., dict[str, Any]]
     idempotency: IdempotencyConfig
 
 
 @cache
 def dependencies() -> Dependencies:
-    settings = Settings.from_env()
+    settings = PushSettings.from_env()
     session = boto3.session.Session()
     credentials = session.get_credentials()
     if credentials is None:
@@ -75,36 +83,54 @@ def dependencies() -> Dependencies:
     config = IdempotencyConfig(
         event_key_jmespath="event_id", expires_after_seconds=DEDUP_SECONDS, use_local_cache=True, response_hook=_duplicate
     )
-    persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=session.client("dynamodb"))
+    dynamodb = session.client("dynamodb")  # one client (thread-safe) for the connections and both idempotency layers
+    persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
+    parts = SqsPushParts(settings.push_parts_queue_url, lambda: session.client("sqs"))
 
     @idempotent_function(data_keyword_argument="event", config=config, persistence_store=persistence)
     def push_once(event: HandoffEvent, batch: push.BatchConnections, received_at: float) -> dict[str, Any]:
         """Runs on a worker thread while the posts run on the posting loop. Throttling that outlasts the
         retries raises `Transient`: nothing is recorded, and the redelivered event is pushed again."""
-        pushing = asyncio.run_coroutine_threadsafe(push.push_event(event, batch, poster), posting_loop)
-        report = pushing.result()
-        logger.info(
-            "pushed",
-            extra={
-                **event.log_fields(),
-                "received_at": received_at,  # epoch seconds: the hop timings `make bench` reads
-                "posted_at": time.time(),
-                **report.__dict__,
-            },
-        )
-        metrics.add_metric(name="PushDelivered", unit=MetricUnit.Count, value=report.delivered)
-        metrics.add_metric(name="PushGone", unit=MetricUnit.Count, value=report.gone)
-        if report.retry_worthy:
-            raise Transient(f"{report.throttled} connections stayed throttled; the event will be redelivered.")
-        return dict(report.__dict__)
+        pushing = asyncio.run_coroutine_threadsafe(push.push_event(event, batch, poster, parts), posting_loop)
+        return _reported("pushed", pushing.result(), {**event.log_fields(), "received_at": received_at})
 
-    return Dependencies(
-        connections=ConnectionRepository(settings.connections_table_name, session.client("dynamodb")),
+    part_config = IdempotencyConfig(
+        event_key_jmespath="[event_id, part]", expires_after_seconds=DEDUP_SECONDS, use_local_cache=True, response_hook=_duplicate
+    )
+
+    # A persistence layer of its own: Powertools configures one (its key expression) once, for its first function.
+    part_persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
+
+    @idempotent_function(data_keyword_argument="part", config=part_config, persistence_store=part_persistence)
+    def push_part_once(part: PushPart, batch: push.BatchConnections, received_at: float) -> dict[str, Any]:
+        """One part of a split fan-out, as `push_once` pushes an event: its throttling redelivers this part only."""
+        pushing = asyncio.run_coroutine_threadsafe(push.push_part(part, batch, poster), posting_loop)
+        fields = {"event_id": part.event_id, "account_id": part.account_id, "part": part.part, "parts": part.parts}
+        return _reported("pushed part", pushing.result(), {**fields, "received_at": received_at})
+
+    built = Dependencies(
+        connections=ConnectionRepository(settings.connections_table_name, dynamodb),
         poster=poster,
         posting_loop=posting_loop,
         push_once=push_once,
+        push_part_once=push_part_once,
         idempotency=config,
     )
+    # Everything the imports and these clients made lives as long as the environment: out of the collector's sight.
+    # A fan-out keeps a thousand posts' objects alive for a while, which brings on full collections; without this,
+    # each walked every object of boto3, pydantic and Powertools too (a quarter of a second, now and then, mid fan-out:
+    # the slow rounds of `make bench`'s fan-out at 1,000 connections and more).
+    gc.freeze()
+    return built
+
+
+def _reported(message: str, report: push.PushReport, fields: dict[str, Any]) -> dict[str, Any]:
+    logger.info(message, extra={**report.__dict__, **fields, "posted_at": time.time()})  # epoch seconds: `make bench` reads them
+    metrics.add_metric(name="PushDelivered", unit=MetricUnit.Count, value=report.delivered)
+    metrics.add_metric(name="PushGone", unit=MetricUnit.Count, value=report.gone)
+    if report.retry_worthy:
+        raise Transient(f"{report.throttled} connections stayed throttled; the event will be redelivered.")
+    return dict(report.__dict__)
 
 
 def _duplicate(response: Any, idempotent_data: DataRecord) -> Any:
@@ -120,6 +146,10 @@ async def record_handler(record: SQSRecord, batch: push.BatchConnections) -> Non
     if isinstance(message, dict) and message.get("type") == INVITATION_CREATED:
         # The subscription's filter keeps invitations away: an invitation is never pushed (nor failed, so never retried).
         logger.warning("an invitation event reached the push queue: dropped", extra={"event_id": str(message.get("event_id"))})
+        return
+    if isinstance(message, dict) and "connection_ids" in message:  # a part of a split fan-out (the push parts queue)
+        part = PushPart.model_validate(message)
+        await asyncio.to_thread(dependencies().push_part_once, part=part, batch=batch, received_at=received_at)
         return
     event = HandoffEvent.model_validate(message)
     await asyncio.to_thread(dependencies().push_once, event=event, batch=batch, received_at=received_at)

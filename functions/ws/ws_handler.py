@@ -20,8 +20,10 @@ from baton.publishers.websocket_connections import ManagementApiSender
 from baton.repositories.connections import ConnectionRepository
 from baton.repositories.handoffs import HandoffRepository
 from baton.settings import Settings
+from baton.snapstart import on_snapstart
 
 logger, metrics, tracer = instruments()
+on_snapstart()  # with SnapStart: every model built before the snapshot, a fresh `random` after each restore
 OK = {"statusCode": 200}
 
 
@@ -68,7 +70,9 @@ def dependencies() -> Dependencies:
     return Dependencies(
         connections=ConnectionRepository(settings.connections_table_name, client),
         handoffs=HandoffRepository(settings.data_table_name, client),
-        sender=ManagementApiSender(boto3.client("apigatewaymanagementapi", endpoint_url=settings.websocket_management_url)),
+        sender=ManagementApiSender(
+            connect=lambda: boto3.client("apigatewaymanagementapi", endpoint_url=settings.websocket_management_url)
+        ),
     )
 
 

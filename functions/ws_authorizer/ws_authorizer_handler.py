@@ -19,8 +19,10 @@ from baton.observability import instruments
 from baton.repositories.connections import ConnectionRepository
 from baton.repositories.users import UserRepository
 from baton.settings import Settings
+from baton.snapstart import on_snapstart
 
 logger, metrics, tracer = instruments()
+on_snapstart()  # with SnapStart: every model built before the snapshot, a fresh `random` after each restore
 
 
 @cache

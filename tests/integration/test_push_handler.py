@@ -159,3 +159,93 @@ def test_two_copies_in_one_batch_push_once_and_the_late_copy_is_dropped_on_redel
     again = [r for r in batch["Records"] if r["messageId"] in failed]
     assert push_handler.handler({"Records": again}, lambda_context()) == {"batchItemFailures": []}
     assert len(connections_api.received["live1"]) == 1
+
+
+def test_a_large_fan_out_is_split_across_invocations_through_the_parts_queue_and_each_part_pushed_once(
+    connections_api: ConnectionsApi, api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import push_handler
+    import stream_router_handler
+    from baton.logic import push
+
+    # Given an acme account with 11 live connections, where one invocation posts to at most 4 (as 500 on AWS)
+    monkeypatch.setattr(push, "CONNECTIONS_PER_PUSH", 4)
+    live = [f"live{number:02d}" for number in range(11)]
+    for connection_id in live:
+        _connect(connection_id, "acme", users["senior@acme.test"].id)
+    _, handoff_id = new_handoff(api, users["junior@acme.test"])
+    stream_router_handler.handler(handoff_only(stream_event()), lambda_context())
+    # When the push function takes the escalation
+    assert push_handler.handler(sqs_event(aws["PushQueue"]), lambda_context()) == {"batchItemFailures": []}
+    # Then it posted one part itself and handed the other two to the parts queue, one message each
+    assert len(connections_api.received) == 4
+    parts = sqs_event(aws["PushPartsQueue"])["Records"]
+    assert sorted(json.loads(record["body"])["part"] for record in parts) == [2, 3]
+    # When each part is taken by an invocation of its own (batch size 1), and one of them is delivered twice
+    for record in [*parts, parts[0]]:
+        assert push_handler.handler({"Records": [record]}, lambda_context()) == {"batchItemFailures": []}
+    # Then every acme connection got the event exactly once
+    assert {cid: [m["handoff"]["id"] for m in got] for cid, got in connections_api.received.items()} == {
+        cid: [handoff_id] for cid in live
+    }
+
+
+def test_a_part_whose_posts_stay_throttled_is_redelivered_alone(
+    connections_api: ConnectionsApi, api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import push_handler
+    import stream_router_handler
+    from baton.logic import push
+
+    # Given acme connections split in two parts of 2 (the index orders them by id), the second holding a
+    # connection whose posts are always throttled
+    monkeypatch.setattr(push, "CONNECTIONS_PER_PUSH", 2)
+    for connection_id in ("a1", "a2", "busy1", "c1"):
+        _connect(connection_id, "acme", users["senior@acme.test"].id)
+    new_handoff(api, users["junior@acme.test"])
+    stream_router_handler.handler(handoff_only(stream_event()), lambda_context())
+    # When the event is pushed, its first part by this invocation
+    assert push_handler.handler(sqs_event(aws["PushQueue"]), lambda_context()) == {"batchItemFailures": []}
+    # Then the handed-off part alone fails (its message goes back to the parts queue for redelivery)
+    (part,) = sqs_event(aws["PushPartsQueue"])["Records"]
+    with pytest.raises(BatchProcessingError, match="All records failed"):
+        push_handler.handler({"Records": [part]}, lambda_context())
+    # And every live connection has the event meanwhile
+    assert sorted(connections_api.received) == ["a1", "a2", "c1"]
+
+
+def test_parts_go_to_the_parts_queue_in_batches_and_a_refusal_asks_for_redelivery(aws: dict[str, str]) -> None:
+    from baton.domain.errors import Transient
+    from baton.domain.websocket import PushPart
+    from baton.publishers.sqs_push_parts import SqsPushParts
+
+    # Given 23 parts of one fan-out (more than one SendMessageBatch holds)
+    parts = [
+        PushPart(event_id="e1", account_id="acme", part=n, parts=24, data="{}", connection_ids=[f"c{n}"]) for n in range(2, 25)
+    ]
+    sqs = boto3.client("sqs")
+    # When they are sent, Then every one is on the parts queue, once
+    SqsPushParts(aws["PushPartsQueue"], lambda: sqs).send(parts)
+    received: list[int] = []
+    while batch := sqs.receive_message(QueueUrl=aws["PushPartsQueue"], MaxNumberOfMessages=10).get("Messages", []):
+        received += [json.loads(message["Body"])["part"] for message in batch]
+    assert sorted(received) == list(range(2, 25))
+    # And a queue that refuses them raises Transient: the event is redelivered and split again
+    with pytest.raises(Transient):
+        SqsPushParts(aws["PushPartsQueue"] + "-gone", lambda: sqs).send(parts[:1])
+
+
+def test_what_the_environment_keeps_is_out_of_the_collectors_sight_before_the_first_fan_out(aws: dict[str, str]) -> None:
+    import gc
+
+    import push_handler
+
+    # Given a fresh push environment (no object frozen yet)
+    gc.unfreeze()
+    # When its dependencies are built (on its first event)
+    push_handler.dependencies()
+    # Then the imports' and clients' objects are frozen: a full collection mid fan-out walks only the fan-out's own
+    try:
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

@@ -183,3 +183,24 @@ def test_a_resume_of_exactly_the_bound_says_there_is_no_more(users: dict[str, Us
     _ws("ws_resume", "connF", {"account_id": "acme", "user_id": "x"}, {"action": "resume", "since": "2025-12-31T00:00:00Z"})
     *snapshots, done = _posted("connF")
     assert [s["handoff"]["id"] for s in snapshots] == changed and done["more"] is False
+
+
+def test_a_connect_does_not_make_the_management_api_client_that_only_replies_need(users: dict[str, User]) -> None:
+    import ws_handler
+
+    # Given a cold WebSocket function, When its first event is a $connect (which only stores the connection)
+    assert ws_handler.handler(_sample("ws_connect"), lambda_context()) == {"statusCode": 200}
+    # Then it made no Management API client (a cold start's cost that the first reply pays instead)
+    assert not ws_handler.dependencies().sender.connected
+    # And a ping, which replies, makes it
+    ws_handler.handler(_sample("ws_ping"), lambda_context())
+    assert ws_handler.dependencies().sender.connected
+
+
+def test_an_api_request_that_closes_no_connection_does_not_make_the_management_api_client(
+    api: ApiClient, users: dict[str, User]
+) -> None:
+    import api_dependencies
+
+    assert api.call("GET", "/api/v1/me", users["senior@acme.test"]).status == 200
+    assert not api_dependencies.dependencies().live.connected

@@ -251,3 +251,40 @@ async def test_a_kill_after_fault_lets_the_work_happen_then_kills_the_worker_and
         assert before not in pool.pids()
     finally:
         await pool.stop()
+
+
+async def test_each_workers_first_invocation_is_reported_with_its_init_duration_as_lambda_does(
+    pool_spec: FunctionSpec, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given a pool of one warm worker
+    pool = _pool(pool_spec, size=1)
+    await pool.start()
+    try:
+        # When it runs two events
+        with caplog.at_level(logging.INFO, logger="baton.local"):
+            for value in (1, 2):
+                assert await pool.invoke({"value": value}) == {"echo": value}
+    finally:
+        await pool.stop()
+    # Then one REPORT line, for the first, carries its duration, memory and Init Duration (as Lambda prints a cold start)
+    (line,) = [record.getMessage() for record in caplog.records if "REPORT" in record.getMessage()]
+    fields = dict(field.split(": ", 1) for field in line.split("\t")[1:])
+    assert line.startswith("EchoFunction: REPORT RequestId: ")
+    assert set(fields) == {"Duration", "Billed Duration", "Memory Size", "Max Memory Used", "Init Duration"}
+    assert fields["Memory Size"] == "128 MB" and float(fields["Init Duration"].removesuffix(" ms")) > 0
+
+
+def test_each_function_gets_warm_environments_for_its_event_sources() -> None:
+    from local.runtime import Runtime, RuntimeOptions
+    from local.template import Template
+
+    # Given the template as `make dev` reads it
+    template = Template(ROOT / "template.yaml")
+    sources = template.event_sources()
+    runtime = Runtime(RuntimeOptions(pool_size=4))
+    sizes = {name: runtime._pool_size(name, template, sources) for name in template.functions()}
+    # Then the API gets the configured size, the stream router one (one shard, one batch at a time), the WebSocket
+    # functions two, and each queue two concurrent batches: the push function four (its events and their parts)
+    assert sizes["ApiFunction"] == 4 and sizes["StreamRouterFunction"] == 1
+    assert sizes["WsFunction"] == sizes["WsAuthorizerFunction"] == sizes["EmailFunction"] == 2
+    assert sizes["PushFunction"] == 4

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 import pytest
 
-from baton.domain.websocket import Connection, ConnectionGone, PostFailed, Throttled, Ticket
-from baton.logic.push import MAX_ATTEMPTS, BatchConnections, push_to_account
+from baton.domain.events import HandoffEvent
+from baton.domain.websocket import CONNECTIONS_PER_PUSH, Connection, ConnectionGone, PostFailed, PushPart, Throttled, Ticket
+from baton.logic.push import MAX_ATTEMPTS, BatchConnections, push_event, push_part, push_to_account, split
 from baton.logic.realtime import close_connections_of
 
 DATA = b'{"type":"handoff_created"}'
@@ -165,3 +168,71 @@ def test_a_failed_post_says_which_connection_and_why(caplog: pytest.LogCaptureFi
     # Then the log line itself (what a plain-text log shows) names the connection and the error
     (line,) = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
     assert line.startswith("post to boom1 failed: ") and "400 BadRequestException" in line
+
+
+class Parts:
+    """The push parts queue: records what was handed off."""
+
+    def __init__(self) -> None:
+        self.sent: list[PushPart] = []
+
+    def send(self, parts: list[PushPart]) -> None:
+        self.sent.extend(parts)
+
+
+def _sample_event() -> HandoffEvent:
+    sample = json.loads((Path(__file__).parents[2] / "events" / "push_sqs.json").read_text())
+    return HandoffEvent.model_validate_json(sample["Records"][0]["body"])
+
+
+def test_a_fan_out_past_one_invocations_share_is_split_and_the_other_parts_handed_off() -> None:
+    # Given an account with 2.4 invocations' worth of connections
+    event = _sample_event()
+    ids = [f"c{i}" for i in range(CONNECTIONS_PER_PUSH * 2 + CONNECTIONS_PER_PUSH // 2)]
+    connections, poster, parts = Connections({event.account_id: ids}), Poster(), Parts()
+    # When its event is pushed
+    report = asyncio.run(push_event(event, BatchConnections(connections), poster, parts, _no_wait))
+    # Then it is split in three even parts: this invocation posted the first, the other two were handed off
+    first, *others = split(ids, CONNECTIONS_PER_PUSH)
+    assert len(others) == 2 and max(len(part) for part in (first, *others)) <= CONNECTIONS_PER_PUSH
+    assert sorted(poster.sent) == sorted(first)
+    assert [(p.part, p.parts, p.connection_ids) for p in parts.sent] == [(2, 3, others[0]), (3, 3, others[1])]
+    # And every connection is in exactly one part, each part carries the event as posted, and the report says so
+    assert sorted(first + [c for p in parts.sent for c in p.connection_ids]) == sorted(ids)
+    assert {p.data for p in parts.sent} == {event.model_dump_json()} and {p.event_id for p in parts.sent} == {event.event_id}
+    assert (report.connections, report.delivered, report.handed_off, report.parts) == (
+        len(ids),
+        len(first),
+        len(ids) - len(first),
+        3,
+    )
+
+
+def test_an_account_within_one_invocations_share_is_not_split() -> None:
+    event = _sample_event()
+    ids = [f"c{i}" for i in range(CONNECTIONS_PER_PUSH)]
+    connections, poster, parts = Connections({event.account_id: ids}), Poster(), Parts()
+    report = asyncio.run(push_event(event, BatchConnections(connections), poster, parts, _no_wait))
+    assert parts.sent == [] and sorted(poster.sent) == sorted(ids)
+    assert (report.delivered, report.handed_off, report.parts) == (len(ids), 0, 1)
+
+
+def test_a_handed_off_part_posts_to_its_connections_only() -> None:
+    # Given a part of a split fan-out (its connections read by the invocation that split it)
+    connections, poster = Connections({"acme": ["not-in-this-part"]}), Poster()
+    part = PushPart(
+        event_id="e1", account_id="acme", part=2, parts=2, data='{"type":"handoff_created"}', connection_ids=["p1", "gone1"]
+    )
+    # When it is pushed
+    report = asyncio.run(push_part(part, BatchConnections(connections), poster, _no_wait))
+    # Then its live connection has it, its gone one is forgotten, and the account is not read again
+    assert poster.sent == ["p1"] and connections.deleted == ["gone1"] and connections.queries == []
+    assert (report.connections, report.delivered, report.gone) == (2, 1, 1)
+
+
+@pytest.mark.parametrize("count", [0, 1, 499, 500, 501, 1000, 1001, 2000, 2001])
+def test_parts_are_as_few_and_as_even_as_can_be(count: int) -> None:
+    ids = [str(i) for i in range(count)]
+    parts = split(ids, 500)
+    assert [i for part in parts for i in part] == ids
+    assert len(parts) == max(1, -(-count // 500)) and max(map(len, parts)) - min(map(len, parts)) <= 1

@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not 
         WebhookDelivery,
     )
     from baton.domain.webhook_rules import ProviderAnswer
-    from baton.domain.websocket import Connection, Ticket
+    from baton.domain.websocket import Connection, PushPart, Ticket
 
 
 class Users(Protocol):
@@ -177,6 +177,12 @@ class FiguresStore(Protocol):
     def created_since(self, account_id: str, since: str) -> list[HandoffFacts]: ...
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
+
+
+class PushParts(Protocol):
+    """Hands parts of a large fan-out to push invocations of their own (the push parts queue)."""
+
+    def send(self, parts: list[PushPart]) -> None: ...
 
 
 class PushPoster(Protocol):

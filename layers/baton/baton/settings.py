@@ -72,3 +72,9 @@ class EmailSettings(Settings):
 
     email_queue_url: Required
     digest_queue_url: Required
+
+
+class PushSettings(Settings):
+    """The push function also hands parts of a large fan-out to the push parts queue."""
+
+    push_parts_queue_url: Required

@@ -1,4 +1,8 @@
-"""Push one event to every WebSocket connection of its account, concurrently and fault-isolated."""
+"""Push one event to every WebSocket connection of its account, concurrently and fault-isolated.
+
+An account with more connections than one invocation should post to (`CONNECTIONS_PER_PUSH`) has its
+fan-out split: the invocation that read the connections posts the first part and hands the others to
+push invocations of their own (`PushParts`), which post in parallel."""
 
 from __future__ import annotations
 
@@ -6,12 +10,12 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from baton.domain.events import HandoffEvent
-from baton.domain.websocket import ConnectionGone, Throttled
-from baton.ports import Connections, PushPoster
+from baton.domain.websocket import CONNECTIONS_PER_PUSH, ConnectionGone, PushPart, Throttled
+from baton.ports import Connections, PushParts, PushPoster
 
 log = logging.getLogger(__name__)  # Lambda sends it to the function's log group
 
@@ -33,6 +37,8 @@ class PushReport:
     gone: int
     throttled: int
     failed: int
+    handed_off: int = 0  # connections handed to other invocations (the other parts of a split fan-out)
+    parts: int = 1
 
     @property
     def retry_worthy(self) -> bool:
@@ -61,9 +67,48 @@ async def push_event(
     event: HandoffEvent,
     connections: BatchConnections,
     poster: PushPoster,
+    parts: PushParts | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> PushReport:
-    return await push_to_account(event.account_id, event.model_dump_json().encode(), connections, poster, sleep)
+    """Posts to the account's connections; past `CONNECTIONS_PER_PUSH` (with `parts`), hands the other parts
+    on first, so that their invocations post while this one posts its own."""
+    data = event.model_dump_json()
+    ids = await connections.ids_of_account(event.account_id)
+    chunks = split(ids, CONNECTIONS_PER_PUSH) if parts is not None else [ids]
+    if len(chunks) > 1:
+        assert parts is not None
+        others = [
+            PushPart(
+                event_id=event.event_id,
+                account_id=event.account_id,
+                part=number,
+                parts=len(chunks),
+                data=data,
+                connection_ids=chunk,
+            )
+            for number, chunk in enumerate(chunks[1:], start=2)
+        ]
+        await asyncio.to_thread(parts.send, others)
+    report = await push_to_connections(chunks[0], data.encode(), connections, poster, sleep)
+    return replace(report, connections=len(ids), handed_off=len(ids) - len(chunks[0]), parts=len(chunks))
+
+
+async def push_part(
+    part: PushPart,
+    connections: BatchConnections,
+    poster: PushPoster,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> PushReport:
+    """One part of a split fan-out: its connections only, as read by the invocation that split it."""
+    return await push_to_connections(part.connection_ids, part.data.encode(), connections, poster, sleep)
+
+
+def split(ids: list[str], size: int) -> list[list[str]]:
+    """As few parts as hold at most `size` each, as even as can be (1,001 is 334 + 334 + 333, not 500 + 500 + 1)."""
+    count = max(1, -(-len(ids) // size))
+    share, extra = divmod(len(ids), count)
+    bounds = [number * share + min(number, extra) for number in range(count + 1)]
+    return [ids[bounds[number] : bounds[number + 1]] for number in range(count)]
 
 
 async def push_to_account(
@@ -73,8 +118,19 @@ async def push_to_account(
     poster: PushPoster,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> PushReport:
-    """Every post at once (the poster bounds how many are in flight); a connection's failure is its own."""
+    """Every connection of the account, from this invocation."""
     ids = await connections.ids_of_account(account_id)
+    return await push_to_connections(ids, data, connections, poster, sleep)
+
+
+async def push_to_connections(
+    ids: list[str],
+    data: bytes,
+    connections: BatchConnections,
+    poster: PushPoster,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> PushReport:
+    """Every post at once (the poster bounds how many are in flight); a connection's failure is its own."""
     outcomes = await asyncio.gather(*(_deliver(connection_id, data, connections, poster, sleep) for connection_id in ids))
     return PushReport(
         connections=len(ids),

@@ -6,6 +6,8 @@ through `connection_poster` instead.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
@@ -19,10 +21,32 @@ THROTTLING = frozenset({"LimitExceededException", "TooManyRequestsException", "T
 
 
 class ManagementApiSender:
-    """One shared client (thread-safe) for the posts and closes of an invocation."""
+    """One shared client (thread-safe) for the posts and closes of an invocation.
 
-    def __init__(self, client: ApiGatewayManagementApiClient) -> None:
-        self._client = client
+    `connect` instead of `client`: the client is made on first use, so a request that never replies or
+    closes (most of the API's, a `$connect`) does not pay for it on a cold start."""
+
+    def __init__(
+        self,
+        client: ApiGatewayManagementApiClient | None = None,
+        connect: Callable[[], ApiGatewayManagementApiClient] | None = None,
+    ) -> None:
+        if (client is None) == (connect is None):
+            raise ValueError("a client, or how to connect one")
+        self._connect = cache(connect) if connect is not None else None
+        self._given = client
+
+    @property
+    def _client(self) -> ApiGatewayManagementApiClient:
+        if self._connect is not None:
+            return self._connect()
+        assert self._given is not None
+        return self._given
+
+    @property
+    def connected(self) -> bool:
+        """Whether the client exists yet."""
+        return self._connect is None or self._connect.cache_info().currsize > 0
 
     def send(self, connection_id: str, data: bytes) -> None:
         try:
