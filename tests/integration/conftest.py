@@ -86,6 +86,7 @@ HANDLER_CACHES = (
     ("ws_authorizer_handler", "repositories"),
     ("api_routes_integrations", "channel_dependencies"),
     ("webhooks_handler", "dependencies"),
+    ("api_routes_chat_links", "chat_link_dependencies"),
 )
 
 

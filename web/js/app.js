@@ -14,6 +14,7 @@ import { startLiveUpdates } from "./live.js";
 import { MyWork } from "./mywork.js";
 import { DesktopNotifier } from "./notify.js";
 import { PeoplePage } from "./people.js";
+import { ProfileScreen } from "./profile.js";
 import { QueueScreen } from "./queue.js";
 import { Router, showOnly } from "./router.js";
 import { showSignIn, wireSignIn } from "./signin.js";
@@ -40,6 +41,10 @@ function screens({ api, me }, engineer) {
     channels: {
       section: "#channels", focus: "#channels-title", nav: "Channels", path: "settings/channels", roles: MANAGERS,
       screen: () => new ChannelsScreen($("#channels"), api),
+    },
+    profile: {
+      section: "#profile", focus: "#profile-title", nav: "Profile", roles: [...ENGINEERS, "viewer"],
+      screen: () => new ProfileScreen($("#profile"), api, me),
     },
     handoff: {
       section: "#context", focus: "#context-title", nav: null, roles: ENGINEERS, pattern: /^#\/handoffs\/([\w-]+)\/([\w-]+)$/,

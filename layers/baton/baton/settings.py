@@ -37,6 +37,10 @@ class Settings(Model):
     connector_hosts: dict[str, Required]
     # Optional: a CA bundle for webhook TLS instead of the default trust store (the local runtime's receiver).
     webhook_ca_bundle: str = ""
+    # Optional: the chat apps' API bases (empty: the providers' own; docs/chat.md), e.g. the local stand-ins.
+    slack_api_url: str = ""
+    bot_connector_url: str = ""
+    bot_token_url: str = ""
 
     @classmethod
     def from_env(cls) -> Self:
