@@ -86,6 +86,9 @@ HANDLER_CACHES = (
     ("ws_authorizer_handler", "repositories"),
     ("api_routes_integrations", "channel_dependencies"),
     ("webhooks_handler", "dependencies"),
+    ("api_routes_integrations", "connector_store"),
+    ("api_routes_connectors", "connector_dependencies"),
+    ("hooks_handler", "dependencies"),
     ("api_routes_chat_links", "chat_link_dependencies"),
 )
 
@@ -129,4 +132,6 @@ def api(aws: dict[str, str], template: Template) -> ApiClient:
 
 
 # The loopback Teams/Slack receiver, for the webhook tests.
+# The loopback provider stand-ins (ConnectWise ...), for the connector tests.
+from tests.integration.provider_standins import standins  # noqa: E402, F401
 from tests.integration.webhook_receiver import receiver  # noqa: E402, F401

@@ -6,6 +6,7 @@ import { arrival, tell } from "./announcements.js";
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
 import { ChannelsScreen } from "./channels.js";
+import { ConnectorsScreen } from "./connectors.js";
 import { ContextScreen } from "./context.js";
 import { $ } from "./dom.js";
 import { showJoin } from "./join.js";
@@ -41,6 +42,10 @@ function screens({ api, me }, engineer) {
     channels: {
       section: "#channels", focus: "#channels-title", nav: "Channels", path: "settings/channels", roles: MANAGERS,
       screen: () => new ChannelsScreen($("#channels"), api),
+    },
+    connectors: {
+      section: "#connectors", focus: "#connectors-title", nav: "Connectors", path: "settings/connectors", roles: MANAGERS,
+      screen: () => new ConnectorsScreen($("#connectors"), api),
     },
     profile: {
       section: "#profile", focus: "#profile-title", nav: "Profile", roles: [...ENGINEERS, "viewer"],

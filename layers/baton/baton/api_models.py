@@ -297,6 +297,42 @@ class ConnectorOut(Model):
     )
 
 
+class ConnectorSet(RequestBody):
+    settings: dict[str, Any] = Field(default_factory=dict, description="The connector's settings (never a secret).")
+    secrets: dict[str, Any] = Field(
+        description="Its credentials (e.g. ConnectWise's public_key, private_key, client_id). Stored encrypted, never returned."
+    )
+
+
+class MemberMapEntry(RequestBody):
+    user_id: str = Field(min_length=1, max_length=128)
+    external_id: str = Field(min_length=1, max_length=128, description="Who the member is in the provider (a PSA member id).")
+
+
+class MembersSet(RequestBody):
+    members: list[MemberMapEntry] = Field(max_length=2000)
+
+
+class MemberRowOut(Model):
+    user_id: str
+    display_name: str
+    email: str
+    external_id: str | None = Field(default=None, description="null: not mapped (the connector leaves them out).")
+    external_name: str | None = None
+    matched_by: Literal["email", "manual"] | None = None
+
+
+class MembersOut(Model):
+    members: list[MemberRowOut] = Field(description="Every member of the account, mapped or not.")
+    unmatched: list[str] = Field(description="The ids of the account's members no provider member is mapped to.")
+    directory: list[dict[str, Any]] = Field(description="The provider's members as last listed: {external_id, name, email}.")
+
+
+class ConnectorTestOut(Model):
+    ok: bool
+    detail: str
+
+
 class WebhookTestOut(Model):
     channel: Channel
     delivered: bool

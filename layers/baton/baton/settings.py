@@ -35,6 +35,8 @@ class Settings(Model):
     # they may point at (each connector's allowlist parameter, e.g. TEAMS_WEBHOOK_HOSTS; baton/connectors).
     integrations_parameter_path: Required
     connector_hosts: dict[str, Required]
+    # Connectors with credentials (PSAs, chat apps): where their secrets are stored (`/<stack>/connectors`).
+    connectors_parameter_path: Required
     # Optional: a CA bundle for webhook TLS instead of the default trust store (the local runtime's receiver).
     webhook_ca_bundle: str = ""
     # Optional: the chat apps' API bases (empty: the providers' own; docs/chat.md), e.g. the local stand-ins.

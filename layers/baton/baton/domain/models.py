@@ -122,6 +122,19 @@ class ConversationMessage(Entity):
     at: str | None = None
 
 
+class PsaTicket(Model):
+    """The PSA ticket a session is linked to: its connector (baton/connectors/registry.py), its id there, its URL."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connector: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+    id: str = Field(min_length=1, max_length=64)
+    url: str | None = Field(default=None, max_length=2048)
+
+    def __str__(self) -> str:  # how an email or a chat message shows it
+        return f"{self.connector} #{self.id}"
+
+
 class TriageFields(Model):
     """The session's triage fields: what a queue card, an email or a chat message shows at a glance."""
 
@@ -130,6 +143,7 @@ class TriageFields(Model):
     subject: str | None = None
     priority: Priority | None = None
     confidence_tier: str | None = None
+    psa_ticket: PsaTicket | None = None
 
     def facts(self, leave_out: Container[str] = ()) -> list[tuple[str, str]]:
         """The fields that are set, labelled, in the order an email or a chat message shows them."""
@@ -144,6 +158,7 @@ TRIAGE_LABELS = {
     "subject": "Subject",
     "priority": "Priority",
     "confidence_tier": "Confidence",
+    "psa_ticket": "PSA ticket",
 }
 
 
@@ -188,6 +203,7 @@ class SessionDraft(Model):
     client_name: str | None = Field(default=None, min_length=1, max_length=200)
     subject: str | None = Field(default=None, min_length=1, max_length=300)
     priority: Priority | None = None
+    psa_ticket: PsaTicket | None = Field(default=None, description="The PSA ticket this session is about (DESIGN §3e).")
     conversation_messages: list[ConversationMessage] = Field(default_factory=list, max_length=500)
 
     @field_validator("intake_content")
