@@ -1,4 +1,5 @@
-"""A chat connector's queue (SQS: new, escalated and overdue escalations) → the account's incoming webhook.
+"""A chat connector's queue (SQS: every handoff event) → the account's incoming webhook (new, escalated and overdue
+escalations), or, for an account that set the tool up as an app, its messages (posted, then updated on every change).
 
 One code base, deployed once per chat connector (TeamsFunction, SlackFunction) with WEBHOOK_CHANNEL set to its
 name: each has its own queue, DLQ, alarms and concurrency, so a failing Slack never holds up Teams, email or push.
@@ -22,15 +23,21 @@ from baton.connectors.registry import CHANNELS, Channel, allowed_hosts
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
-from baton.logic import channels
+from baton.logic import channels, chat_delivery
 from baton.observability import instruments
+from baton.publishers.slack_web_api import DEFAULT_BASE_URL as DEFAULT_SLACK_API
+from baton.publishers.slack_web_api import SlackWebApi
 from baton.publishers.webhooks import WebhookPoster
+from baton.repositories.chat import ChatRepository
+from baton.repositories.connectors import ConnectorRepository
 from baton.repositories.integrations import IntegrationRepository
 from baton.settings import Settings
 
 logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 METRIC_OF = {"delivered": "WebhooksDelivered", "rejected": "WebhooksRejected"}
+# The chat tools that can be set up as an app (their messages follow the handoff): how their consumer serves one.
+APP_DELIVERY = {"slack": chat_delivery.deliver_slack_app}
 
 
 class Post(Model):
@@ -62,6 +69,9 @@ def dependencies() -> Dependencies:
     store = IntegrationRepository(settings.data_table_name, settings.integrations_parameter_path, dynamodb, boto3.client("ssm"))
     allowed = allowed_hosts(settings.connector_hosts)
     poster = WebhookPoster(allowed, settings.webhook_ca_bundle)
+    connectors = ConnectorRepository(settings.data_table_name, settings.connectors_parameter_path, dynamodb, boto3.client("ssm"))
+    messages = ChatRepository(settings.data_table_name, settings.connections_table_name, dynamodb)
+    slack = SlackWebApi(settings.slack_api_url or DEFAULT_SLACK_API, settings.webhook_ca_bundle or None, allowed["slack"])
     config = IdempotencyConfig(event_key_jmespath="[channel, event.event_id]", expires_after_seconds=7 * 24 * 3600)
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
 
@@ -69,7 +79,11 @@ def dependencies() -> Dependencies:
     def post_once(post: Post) -> dict[str, Any]:
         """Delivered or refused for good, the outcome is recorded (and reported) once: a redelivery repeats neither.
         A retryable failure raises `Transient`, records nothing here, and the queue redelivers the message."""
-        result = channels.deliver(post.event, post.channel, store, poster, settings.console_url)
+        setup = connectors.get(post.event.account_id, post.channel) if post.channel in APP_DELIVERY else None
+        if setup is not None:  # the tool is set up as an app: every change of a handoff updates its messages
+            result = APP_DELIVERY[post.channel](post.event, setup, connectors, messages, slack, settings.console_url)
+        else:
+            result = channels.deliver(post.event, post.channel, store, poster, settings.console_url)
         fields = {**post.event.log_fields(), "channel": post.channel, "account_id": post.event.account_id, **result.model_dump()}
         if result.outcome in METRIC_OF:
             metrics.add_metric(name=METRIC_OF[result.outcome], unit=MetricUnit.Count, value=1)

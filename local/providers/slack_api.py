@@ -1,15 +1,20 @@
-"""A stand-in for Slack's Web API (the calls baton makes), and a way to press baton's buttons as Slack would.
+"""Slack's stand-in: the Web API calls baton makes, one Slack app per baton account, and pressing baton's buttons as
+Slack would (the interaction signed with that app's signing secret).
 
-Web API methods (POST `<base>/<method>`, as slack_sdk calls them: form or JSON body, `Authorization: Bearer`):
-`auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`. Answers follow Slack's
-documents: HTTP 200 with `{"ok": true, ...}`, or `{"ok": false, "error": "<code>"}` (`not_authed`,
-`invalid_auth`, `channel_not_found`, `message_not_found`, `invalid_arguments`, `expired_trigger_id`); an armed
-rate limit answers HTTP 429 `{"ok": false, "error": "ratelimited"}` with `Retry-After`. A token is valid when it
-starts with `xoxb-` and was not revoked (`revoke`); a channel id is Slack's shape (`C`, `G` or `D` and capitals or
-digits). Every call is recorded (method, token's last 4, arguments, answer) for `GET /local/connectors`.
+Web API (POST `<url>/api/<method>`, as slack_sdk calls it: a JSON or form body, `Authorization: Bearer <bot token>`):
+`auth.test`, `chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`. Answers follow Slack's documents:
+HTTP 200 with `{"ok": true, ...}` or `{"ok": false, "error": "<code>"}` (`not_authed`, `invalid_auth`,
+`channel_not_found`, `message_not_found`, `expired_trigger_id`, `invalid_arguments`, `no_text`); an armed fault
+(`POST /local/connectors/slack/faults {"status": 429, "retry_after": "1"}`) answers 429 `ratelimited` with
+`Retry-After`, as Slack's rate limits do.
 
-`interaction` / `slash_command` build the form body Slack sends to an app's interactivity and slash-command URLs,
-and `signed_headers` signs it as Slack signs (`v0=` HMAC-SHA256 of `v0:<timestamp>:<body>` with the signing secret).
+Each baton account has an app here (`state()["apps"]`: its bot token, signing secret and channel id, as one copies
+them from Slack's app pages into `PUT /api/v1/account/connectors/slack`). `fire` is a user of that workspace acting:
+`{"account_id": "acme", "kind": "command", "user": "USAM", "text": "link ABCD2345"}`,
+`{"kind": "click", "user": "USAM", "action": "claim", "channel": "C…", "ts": "…"}` (the button of that message;
+`action` one of claim, release, resolve) or `{"kind": "submit", "user": "USAM", "notes": "…"}` (the last form
+baton opened for that user). To try baton's checks: `"signature": "none" | "wrong"`, `"stale_minutes": 6`,
+`"replay": true` (the last fired call again, byte for byte).
 """
 
 from __future__ import annotations
@@ -18,138 +23,175 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import time
-from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
-MAX_KEPT = 1_000
+from local.providers.recorder import Recorder
+from local.providers.standin import StandIn
+
 TRIGGER_TTL_S = 30  # Slack's trigger ids expire in 3 s; the stand-in is kinder to a slow test machine
 _CHANNEL = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 METHODS = ("auth.test", "chat.postMessage", "chat.update", "chat.postEphemeral", "views.open")
+ACCOUNTS = ("acme", "globex")
+TEAM = "T0LOCAL"
 
 
-@dataclass
-class RateLimit:
-    count: int
-    retry_after_s: int = 1
+def _app(account_id: str) -> dict[str, str]:
+    return {
+        "bot_token": f"xoxb-local-{account_id}-{secrets.token_hex(6)}",
+        "signing_secret": secrets.token_hex(16),
+        "channel_id": f"C{account_id.upper()[:6]}ESC",
+        "team_id": TEAM,
+    }
 
 
-@dataclass
-class SlackApiStandIn:
-    """The workspace as Slack would hold it: messages by channel and ts, open views, issued trigger ids."""
+class SlackStandIn(StandIn):
+    name = "slack"
 
-    calls: list[dict[str, Any]] = field(default_factory=list)
-    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    views: list[dict[str, Any]] = field(default_factory=list)
-    revoked: set[str] = field(default_factory=set)
-    triggers: dict[str, float] = field(default_factory=dict)
-    rate_limit: RateLimit | None = None
-    _ts: count[int] = field(default_factory=lambda: count(1))
+    def __init__(self, recorder: Recorder, port: int) -> None:
+        super().__init__(recorder, port)
+        self.apps: dict[str, dict[str, str]] = {account: _app(account) for account in ACCOUNTS}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.ephemeral: list[dict[str, Any]] = []
+        self.views: dict[str, list[dict[str, Any]]] = {}  # opened for a user, newest last
+        self.triggers: dict[str, tuple[float, str]] = {}  # trigger id -> (expiry, user)
+        self._last_fired: tuple[str, bytes, dict[str, str]] | None = None
+        self._ts = count(1)
 
-    def add_routes(self, app: web.Application, prefix: str = "/slack/api") -> None:
-        app.router.add_post(prefix + "/{method}", self.handle)
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
 
-    def revoke(self, token: str) -> None:
-        self.revoked.add(token)
+    def app_of(self, account_id: str) -> dict[str, str]:
+        return self.apps.setdefault(account_id, _app(account_id))
 
-    def issue_trigger(self) -> str:
-        trigger = f"{int(time.time())}.{next(self._ts)}.local-trigger"
-        self.triggers[trigger] = time.time() + TRIGGER_TTL_S
-        return trigger
+    def _account_of_token(self, token: str) -> str | None:
+        return next((account for account, app in self.apps.items() if app["bot_token"] == token), None)
 
-    def arm_rate_limit(self, times: int, retry_after_s: int = 1) -> None:
-        self.rate_limit = RateLimit(times, retry_after_s)
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/api/{method}", self.handle)
 
-    def recorded(self) -> dict[str, Any]:
-        return {"calls": self.calls, "messages": [{"channel": c, "ts": ts, **m} for (c, ts), m in self.messages.items()]}
+    def caller(self, request: web.Request) -> str | None:
+        return self._account_of_token(request.headers.get("Authorization", "").removeprefix("Bearer ").strip())
 
-    async def handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        args = await _arguments(request)
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or str(args.pop("token", ""))
-        status, answer, headers = self._answer(method, token, args)
-        self.calls.append(
-            {
-                "at": time.time(),
-                "method": method,
-                "token_last4": token[-4:] if token else None,
-                "args": args,
-                "status": status,
-                "answer": answer,
-            }
-        )
-        del self.calls[:-MAX_KEPT]
-        return web.json_response(answer, status=status, headers=headers)
-
-    def _answer(self, method: str, token: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
-        if method not in METHODS:
-            return 200, {"ok": False, "error": "unknown_method"}, {}
-        if self.rate_limit is not None and self.rate_limit.count > 0:
-            self.rate_limit.count -= 1
-            retry = str(self.rate_limit.retry_after_s)
-            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry}
-        if not token:
-            return 200, {"ok": False, "error": "not_authed"}, {}
-        if not token.startswith("xoxb-") or token in self.revoked:
-            return 200, {"ok": False, "error": "invalid_auth"}, {}
-        return 200, getattr(self, "_" + method.replace(".", "_"))(args), {}
-
-    def _auth_test(self, _: dict[str, Any]) -> dict[str, Any]:
+    def state(self) -> dict[str, Any]:
         return {
-            "ok": True,
-            "url": "https://baton-local.slack.com/",
-            "team": "baton local",
-            "team_id": "T0LOCAL",
-            "user_id": "UBATONBOT",
+            "api_url": self.api_url,
+            "apps": self.apps,
+            "messages": [{"channel": c, "ts": ts, **m} for (c, ts), m in self.messages.items()],
+            "ephemeral": self.ephemeral[-200:],
+            "views": self.views,
         }
 
-    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+    # --- the Web API -------------------------------------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = _arguments(request.content_type, await request.read())
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or str(args.pop("token", ""))
+        if method not in METHODS:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        if not token:
+            return web.json_response({"ok": False, "error": "not_authed"})
+        account = self._account_of_token(token)
+        if account is None:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        return web.json_response(getattr(self, "_" + method.replace(".", "_"))(account, args))
+
+    def _auth_test(self, account: str, _: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://baton-local.slack.com/", "team": "baton local", "team_id": TEAM, "user_id": "UBATON"}
+
+    def _chat_postMessage(self, account: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
         if not _CHANNEL.match(channel):
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
-        self.messages[(channel, ts)] = {"text": args.get("text"), "blocks": _blocks(args), "updates": 0}
+        self.messages[(channel, ts)] = {"account": account, "text": args.get("text"), "blocks": _blocks(args), "updates": []}
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
 
-    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+    def _chat_update(self, account: str, args: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(args.get("channel", "")), str(args.get("ts", ""))
         if not _CHANNEL.match(channel):
             return {"ok": False, "error": "channel_not_found"}
         found = self.messages.get((channel, ts))
-        if found is None:
+        if found is None or found["account"] != account:
             return {"ok": False, "error": "message_not_found"}
-        found.update(text=args.get("text"), blocks=_blocks(args), updates=found["updates"] + 1, updated_at=time.time())
+        found.update(text=args.get("text"), blocks=_blocks(args))
+        found["updates"].append(time.time())
         return {"ok": True, "channel": channel, "ts": ts, "text": args.get("text")}
 
-    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        if not _CHANNEL.match(str(args.get("channel", ""))):
+    def _chat_postEphemeral(self, account: str, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if not _CHANNEL.match(channel):
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("user"):
             return {"ok": False, "error": "user_not_in_channel"}
+        self.ephemeral.append({"at": time.time(), "channel": channel, "user": args["user"], "text": args.get("text")})
         return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
 
-    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        trigger = str(args.get("trigger_id", ""))
-        if self.triggers.pop(trigger, 0) < time.time():
+    def _views_open(self, account: str, args: dict[str, Any]) -> dict[str, Any]:
+        expiry, user = self.triggers.pop(str(args.get("trigger_id", "")), (0.0, ""))
+        if expiry < time.time():
             return {"ok": False, "error": "expired_trigger_id"}
         view = args.get("view")
         view = json.loads(view) if isinstance(view, str) else view
         if not isinstance(view, dict) or view.get("type") != "modal":
             return {"ok": False, "error": "invalid_arguments"}
-        self.views.append(view)
-        return {"ok": True, "view": {"id": f"V{len(self.views):08d}", **view}}
+        self.views.setdefault(user, []).append(view)
+        return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **view}}
+
+    # --- a user acting in the workspace --------------------------------------------------------------------------
+    async def fire(self, order: dict[str, Any], baton_url: str) -> dict[str, Any]:
+        if order.get("replay"):
+            if self._last_fired is None:
+                raise ValueError("nothing was fired yet")
+            url, body, headers = self._last_fired
+            return await self.post_to_baton(url, body, headers)
+        account_id = str(order["account_id"])
+        app = self.app_of(account_id)
+        kind = str(order["kind"])
+        user = str(order["user"])
+        if kind == "command":
+            body = slash_command(user, str(order["text"]), str(order.get("channel", app["channel_id"])))
+        elif kind == "click":
+            trigger = f"{int(time.time())}.{next(self._ts)}.{secrets.token_hex(4)}"
+            self.triggers[trigger] = (time.time() + TRIGGER_TTL_S, user)
+            channel, ts = str(order["channel"]), str(order["ts"])
+            message = self.messages[(channel, ts)]
+            button = _button(message, f"baton_{order['action']}")
+            body = button_click(user, button["action_id"], button["value"], channel, ts, trigger)
+        elif kind == "submit":
+            view = self.views[user][-1]
+            body = form_submission(user, view, {"resolution": {"notes": str(order.get("notes", ""))}})
+        else:
+            raise ValueError(f"kind must be command, click or submit, not {kind!r}")
+        stamp = int(time.time() - 60 * float(order.get("stale_minutes", 0)))
+        secret = app["signing_secret"] if order.get("signature") != "wrong" else "not-" + app["signing_secret"]
+        headers = signed_headers(secret, body, stamp)
+        if order.get("signature") == "none":
+            headers = {"Content-Type": headers["Content-Type"]}
+        url = f"{baton_url}/hooks/slack/{account_id}"
+        self._last_fired = (url, body, headers)
+        return await self.post_to_baton(url, body, headers)
 
 
-async def _arguments(request: web.Request) -> dict[str, Any]:
+def _button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    for block in message.get("blocks") or []:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return dict(element)
+    raise ValueError(f"that message has no {action_id} button now")
+
+
+def _arguments(content_type: str, raw: bytes) -> dict[str, Any]:
     """slack_sdk sends JSON for most methods and forms for some: Slack takes both."""
-    raw = await request.read()
-    if request.content_type == "application/json":
+    if content_type == "application/json":
         try:
             parsed = json.loads(raw or b"{}")
         except ValueError:
@@ -163,12 +205,11 @@ def _blocks(args: dict[str, Any]) -> Any:
     return json.loads(blocks) if isinstance(blocks, str) else blocks
 
 
-# --- calls as Slack makes them ----------------------------------------------------------------------------
+# --- calls as Slack makes them (also used by the unit tests) -------------------------------------------------------
 def signed_headers(signing_secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
     """Slack's request signature (v0) for `body`, at `timestamp` (now by default)."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    base = b"v0:" + stamp.encode() + b":" + body
-    digest = hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+    digest = hmac.new(signing_secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
     return {
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Slack-Request-Timestamp": stamp,
@@ -177,7 +218,7 @@ def signed_headers(signing_secret: str, body: bytes, timestamp: int | None = Non
 
 
 def button_click(
-    user: str, action_id: str, value: str, channel: str, message_ts: str, trigger_id: str, team: str = "T0LOCAL"
+    user: str, action_id: str, value: str, channel: str, message_ts: str, trigger_id: str, team: str = TEAM
 ) -> bytes:
     """A `block_actions` interaction: a user pressed a button of a message in a channel."""
     payload = {
@@ -193,7 +234,7 @@ def button_click(
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def form_submission(user: str, view: dict[str, Any], values: dict[str, dict[str, str]], team: str = "T0LOCAL") -> bytes:
+def form_submission(user: str, view: dict[str, Any], values: dict[str, dict[str, str]], team: str = TEAM) -> bytes:
     """A `view_submission`: the modal `view` submitted with `values` ({block_id: {action_id: text}})."""
     state = {
         block: {action: {"type": "plain_text_input", "value": text} for action, text in inputs.items()}
@@ -208,7 +249,7 @@ def form_submission(user: str, view: dict[str, Any], values: dict[str, dict[str,
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def slash_command(user: str, text: str, channel: str, command: str = "/baton", team: str = "T0LOCAL") -> bytes:
+def slash_command(user: str, text: str, channel: str, command: str = "/baton", team: str = TEAM) -> bytes:
     return urlencode(
         {
             "command": command,

@@ -3,7 +3,6 @@ a click answered with the refreshed card, and every copy following the handoff."
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +15,7 @@ from baton.domain.lifecycle import Action
 from baton.logic import chat_links, handoffs
 from baton.logic import teams_bot as logic
 from baton.logic.channels import announcement
-from local.providers.bot_connector import BotConnectorStandIn, invoke, message
+from local.providers.bot_connector import BotFrameworkKeys, invoke, message
 from tests.unit.chat_world import CONSOLE, World, event_of
 
 SERVICE = "https://127.0.0.1:9/teams/"
@@ -120,18 +119,9 @@ def test_every_copy_follows_the_handoff(world: World) -> None:
 
 
 # --- the Bot Framework's token ---------------------------------------------------------------------------------
-@pytest.fixture
-def stand_in() -> BotConnectorStandIn:
-    return BotConnectorStandIn(base_url="https://127.0.0.1:9")
-
-
-def _jwks(stand_in: BotConnectorStandIn) -> dict[str, Any]:
-    response = asyncio.run(stand_in._keys(None))  # type: ignore[arg-type]
-    return dict(json.loads(response.body))  # type: ignore[arg-type]
-
-
-def test_only_a_bot_framework_token_for_this_bot_and_this_service_url_verifies(stand_in: BotConnectorStandIn) -> None:
-    keys, now = _jwks(stand_in), datetime.now(UTC)
+def test_only_a_bot_framework_token_for_this_bot_and_this_service_url_verifies() -> None:
+    stand_in = BotFrameworkKeys()
+    keys, now = stand_in.jwks(), datetime.now(UTC)
     body = invoke("baton_claim", {"session_id": "s", "handoff_id": "h"}, "u", "c", SERVICE)
     good = stand_in.bearer("app-1", SERVICE)
     assert connector.verify(good, body, keys, "app-1", now)
@@ -140,7 +130,7 @@ def test_only_a_bot_framework_token_for_this_bot_and_this_service_url_verifies(s
     assert not connector.verify(stand_in.bearer("app-1", "https://evil.example/"), body, keys, "app-1", now)  # serviceUrl
     assert not connector.verify(stand_in.bearer("app-1", SERVICE, issuer="https://sts.example"), body, keys, "app-1", now)
     assert not connector.verify(good, body, keys, "app-1", now + timedelta(hours=1, minutes=6))  # expired
-    other = BotConnectorStandIn(base_url="https://127.0.0.1:9")  # signed with a key that is not the Bot Framework's
+    other = BotFrameworkKeys()  # signed with a key that is not the Bot Framework's
     assert not connector.verify(other.bearer("app-1", SERVICE), body, keys, "app-1", now)
     unendorsed = {"keys": [{**keys["keys"][0], "endorsements": ["skype"]}]}
     assert not connector.verify(good, body, unendorsed, "app-1", now)

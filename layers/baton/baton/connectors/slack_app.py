@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from pydantic import ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 from slack_sdk.signature import Clock, SignatureVerifier
 
-from baton.connectors.slack import render as render_webhook
+from baton.connectors.declaration import Inbound
+from baton.connectors.http import HttpAnswer, InboundCall
 from baton.domain import chat
 from baton.domain.chat import Click
 from baton.domain.clock import parse_iso
@@ -37,10 +38,31 @@ COMMAND = "/baton"
 WINDOW_S = 5 * 60  # Slack: refuse a request whose timestamp is more than five minutes from now
 
 
-class AppSettings(Model):
-    """An app-mode account's settings as shown: the channel its messages go to (never the token or the secret)."""
+CHANNEL_ID = r"^[CGD][A-Z0-9]{2,20}$"
 
-    channel_id: str
+
+class AppSettings(Model):
+    """A Slack app's settings (`PUT /api/v1/account/connectors/slack`): the channel its messages go to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel_id: str = Field(pattern=CHANNEL_ID, description="The channel's id (its details, at the bottom), e.g. C0123456789.")
+
+
+class AppSecrets(Model):
+    """A Slack app's secrets: its bot token (`chat:write`, `commands`) and its signing secret."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bot_token: str = Field(pattern=r"^xoxb-[A-Za-z0-9-]{1,250}$", description="The Bot User OAuth Token (xoxb-...).")
+    signing_secret: str = Field(min_length=8, max_length=128, description="Basic Information > App Credentials.")
+
+
+class SlackSettings(Model):
+    """Slack's settings as shown, in either mode: the webhook's last 4 characters, or the app's channel."""
+
+    last4: str | None = Field(default=None, description="The webhook URL's last 4 characters (webhook mode).")
+    channel_id: str | None = Field(default=None, description="The channel the app posts to (app mode).")
 
 
 class SlackApp(Model):
@@ -74,14 +96,26 @@ def status_text(handoff: HandoffFields) -> str:
 
 
 def _text(text: str) -> str:
+    """Slack's mrkdwn reads &, < and > as markup: escape them (Slack's "Formatting text" guide)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def message_blocks(message: Message) -> list[dict[str, Any]]:
+    """A message's header, facts (as fields) and notes: what the webhook's message and the app's have in common."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": message.title[:150], "emoji": False}}
+    ]
+    if message.facts:
+        fields = [{"type": "mrkdwn", "text": f"*{label}*\n{_text(value)}"} for label, value in message.facts[:10]]
+        blocks.append({"type": "section", "fields": fields})
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Notes*\n{_text(message.notes)}"}})
+    return blocks
 
 
 def card(message: Message, handoff: HandoffFields) -> dict[str, Any]:
     """chat.postMessage / chat.update arguments (less the channel): the webhook message's blocks, where the handoff
     stands, and the buttons its status allows (each carries the handoff it is about)."""
-    body = render_webhook(message)
-    blocks = [block for block in body["blocks"] if block["type"] != "actions"]
+    blocks = message_blocks(message)
     blocks.append({"type": "section", "block_id": STATUS_BLOCK, "text": {"type": "mrkdwn", "text": status_text(handoff)}})
     elements: list[dict[str, Any]] = []
     value = chat.button_value(handoff.session_id, handoff.id)
@@ -157,7 +191,7 @@ class Where(Model):
     message_ts: str | None = None
 
 
-Inbound = Click | OpenResolve | LinkCommand
+SlackIntent = Click | OpenResolve | LinkCommand
 
 
 class Unreadable(Exception):
@@ -171,7 +205,7 @@ class Unreadable(Exception):
 HELP = "baton understands `/baton link CODE` (the code from your baton profile's “Link Slack”)."
 
 
-def read(account_id: str, body: bytes) -> tuple[Inbound, Where]:
+def read(account_id: str, body: bytes) -> tuple[SlackIntent, Where]:
     """A verified call: a button, the Resolve form, or the slash command. `Unreadable` for anything else."""
     form = {key: values[0] for key, values in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
     if "payload" in form:
@@ -181,7 +215,7 @@ def read(account_id: str, body: bytes) -> tuple[Inbound, Where]:
     raise Unreadable(HELP)
 
 
-def _interaction(account_id: str, raw: str) -> tuple[Inbound, Where]:
+def _interaction(account_id: str, raw: str) -> tuple[SlackIntent, Where]:
     try:
         payload = json.loads(raw)
         kind = payload["type"]
@@ -201,7 +235,7 @@ def _interaction(account_id: str, raw: str) -> tuple[Inbound, Where]:
     raise Unreadable("baton does not act on that kind of interaction.")
 
 
-def _button(account_id: str, user: str, payload: dict[str, Any]) -> tuple[Inbound, Where]:
+def _button(account_id: str, user: str, payload: dict[str, Any]) -> tuple[SlackIntent, Where]:
     actions = payload.get("actions") or []
     pressed = actions[0] if actions and isinstance(actions[0], dict) else {}
     if pressed.get("action_id") == OPEN_ACTION:
@@ -287,3 +321,40 @@ def replay_key(headers: Mapping[str, str]) -> str:
     """What makes a call the same call: its timestamp and signature (a replay repeats both)."""
     lowered = {key.lower(): value for key, value in headers.items()}
     return f"{lowered.get('x-slack-request-timestamp', '')}:{lowered.get('x-slack-signature', '')}"
+
+
+# --- the connector's inbound steps (functions/hooks runs them; logic/chat_inbound.py acts) -----------------------
+class SlackCall(Model):
+    """What a verified call from Slack asks: a button, the Resolve form or the slash command (`inbound`), where it
+    happened, or only a sentence to answer (`reply`: something baton does not act on)."""
+
+    inbound: Click | OpenResolve | LinkCommand | None = None
+    where: Where = Where()
+    reply: str = ""
+
+
+def _verify(call: InboundCall, secrets: Mapping[str, str], key: bytes | None, now: datetime) -> bool:
+    return verify(call.headers, call.body, secrets.get("signing_secret", ""), now)
+
+
+def _delivery_id(call: InboundCall) -> str | None:
+    return replay_key(call.headers)
+
+
+def _interpret(call: InboundCall, settings: Mapping[str, Any]) -> SlackCall:
+    try:
+        inbound, where = read(call.account_id, call.body)
+    except Unreadable as unreadable:
+        return SlackCall(reply=unreadable.reply)
+    return SlackCall(inbound=inbound, where=where)
+
+
+def _answer(result: object | None) -> HttpAnswer:
+    """Slack shows a slash command's JSON answer to its sender, and a form's `errors` in the form; an interaction
+    needs only a 200 within 3 s."""
+    if isinstance(result, dict):
+        return HttpAnswer.of_json(200, result)
+    return HttpAnswer(200)
+
+
+INBOUND = Inbound(verify=_verify, delivery_id=_delivery_id, interpret=_interpret, answer=_answer)

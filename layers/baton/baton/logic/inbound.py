@@ -18,7 +18,7 @@ from baton.connectors.http import HttpAnswer, HttpRequest, InboundCall
 from baton.domain.clock import iso, utc_now
 from baton.domain.connector_state import ConnectorSetup, InboundOutcome, InboundRecord
 from baton.domain.errors import NotFound, Unauthorized
-from baton.ports import ConnectorStore, Handoffs, ProviderTransport, Users
+from baton.ports import BotConnectorApi, ChatLinks, ConnectorStore, Handoffs, ProviderTransport, SlackWebApi, Users
 
 KEY_MAX_BYTES = 16 * 1024
 
@@ -32,6 +32,10 @@ class InboundServices:
     users: Users
     transport: ProviderTransport
     console_url: str
+    # The chat apps' (logic/chat_inbound.py): chat links, Slack's Web API, the Bot Connector.
+    chat_links: ChatLinks | None = None
+    slack: SlackWebApi | None = None
+    bots: BotConnectorApi | None = None
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,15 @@ def receive(account_id: str, body: bytes, app: SlackApp, deps: Inbound) -> HookA
     try:
         inbound, where = slack_app.read(account_id, body)
     except slack_app.Unreadable as unreadable:
-        return HookAnswer(body=slack_app.ephemeral_reply(unreadable.reply) if unreadable.reply else None)
+        return handle(slack_app.SlackCall(reply=unreadable.reply), account_id, app, deps)
+    return handle(slack_app.SlackCall(inbound=inbound, where=where), account_id, app, deps)
+
+
+def handle(call: slack_app.SlackCall, account_id: str, app: SlackApp, deps: Inbound) -> HookAnswer:
+    """What a call read by the connector does: link, open the Resolve form, or run a click."""
+    inbound, where = call.inbound, call.where
+    if inbound is None:
+        return HookAnswer(body=slack_app.ephemeral_reply(call.reply) if call.reply else None)
     if isinstance(inbound, slack_app.LinkCommand):
         redeemed = chat_links.redeem(account_id, "slack", inbound.external_id, inbound.workspace_id, inbound.code, deps.links)
         return HookAnswer(body=slack_app.ephemeral_reply(redeemed.text))

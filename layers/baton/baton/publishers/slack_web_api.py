@@ -10,13 +10,16 @@ are worth a retry (`Transient`).
 from __future__ import annotations
 
 import ssl
+from collections.abc import Sequence
 from typing import Any
 from urllib.error import URLError
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from baton.domain.errors import Invalid, Transient
+from baton.domain.webhook_rules import host_allowed
 
 DEFAULT_BASE_URL = "https://slack.com/api/"
 TIMEOUT_S = 5
@@ -25,9 +28,16 @@ RETRYABLE = frozenset({"ratelimited", "internal_error", "fatal_error", "service_
 
 
 class SlackWebApi:
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, ca_bundle: str | None = None) -> None:
-        if not base_url.startswith("https://"):
+    def __init__(
+        self, base_url: str = DEFAULT_BASE_URL, ca_bundle: str | None = None, allowed: Sequence[str] = ("slack.com",)
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme != "https" or not parts.hostname:
             raise ValueError(f"SLACK_API_URL must be an https URL; it is {base_url!r}")
+        # Checked at each call, not here: a function that never calls Slack must not fail to start over it.
+        self._refusal: str | None = None
+        if not host_allowed(parts.hostname, parts.port, allowed):
+            self._refusal = f"Slack's API host {parts.netloc} is not in its allowlist (SlackWebhookHosts)."
         self._base_url = base_url.rstrip("/") + "/"
         self._ssl = ssl.create_default_context(cafile=ca_bundle) if ca_bundle else None
 
@@ -48,6 +58,8 @@ class SlackWebApi:
         self._call(lambda client: client.views_open(trigger_id=trigger_id, view=view), token)
 
     def _call(self, method: Any, token: str) -> dict[str, Any]:
+        if self._refusal:
+            raise Invalid(self._refusal)
         try:
             answer = method(self._client(token))
         except SlackApiError as error:
