@@ -58,8 +58,8 @@ def _lost(action: Action, who: User, current: Handoff | None) -> ClickAnswer:
     """Someone else got there first, or the handoff moved on: say where it stands and who has it."""
     if current is None:
         return ClickAnswer(outcome="not_found", text="baton has no such handoff in this account any more.")
-    if current.status == "claimed" and action is Action.CLAIM and current.claimed_by != who.id:
-        name = current.claimed_by_name or "Someone"
+    if current.status == "claimed" and action is Action.CLAIM:  # a race lost (to oneself, from another copy, too)
+        name = "You" if current.claimed_by == who.id else current.claimed_by_name or "Someone"
         return ClickAnswer(outcome="lost", text=f"{name} picked this up at {hhmm(current.claimed_at)}.")
     if current.status == "claimed":
         holder = "you" if current.claimed_by == who.id else current.claimed_by_name or "someone"
