@@ -23,6 +23,7 @@ from baton.connectors.registry import CHANNELS, Channel, allowed_hosts
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
+from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
 from baton.logic import channels, chat_delivery
 from baton.observability import instruments
 from baton.publishers.slack_web_api import DEFAULT_BASE_URL as DEFAULT_SLACK_API
@@ -72,7 +73,9 @@ def dependencies() -> Dependencies:
     connectors = ConnectorRepository(settings.data_table_name, settings.connectors_parameter_path, dynamodb, boto3.client("ssm"))
     messages = ChatRepository(settings.data_table_name, settings.connections_table_name, dynamodb)
     slack = SlackWebApi(settings.slack_api_url or DEFAULT_SLACK_API, settings.webhook_ca_bundle or None, allowed["slack"])
-    config = IdempotencyConfig(event_key_jmespath="[channel, event.event_id]", expires_after_seconds=7 * 24 * 3600)
+    config = IdempotencyConfig(
+        event_key_jmespath="[channel, event.event_id]", expires_after_seconds=DEAD_LETTER_RETENTION_SECONDS
+    )
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
 
     @idempotent_function(data_keyword_argument="post", config=config, persistence_store=persistence)
