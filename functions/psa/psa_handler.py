@@ -26,6 +26,7 @@ from baton.connectors.registry import NAMES, allowed_hosts, connector
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
+from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
 from baton.logic import psa_notes
 from baton.observability import instruments
 from baton.publishers.provider_http import ProviderHttp
@@ -68,7 +69,10 @@ def dependencies() -> Dependencies:
     dynamodb = boto3.client("dynamodb")
     store = ConnectorRepository(settings.data_table_name, settings.connectors_parameter_path, dynamodb, boto3.client("ssm"))
     transport = ProviderHttp(allowed_hosts(settings.connector_hosts), settings.webhook_ca_bundle)
-    config = IdempotencyConfig(event_key_jmespath="[connector, event.event_id]", expires_after_seconds=7 * 24 * 3600)
+    # Kept as long as a dead letter may be redriven: a redrive never writes a note twice.
+    config = IdempotencyConfig(
+        event_key_jmespath="[connector, event.event_id]", expires_after_seconds=DEAD_LETTER_RETENTION_SECONDS
+    )
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
 
     @idempotent_function(data_keyword_argument="note", config=config, persistence_store=persistence)
