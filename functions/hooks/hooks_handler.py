@@ -31,6 +31,7 @@ from baton.domain.errors import BatonError, Unauthorized
 from baton.domain.modeling import Model
 from baton.logic import chat_inbound, inbound, psa_inbound  # noqa: F401  (each registers its intents' use case)
 from baton.observability import instruments
+from baton.publishers.bot_connector import DEFAULT_METADATA_BASE, DEFAULT_TOKEN_URL, BotConnector
 from baton.publishers.provider_http import ProviderHttp
 from baton.publishers.slack_web_api import DEFAULT_BASE_URL as DEFAULT_SLACK_API
 from baton.publishers.slack_web_api import SlackWebApi
@@ -73,6 +74,11 @@ def dependencies() -> Dependencies:
         transport=ProviderHttp(allowed_hosts(settings.connector_hosts), settings.webhook_ca_bundle),
         console_url=settings.console_url,
         chat_links=ChatRepository(settings.data_table_name, settings.connections_table_name, dynamodb),
+        bots=BotConnector(
+            settings.bot_connector_url or DEFAULT_METADATA_BASE,
+            settings.bot_token_url or DEFAULT_TOKEN_URL,
+            settings.webhook_ca_bundle,
+        ),
         slack=SlackWebApi(
             settings.slack_api_url or DEFAULT_SLACK_API,
             settings.webhook_ca_bundle or None,

@@ -26,6 +26,7 @@ from baton.domain.modeling import Model
 from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
 from baton.logic import channels, chat_delivery
 from baton.observability import instruments
+from baton.publishers.bot_connector import DEFAULT_METADATA_BASE, DEFAULT_TOKEN_URL, BotConnector
 from baton.publishers.slack_web_api import DEFAULT_BASE_URL as DEFAULT_SLACK_API
 from baton.publishers.slack_web_api import SlackWebApi
 from baton.publishers.webhooks import WebhookPoster
@@ -38,7 +39,10 @@ logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 METRIC_OF = {"delivered": "WebhooksDelivered", "rejected": "WebhooksRejected"}
 # The chat tools that can be set up as an app (their messages follow the handoff): how their consumer serves one.
-APP_DELIVERY = {"slack": chat_delivery.deliver_slack_app}
+APP_DELIVERY: dict[str, Callable[..., channels.Outcome]] = {
+    "slack": chat_delivery.deliver_slack_app,
+    "teams": chat_delivery.deliver_teams_bot,
+}
 
 
 class Post(Model):
@@ -73,6 +77,11 @@ def dependencies() -> Dependencies:
     connectors = ConnectorRepository(settings.data_table_name, settings.connectors_parameter_path, dynamodb, boto3.client("ssm"))
     messages = ChatRepository(settings.data_table_name, settings.connections_table_name, dynamodb)
     slack = SlackWebApi(settings.slack_api_url or DEFAULT_SLACK_API, settings.webhook_ca_bundle or None, allowed["slack"])
+    bots = BotConnector(
+        settings.bot_connector_url or DEFAULT_METADATA_BASE,
+        settings.bot_token_url or DEFAULT_TOKEN_URL,
+        settings.webhook_ca_bundle,
+    )
     config = IdempotencyConfig(
         event_key_jmespath="[channel, event.event_id]", expires_after_seconds=DEAD_LETTER_RETENTION_SECONDS
     )
@@ -84,7 +93,8 @@ def dependencies() -> Dependencies:
         A retryable failure raises `Transient`, records nothing here, and the queue redelivers the message."""
         setup = connectors.get(post.event.account_id, post.channel) if post.channel in APP_DELIVERY else None
         if setup is not None:  # the tool is set up as an app: every change of a handoff updates its messages
-            result = APP_DELIVERY[post.channel](post.event, setup, connectors, messages, slack, settings.console_url)
+            api = slack if post.channel == "slack" else bots
+            result = APP_DELIVERY[post.channel](post.event, setup, connectors, messages, api, settings.console_url)
         else:
             result = channels.deliver(post.event, post.channel, store, poster, settings.console_url)
         fields = {**post.event.log_fields(), "channel": post.channel, "account_id": post.event.account_id, **result.model_dump()}

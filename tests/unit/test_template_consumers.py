@@ -23,16 +23,18 @@ from tests.conftest import ROOT
 BASELINE = "95dfc66"
 
 
-# Consumers changed on purpose since BASELINE (docs/chat.md): a Slack app's messages follow every change of a
-# handoff, so Slack's queue hears of every handoff event; a chat function reads its app's set-up, secrets and messages,
-# and may call Slack's Web API host.
+# Consumers changed on purpose since BASELINE (docs/chat.md): a Slack app's (a Teams bot's) messages follow every
+# change of a handoff, so Slack's and Teams' queues hear of every handoff event; a chat function reads its app's
+# set-up, secrets and messages, and may call Slack's Web API and the Bot Framework's hosts.
 SLACK_HEARS = '{"event_type": [{"prefix": "handoff_"}]}'
 CHAT_APP_STATEMENTS = ("ChatAppMessages", "ReadChatAppSecrets")
 
 
 def _changed_on_purpose(baseline: Template, now: Template) -> None:
     baseline.parameters["SlackWebhookHosts"] = now.parameters["SlackWebhookHosts"]  # and Slack's Web API host
+    baseline.parameters["TeamsWebhookHosts"] = now.parameters["TeamsWebhookHosts"]  # and the Bot Framework's hosts
     baseline.resources["SlackSubscription"]["Properties"]["FilterPolicy"] = SLACK_HEARS
+    baseline.resources["TeamsSubscription"]["Properties"]["FilterPolicy"] = SLACK_HEARS
     for name in ("TeamsFunctionRole", "SlackFunctionRole"):
         policy = now.resources[name]["Properties"]["Policies"][0]["PolicyDocument"]
         added = [s for s in policy["Statement"] if isinstance(s, dict) and s.get("Sid") in CHAT_APP_STATEMENTS]

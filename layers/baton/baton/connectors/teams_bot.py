@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import jwt
 from jwt.exceptions import PyJWTError
+from pydantic import ConfigDict, Field
 
+from baton.connectors.declaration import Inbound
+from baton.connectors.http import HttpAnswer, InboundCall
 from baton.domain import chat
 from baton.domain.chat import Click
 from baton.domain.clock import parse_iso
@@ -41,12 +45,38 @@ CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 
 
-class BotSettings(Model):
-    """A bot-mode account's settings as shown (never the app password)."""
+DEFAULT_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 
-    tenant_id: str
-    service_url: str
-    conversation_id: str
+
+class BotSettings(Model):
+    """A Teams bot's settings (`PUT /api/v1/account/connectors/teams`): its Entra tenant, the Bot Connector's service
+    URL, the conversation (channel) its cards go to, and where the Bot Framework's keys are published."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenant_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9.-]+$")
+    service_url: str = Field(pattern=r"^https://", max_length=300, description="e.g. https://smba.trafficmanager.net/emea/")
+    conversation_id: str = Field(min_length=1, max_length=300, description="The channel's id, 19:...@thread.tacv2")
+    openid_metadata_url: str = Field(default=DEFAULT_METADATA_URL, pattern=r"^https://", max_length=300)
+
+
+class BotSecrets(Model):
+    """A Teams bot's secrets: its Entra app registration's id and client secret."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    app_id: str = Field(min_length=1, max_length=64)
+    app_password: str = Field(min_length=1, max_length=256)
+
+
+class TeamsSettings(Model):
+    """Teams' settings as shown, in either mode: the webhook's last 4 characters, or the bot's conversation."""
+
+    last4: str | None = Field(default=None, description="The webhook URL's last 4 characters (webhook mode).")
+    tenant_id: str | None = None
+    service_url: str | None = None
+    conversation_id: str | None = None
+    openid_metadata_url: str | None = None
 
 
 class TeamsBot(Model):
@@ -257,3 +287,43 @@ def verify(authorization: str | None, body: bytes, jwks: dict[str, Any], app_id:
     except (PyJWTError, ValueError, KeyError, TypeError):
         return False
     return claims.get("serviceUrl") == service_url_of(body)
+
+
+# --- the connector's inbound steps (functions/hooks runs them; logic/chat_inbound.py acts) -----------------------
+class TeamsCall(Model):
+    """What a verified activity asks: a button or a message to the bot (`inbound`), or only a sentence (`reply`)."""
+
+    inbound: Click | LinkMessage | None = None
+    reply: str = ""
+
+
+def _key_url(call: InboundCall, settings: Mapping[str, Any]) -> str:
+    """The Bot Connector's OpenID metadata (the hooks function follows its `jwks_uri` to the keys)."""
+    return str(settings.get("openid_metadata_url") or DEFAULT_METADATA_URL)
+
+
+def _verify(call: InboundCall, secrets: Mapping[str, str], key: bytes | None, now: datetime) -> bool:
+    try:
+        jwks = json.loads(key or b"{}")
+    except ValueError:
+        return False
+    return isinstance(jwks, dict) and verify(call.headers.get("authorization"), call.body, jwks, secrets.get("app_id", ""), now)
+
+
+def _interpret(call: InboundCall, settings: Mapping[str, Any]) -> TeamsCall:
+    try:
+        return TeamsCall(inbound=read(call.account_id, call.body))
+    except Unreadable as unreadable:
+        return TeamsCall(reply=unreadable.reply)
+
+
+def _answer(result: object | None) -> HttpAnswer:
+    """An invoke's answer is the refreshed card (or a message) in the body; a message activity gets an empty 200."""
+    if isinstance(result, dict):
+        return HttpAnswer.of_json(200, result)
+    return HttpAnswer(200)
+
+
+INBOUND = Inbound(
+    verify=_verify, delivery_id=lambda call: activity_id_of(call.body), interpret=_interpret, answer=_answer, key_url=_key_url
+)

@@ -74,6 +74,9 @@ def authenticate(
     url = inbound.key_url(call, setup.settings)  # raises Unauthorized for a key it may not fetch
     if url is not None:
         reply = transport.send(declared.name, HttpRequest("GET", url))
+        discovered = reply.json() if reply.ok else None
+        if isinstance(discovered, dict) and isinstance(discovered.get("jwks_uri"), str):  # OpenID metadata: its keys
+            reply = transport.send(declared.name, HttpRequest("GET", discovered["jwks_uri"]))
         if not reply.ok or len(reply.body) > KEY_MAX_BYTES:
             raise Unauthorized(f"baton could not fetch {declared.title}'s signing key to verify this call.")
         key = reply.body.encode()

@@ -71,9 +71,16 @@ class Inbound:
 def receive(account_id: str, body: bytes, bot: TeamsBot, deps: Inbound) -> InvokeAnswer:
     """A verified activity from the account's bot (the hook checked the token and replays)."""
     try:
-        inbound = teams_bot.read(account_id, body)
+        return handle(teams_bot.TeamsCall(inbound=teams_bot.read(account_id, body)), account_id, bot, deps)
     except teams_bot.Unreadable as unreadable:
-        return InvokeAnswer(body=teams_bot.invoke_message(unreadable.reply))
+        return handle(teams_bot.TeamsCall(reply=unreadable.reply), account_id, bot, deps)
+
+
+def handle(call: teams_bot.TeamsCall, account_id: str, bot: TeamsBot, deps: Inbound) -> InvokeAnswer:
+    """What an activity read by the connector does: link its sender, or run a click and answer with the card."""
+    inbound = call.inbound
+    if inbound is None:
+        return InvokeAnswer(body=teams_bot.invoke_message(call.reply))
     if isinstance(inbound, teams_bot.LinkMessage):
         redeemed = chat_links.redeem(account_id, "teams", inbound.external_id, inbound.workspace_id, inbound.code, deps.links)
         deps.api.reply(bot, inbound.conversation_id, inbound.activity_id, teams_bot.text_activity(redeemed.text))
