@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from baton.domain.events import HandoffEvent
-from baton.logic import channels
 from baton.domain.models import User
+from baton.logic import channels
 from baton.publishers.sns_events import SnsEventPublisher
 from tests.integration.builders import new_handoff
 from tests.integration.conftest import ApiClient, lambda_context
