@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Stack
+from tests.e2e.console_kit import axe_script, axe_violations  # noqa: F401 (the axe_script fixture)
 from tests.e2e.test_console import _signed_in, browser  # noqa: F401 (the browser fixture)
 
 pytestmark = pytest.mark.skipif(
@@ -26,7 +27,11 @@ def _screenshot(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
-def test_an_owner_connects_connectwise_maps_members_tests_and_disconnects(browser: Browser, stack: Stack) -> None:  # noqa: F811
+def test_an_owner_connects_connectwise_maps_members_tests_and_disconnects(
+    browser: Browser,  # noqa: F811
+    stack: Stack,
+    axe_script: Path,  # noqa: F811
+) -> None:
     site = httpx.get(f"{stack.base_url}/local/connectors").json()["connectwise"]["host"]
     # Given acme's owner in the console
     page = _signed_in(browser, stack, "owner@acme.test")
@@ -47,6 +52,8 @@ def test_an_owner_connects_connectwise_maps_members_tests_and_disconnects(browse
     senior = stack.user("senior@acme.test")["id"]
     expect(page.locator(f"#connector-connectwise-member-{senior}")).to_have_value("asenior")
     _screenshot(page, "connectors-connected")
+    # And the page has no serious accessibility problem (axe-core)
+    assert axe_violations(page, axe_script) == []
     # When the owner maps themselves by hand and saves the map, Then it is kept
     owner = stack.user("owner@acme.test")["id"]
     page.select_option(f"#connector-connectwise-member-{owner}", "aadmin")

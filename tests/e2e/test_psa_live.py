@@ -357,7 +357,12 @@ def test_push_and_email_flow_while_the_psa_consumer_fails_and_its_note_comes_aft
                 if (pushed["handoff"]["session"]["psa_ticket"] or {}).get("id") == str(ticket):
                     break
             handoff_id = pushed["handoff"]["id"]
-            await asyncio.to_thread(eventually, lambda: faulty.outbox_to(SENIOR, handoff_id), 15, "the escalation email")
+            await asyncio.to_thread(
+                eventually,
+                lambda: faulty.outbox_to(SENIOR2, handoff_id),
+                15,
+                "the escalation email (senior2 has no live console)",
+            )
             assert _notes(faulty, psa, ticket) == []
             # And once the consumer works again, the held note arrives, once
             faulty.clear_faults()

@@ -82,6 +82,8 @@ HANDLER_CACHES = (
     ("timer_handler", "dependencies"),
     ("push_handler", "dependencies"),
     ("email_handler", "dependencies"),
+    ("digest_handler", "dependencies"),
+    ("sign_up_gate_handler", "invitation_store"),
     ("ws_handler", "dependencies"),
     ("ws_authorizer_handler", "repositories"),
     ("api_routes_integrations", "channel_dependencies"),

@@ -23,6 +23,8 @@ from tests.integration.event_builders import handoff_only, sqs_event, stream_eve
 
 POLICY = "/api/v1/account/policy"
 QUICK = {"remind_after_s": 30, "escalate_after_s": 40, "repeat_every_s": 50}
+# Who is emailed, as the answer gives it until an owner or admin sets it (baton/domain/recipients.py)
+NOTIFY = {"on_create": ["admins", "engineers"], "on_level_1": ["engineers"], "on_level_2": ["admins", "owners"]}
 
 
 def _route_stream() -> None:
@@ -81,11 +83,16 @@ def _timer_of(handoff: dict[str, Any]) -> Timer:
 def test_the_policy_starts_at_the_defaults_and_an_admin_sets_it(api: ApiClient, users: dict[str, User]) -> None:
     # Given a fresh account, When its admin reads the policy, Then it is the defaults
     admin = users["admin@acme.test"]
-    assert api.call("GET", POLICY, admin).body == {"remind_after_s": 300, "escalate_after_s": 900, "repeat_every_s": 900}
+    assert api.call("GET", POLICY, admin).body == {
+        "remind_after_s": 300,
+        "escalate_after_s": 900,
+        "repeat_every_s": 900,
+        "notify": NOTIFY,
+    }
     # When the admin sets a quick one, Then it is answered and kept
     put = api.call("PUT", POLICY, admin, QUICK)
-    assert (put.status, put.body) == (200, QUICK)
-    assert api.call("GET", POLICY, users["owner@acme.test"]).body == QUICK
+    assert (put.status, put.body) == (200, {**QUICK, "notify": NOTIFY})
+    assert api.call("GET", POLICY, users["owner@acme.test"]).body == {**QUICK, "notify": NOTIFY}
 
 
 @pytest.mark.parametrize("email", ["senior@acme.test", "viewer@acme.test"])
@@ -100,7 +107,7 @@ def test_a_whole_number_written_with_a_decimal_point_is_that_number(api: ApiClie
     # When an owner sets it, Then it is stored as the whole numbers it says
     reply = api.call("PUT", POLICY, users["owner@acme.test"], body)
     stored = api.call("GET", POLICY, users["owner@acme.test"]).body
-    whole = {"remind_after_s": 60, "escalate_after_s": 120, "repeat_every_s": 90}
+    whole = {"remind_after_s": 60, "escalate_after_s": 120, "repeat_every_s": 90, "notify": NOTIFY}
     assert reply.status == 200
     assert json.dumps(reply.body, sort_keys=True) == json.dumps(stored, sort_keys=True) == json.dumps(whole, sort_keys=True)
 
@@ -129,7 +136,7 @@ def test_no_account_sees_or_changes_another_accounts_policy(api: ApiClient, user
     # Then globex still has the defaults, and globex's change leaves acme's alone
     assert api.call("GET", POLICY, users["admin@globex.test"]).body["remind_after_s"] == 300
     api.call("PUT", POLICY, users["admin@globex.test"], {**QUICK, "remind_after_s": 600})
-    assert api.call("GET", POLICY, users["admin@acme.test"]).body == QUICK
+    assert api.call("GET", POLICY, users["admin@acme.test"]).body == {**QUICK, "notify": NOTIFY}
 
 
 # --- deadlines on the handoff ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ import { arrival, tell } from "./announcements.js";
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
 import { ChannelsScreen } from "./channels.js";
+import { ChatLinksScreen } from "./chatlinks.js";
 import { ConnectorsScreen } from "./connectors.js";
 import { ContextScreen } from "./context.js";
 import { $ } from "./dom.js";
@@ -39,6 +40,7 @@ function screens({ api, me }, engineer) {
     sessions: { section: "#viewer", focus: "#viewer-title", nav: "Sessions", roles: ["viewer"], screen: () => new ViewerScreen({ api }) },
     team: { section: "#team", focus: "#team-title", nav: "Team & SLA", roles: ENGINEERS, screen: () => engineer.team },
     people: { section: "#people", focus: "#people-title", nav: "People", roles: MANAGERS, screen: () => new PeoplePage(api, me) },
+    profile: { section: "#profile", focus: "#profile-title", nav: "My email", roles: ENGINEERS, screen: () => new ProfileScreen(api, me) },
     channels: {
       section: "#channels", focus: "#channels-title", nav: "Channels", path: "settings/channels", roles: MANAGERS,
       screen: () => new ChannelsScreen($("#channels"), api),
@@ -47,9 +49,9 @@ function screens({ api, me }, engineer) {
       section: "#connectors", focus: "#connectors-title", nav: "Connectors", path: "settings/connectors", roles: MANAGERS,
       screen: () => new ConnectorsScreen($("#connectors"), api),
     },
-    profile: {
-      section: "#profile", focus: "#profile-title", nav: "Profile", roles: [...ENGINEERS, "viewer"],
-      screen: () => new ProfileScreen($("#profile"), api, me),
+    chatLinks: {
+      section: "#chat-links", focus: "#chat-links-title", nav: "Chat links", path: "profile/chat-links", roles: [...ENGINEERS, "viewer"],
+      screen: () => new ChatLinksScreen($("#chat-links"), api, me),
     },
     handoff: {
       section: "#context", focus: "#context-title", nav: null, roles: ENGINEERS, pattern: /^#\/handoffs\/([\w-]+)\/([\w-]+)$/,

@@ -1,82 +1,54 @@
-// Profile (#/profile, every member): who you are, and your chat links. "Link Slack" / "Link Teams" asks the API
-// for a single-use code (10 minutes) to send to the bot; once the bot has it, that chat user's clicks on baton's
-// buttons act as you (your role still decides what they may do).
-import { el } from "./dom.js";
-import { when } from "./format.js";
-
-const PATH = "/api/v1/me/chat-links";
-const TOOLS = {
-  slack: { name: "Slack", button: "Link Slack" },
-  teams: { name: "Microsoft Teams", button: "Link Teams" },
-};
+// My email (#/profile): how baton emails the signed-in person (PATCH /api/v1/me). Immediate, a digest every N
+// minutes, or none; and whether to be emailed about what was already pushed to a console of theirs that is open.
+import { $ } from "./dom.js";
 
 export class ProfileScreen {
-  constructor(section, api, me) {
-    this.section = section;
+  constructor(api, me) {
     this.api = api;
-    this.parts = {};
-    section.replaceChildren(
-      el("h2", { id: "profile-title", tabIndex: -1, textContent: "Profile" }),
-      el("p", { id: "profile-who", textContent: `${me.display_name} (${me.email}) · ${me.role} in ${me.account_id}` }),
-      el("h3", { textContent: "Chat links" }),
-      el("p", {
-        className: "hint",
-        textContent: "Link your chat user once to pick up, release and resolve escalations from baton's messages in Slack or Teams.",
-      }),
-    );
-    for (const tool of Object.keys(TOOLS)) section.append(this.linkRow(tool));
+    this.me = me;
+    this.form = $("#profile-form");
+    this.form.addEventListener("submit", (event) => this.save(event));
+    this.form.addEventListener("change", () => this.sync());
   }
 
-  linkRow(tool) {
-    const id = (part) => `link-${tool}-${part}`;
-    const state = el("p", { id: id("state"), className: "channel-state" });
-    const code = el("p", { id: id("code"), className: "link-code", role: "status" });
-    const start = el("button", { type: "button", id: id("start"), textContent: TOOLS[tool].button });
-    const remove = el("button", { type: "button", id: id("remove"), className: "secondary", textContent: "Unlink" });
-    start.addEventListener("click", () => this.run(tool, async () => {
-      const { data } = await this.api.request("POST", `${PATH}/${tool}`);
-      return `Your code: ${data.code} (until ${when(data.expires_at)}). ${data.instruction}`;
-    }));
-    remove.addEventListener("click", () => this.run(tool, async () => {
-      await this.api.request("DELETE", `${PATH}/${tool}`);
-      return `Unlinked: your ${TOOLS[tool].name} user's clicks no longer act as you.`;
-    }));
-    this.parts[tool] = { state, code, start, remove };
-    const row = el("div", { className: "channel", id: id("row") }, el("h4", { textContent: TOOLS[tool].name }), state,
-      el("div", { className: "actions" }, start, remove), code);
-    return row;
+  enter() {
+    this.fill(this.me);
   }
 
-  async run(tool, action) {
-    const parts = this.parts[tool];
-    let text;
+  fill(me) {
+    this.form.elements.email_mode.value = me.email_mode;
+    this.form.elements.digest_minutes.value = String(me.digest_minutes);
+    this.form.elements.email_when_live.checked = me.email_when_live;
+    this.sync();
+  }
+
+  // The digest's interval only means something for a digest.
+  sync() {
+    $("#profile-digest").hidden = this.form.elements.email_mode.value !== "digest";
+  }
+
+  async save(event) {
+    event.preventDefault();
+    const status = $("#profile-message");
+    const body = {
+      email_mode: this.form.elements.email_mode.value,
+      email_when_live: this.form.elements.email_when_live.checked,
+    };
+    if (body.email_mode === "digest") body.digest_minutes = Number(this.form.elements.digest_minutes.value);
     try {
-      text = await action();
-      parts.code.dataset.tone = "ok";
+      const { data } = await this.api.request("PATCH", "/api/v1/me", body);
+      Object.assign(this.me, data);
+      this.fill(data);
+      status.dataset.tone = "ok";
+      status.textContent = {
+        immediate: "Saved: baton emails you as things happen.",
+        digest: `Saved: one email every ${data.digest_minutes} minutes with what happened meanwhile.`,
+        none: "Saved: baton sends you no email (the console still shows everything).",
+      }[data.email_mode];
     } catch (error) {
-      text = error.message;
-      parts.code.dataset.tone = "error";
+      status.dataset.tone = "error";
+      status.textContent = error.message;
     }
-    parts.code.textContent = text;
-    await this.refresh().catch(() => {});
-  }
-
-  async refresh() {
-    const { data } = await this.api.request("GET", PATH);
-    for (const [tool, parts] of Object.entries(this.parts)) {
-      const link = data.find((found) => found.provider === tool);
-      parts.state.textContent = link ? `Linked on ${when(link.linked_at)} (user ${link.external_id}).` : "Not linked.";
-      parts.remove.hidden = !link;
-      parts.start.textContent = link ? "Link again (new code)" : TOOLS[tool].button;
-    }
-  }
-
-  async enter() {
-    this.section.hidden = false;
-    try {
-      await this.refresh();
-    } catch (error) {
-      for (const parts of Object.values(this.parts)) parts.state.textContent = error.message;
-    }
+    status.focus();
   }
 }

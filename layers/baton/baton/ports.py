@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not 
     from baton.domain.lifecycle import Action
     from baton.domain.models import (
         Account,
+        EmailMode,
+        EmailSettingsChange,
         Handoff,
         HandoffFacts,
         HandoffStatus,
@@ -41,7 +43,13 @@ class Users(Protocol):
 
     def list_by_account(self, account_id: str) -> list[User]: ...
 
-    def update(self, current: User, role: Role | None, notify_email: bool | None) -> User: ...
+    def update(
+        self, current: User, role: Role | None, notify_email: bool | None, email_mode: EmailMode | None = None
+    ) -> User: ...
+
+    def set_email_settings(self, current: User, change: EmailSettingsChange) -> User:
+        """A person's own email settings (notify_email follows email_mode)."""
+        ...
 
     def by_email(self, account_id: str, email: str) -> User | None: ...
 

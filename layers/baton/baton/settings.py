@@ -68,3 +68,11 @@ class TimerSettings(Settings):
     """Functions that arm or fire SLA timers (the stream router, the timer function) also need the queue."""
 
     timer_queue_url: Required
+
+
+class EmailSettings(Settings):
+    """The email function (and the digest function it feeds) also need their queues: the email queue takes back a long
+    recipient list in batches, the digest queue carries each digest's timer."""
+
+    email_queue_url: Required
+    digest_queue_url: Required

@@ -139,6 +139,6 @@ def how_to_send(provider: ChatProvider, code: str) -> str:
 def how_to_link(provider: ChatProvider, console_url: str) -> str:
     how = "send `/baton link CODE` here" if provider == "slack" else "send `link CODE` to the baton bot"
     return (
-        f"Your {PROVIDER_TITLES[provider]} user is not linked to a baton member yet: open your profile in baton "
-        f"({console_url.rstrip('/')}/#/profile), choose “Link {PROVIDER_TITLES[provider].split()[-1]}”, then {how}."
+        f"Your {PROVIDER_TITLES[provider]} user is not linked to a baton member yet: open Chat links in baton "
+        f"({console_url.rstrip('/')}/#/profile/chat-links), choose “Link {PROVIDER_TITLES[provider].split()[-1]}”, then {how}."
     )

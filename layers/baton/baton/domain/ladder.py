@@ -22,6 +22,7 @@ from pydantic import ConfigDict, Field, StrictInt
 from baton.domain.clock import iso, parse_iso
 from baton.domain.modeling import Model
 from baton.domain.models import Handoff
+from baton.domain.recipients import DEFAULT_NOTIFY, NotifyPolicy
 
 MIN_STEP_S = 30
 MAX_STEP_S = 7 * 24 * 3600
@@ -37,6 +38,7 @@ class Policy(Model):
     remind_after_s: StrictInt = Field(default=300, ge=MIN_STEP_S, le=MAX_STEP_S, description="Open to level 1.")
     escalate_after_s: StrictInt = Field(default=900, ge=MIN_STEP_S, le=MAX_STEP_S, description="Level 1 to level 2.")
     repeat_every_s: StrictInt = Field(default=900, ge=MIN_STEP_S, le=MAX_STEP_S, description="Each level after 2.")
+    notify: NotifyPolicy = Field(default=DEFAULT_NOTIFY, description="Who is emailed at creation and at each level.")
 
     def step_after(self, level: int) -> int:
         """Seconds from reaching `level` (0: the clock started) to the next level."""

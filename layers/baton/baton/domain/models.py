@@ -10,7 +10,7 @@ from collections.abc import Container
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from baton.domain.errors import Forbidden
 from baton.domain.modeling import Model
@@ -70,13 +70,32 @@ class Entity(Model):
     model_config = ConfigDict(frozen=True)
 
 
+# How a person wants the emails baton sends them (baton/domain/recipients.py says which those are).
+EmailMode = Literal["immediate", "digest", "none"]
+DIGEST_MINUTES_MIN = 5
+DIGEST_MINUTES_MAX = 1440
+
+
 class UserFields(Model):
     id: str
     account_id: str
     email: str
     display_name: str
     role: Role
-    notify_email: bool = True
+    notify_email: bool = Field(default=True, description="Whether they get email at all (email_mode is not none).")
+    email_mode: EmailMode = Field(default="immediate", description="immediate, digest (every digest_minutes) or none.")
+    digest_minutes: int = Field(default=60, ge=DIGEST_MINUTES_MIN, le=DIGEST_MINUTES_MAX)
+    email_when_live: bool = Field(default=False, description="Emailed even about what was pushed to their live console.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _email_mode_and_notify_email_agree(cls, data: Any) -> Any:
+        """A record from before email_mode reads `notify_email: false` as `none`; from then on notify_email follows
+        email_mode."""
+        if isinstance(data, dict):
+            mode = data.get("email_mode") or ("immediate" if data.get("notify_email", True) else "none")
+            data = {**data, "email_mode": mode, "notify_email": mode != "none"}
+        return data
 
 
 class User(Entity, UserFields):
@@ -236,6 +255,14 @@ class UserChange(Model):
 
     role: Role | None = None
     notify_email: bool | None = None
+
+
+class EmailSettingsChange(Model):
+    """A person's own email settings: a field left out (None) is unchanged."""
+
+    email_mode: EmailMode | None = None
+    digest_minutes: int | None = Field(default=None, ge=DIGEST_MINUTES_MIN, le=DIGEST_MINUTES_MAX)
+    email_when_live: bool | None = None
 
 
 class TimelineEntryFields(Model):

@@ -9,6 +9,7 @@ from typing import Literal
 from baton.domain import ladder, lifecycle
 from baton.domain.clock import iso
 from baton.domain.models import Handoff, Role, TimelineEntry, User
+from baton.domain.recipients import NotifyPolicy
 from baton.ports import OverdueStore, Policies, TimerQueue
 
 
@@ -54,12 +55,23 @@ def fire(timer: ladder.Timer, now: datetime, store: OverdueStore, queue: TimerQu
         action=lifecycle.OVERDUE.action,
         actor_id=None,
         actor_name=None,
-        reason=_reason(level, timer.due_at),
+        reason=_reason(level, timer.due_at, policy.notify),
     )
     raised = store.raise_overdue(timer, entry, ladder.next_due(at, level, policy))
     return Fired("raised", raised) if raised else Fired("stale")
 
 
-def _reason(level: int, due_at: str) -> str:
-    told = "engineers" if ladder.audience(level) == "engineers" else "admins and owners"
+_AUDIENCE_NAMES = {
+    "engineers": "engineers",
+    "engineers_without_live_console": "engineers without baton open",
+    "admins": "admins",
+    "owners": "owners",
+    "creator": "whoever escalated",
+}
+
+
+def _reason(level: int, due_at: str, notify: NotifyPolicy) -> str:
+    """The timeline's words for a raise: who the account's policy emails at this level (baton/domain/recipients.py)."""
+    audiences = sorted(notify.on_level_1 if level <= 1 else notify.on_level_2)
+    told = ", ".join(_AUDIENCE_NAMES[audience] for audience in audiences) or "nobody by email"
     return f"Nobody picked it up by {due_at}: overdue level {level}, {told} told."
