@@ -302,6 +302,8 @@ class Runtime:
             "WEBSOCKET_MANAGEMENT_URL": self.base_url,
             # Webhook TLS trusts the loopback receiver's self-signed certificate (its host is the allowlist).
             "WEBHOOK_CA_BUNDLE": str(self.providers.ca_bundle) if self.providers else "",
+            # The chat apps' APIs (Slack's Web API, the Bot Connector) are their stand-ins (docs/chat.md).
+            **(self.providers.api_bases() if self.providers else {}),
         }
 
     async def stop(self) -> None:

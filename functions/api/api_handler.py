@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+import api_routes_chat_links
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -37,6 +38,7 @@ for routes in (
     api_routes_integrations,
     api_routes_connectors,
     api_routes_mine,
+    api_routes_chat_links,
 ):
     app.include_router(routes.router)
 

@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+from api_routes_chat_links import LinkDeps
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
@@ -10,7 +11,7 @@ from api_common import Caller, NoBody, json_response, user_out
 from api_dependencies import Deps
 from api_openapi import answers, no_content
 from baton.api_models import MyEmailSettings, UserOut, UserPatch
-from baton.logic import realtime, users
+from baton.logic import chat_links, realtime, users
 
 # A user id is the identity provider's `sub` (Entra, Auth0 "auth0|..."): never a path segment such as "..".
 USER_ID_PATTERN = r"^[A-Za-z0-9_@|:+=-][A-Za-z0-9_.@|:+=-]{0,127}$"
@@ -62,9 +63,10 @@ def patch_account_user(
     responses=no_content("Removed: their live connections are closed and their next request is 403.", 404, 409, 422),
 )
 def remove_account_user(
-    user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)], _: NoBody, who: Caller, deps: Deps
+    user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)], _: NoBody, who: Caller, deps: Deps, chat: LinkDeps
 ) -> Response[str]:
     users.remove_user(
         who, user_id, deps.users, lambda removed_id: realtime.close_connections_of(removed_id, deps.connections, deps.live)
     )
+    chat_links.forget_member(who.account_id, user_id, chat.links)  # their chat users no longer act as anyone
     return Response(status_code=204, body="")

@@ -29,9 +29,13 @@ from baton.connectors.registry import NAMES, allowed_hosts, connector
 from baton.domain.clock import utc_now
 from baton.domain.errors import BatonError, Unauthorized
 from baton.domain.modeling import Model
-from baton.logic import inbound, psa_inbound  # noqa: F401  (psa_inbound registers the PSAs' use case)
+from baton.logic import chat_inbound, inbound, psa_inbound  # noqa: F401  (each registers its intents' use case)
 from baton.observability import instruments
+from baton.publishers.bot_connector import DEFAULT_METADATA_BASE, DEFAULT_TOKEN_URL, BotConnector
 from baton.publishers.provider_http import ProviderHttp
+from baton.publishers.slack_web_api import DEFAULT_BASE_URL as DEFAULT_SLACK_API
+from baton.publishers.slack_web_api import SlackWebApi
+from baton.repositories.chat import ChatRepository
 from baton.repositories.connectors import ConnectorRepository
 from baton.repositories.handoffs import HandoffRepository
 from baton.repositories.users import UserRepository
@@ -69,6 +73,17 @@ def dependencies() -> Dependencies:
         users=UserRepository(settings.data_table_name, dynamodb),
         transport=ProviderHttp(allowed_hosts(settings.connector_hosts), settings.webhook_ca_bundle),
         console_url=settings.console_url,
+        chat_links=ChatRepository(settings.data_table_name, settings.connections_table_name, dynamodb),
+        bots=BotConnector(
+            settings.bot_connector_url or DEFAULT_METADATA_BASE,
+            settings.bot_token_url or DEFAULT_TOKEN_URL,
+            settings.webhook_ca_bundle,
+        ),
+        slack=SlackWebApi(
+            settings.slack_api_url or DEFAULT_SLACK_API,
+            settings.webhook_ca_bundle or None,
+            allowed_hosts(settings.connector_hosts)["slack"],
+        ),
     )
     config = IdempotencyConfig(event_key_jmespath="[connector, account_id, delivery_id]", expires_after_seconds=7 * 24 * 3600)
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)

@@ -1,4 +1,5 @@
-"""A chat connector's queue (SQS: new, escalated and overdue escalations) → the account's incoming webhook.
+"""A chat connector's queue (SQS: every handoff event) → the account's incoming webhook (new, escalated and overdue
+escalations), or, for an account that set the tool up as an app, its messages (posted, then updated on every change).
 
 One code base, deployed once per chat connector (TeamsFunction, SlackFunction) with WEBHOOK_CHANNEL set to its
 name: each has its own queue, DLQ, alarms and concurrency, so a failing Slack never holds up Teams, email or push.
@@ -23,15 +24,25 @@ from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
 from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
-from baton.logic import channels
+from baton.logic import channels, chat_delivery
 from baton.observability import instruments
+from baton.publishers.bot_connector import DEFAULT_METADATA_BASE, DEFAULT_TOKEN_URL, BotConnector
+from baton.publishers.slack_web_api import DEFAULT_BASE_URL as DEFAULT_SLACK_API
+from baton.publishers.slack_web_api import SlackWebApi
 from baton.publishers.webhooks import WebhookPoster
+from baton.repositories.chat import ChatRepository
+from baton.repositories.connectors import ConnectorRepository
 from baton.repositories.integrations import IntegrationRepository
 from baton.settings import Settings
 
 logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 METRIC_OF = {"delivered": "WebhooksDelivered", "rejected": "WebhooksRejected"}
+# The chat tools that can be set up as an app (their messages follow the handoff): how their consumer serves one.
+APP_DELIVERY: dict[str, Callable[..., channels.Outcome]] = {
+    "slack": chat_delivery.deliver_slack_app,
+    "teams": chat_delivery.deliver_teams_bot,
+}
 
 
 class Post(Model):
@@ -63,6 +74,14 @@ def dependencies() -> Dependencies:
     store = IntegrationRepository(settings.data_table_name, settings.integrations_parameter_path, dynamodb, boto3.client("ssm"))
     allowed = allowed_hosts(settings.connector_hosts)
     poster = WebhookPoster(allowed, settings.webhook_ca_bundle)
+    connectors = ConnectorRepository(settings.data_table_name, settings.connectors_parameter_path, dynamodb, boto3.client("ssm"))
+    messages = ChatRepository(settings.data_table_name, settings.connections_table_name, dynamodb)
+    slack = SlackWebApi(settings.slack_api_url or DEFAULT_SLACK_API, settings.webhook_ca_bundle or None, allowed["slack"])
+    bots = BotConnector(
+        settings.bot_connector_url or DEFAULT_METADATA_BASE,
+        settings.bot_token_url or DEFAULT_TOKEN_URL,
+        settings.webhook_ca_bundle,
+    )
     config = IdempotencyConfig(
         event_key_jmespath="[channel, event.event_id]", expires_after_seconds=DEAD_LETTER_RETENTION_SECONDS
     )
@@ -72,7 +91,12 @@ def dependencies() -> Dependencies:
     def post_once(post: Post) -> dict[str, Any]:
         """Delivered or refused for good, the outcome is recorded (and reported) once: a redelivery repeats neither.
         A retryable failure raises `Transient`, records nothing here, and the queue redelivers the message."""
-        result = channels.deliver(post.event, post.channel, store, poster, settings.console_url)
+        setup = connectors.get(post.event.account_id, post.channel) if post.channel in APP_DELIVERY else None
+        if setup is not None:  # the tool is set up as an app: every change of a handoff updates its messages
+            api = slack if post.channel == "slack" else bots
+            result = APP_DELIVERY[post.channel](post.event, setup, connectors, messages, api, settings.console_url)
+        else:
+            result = channels.deliver(post.event, post.channel, store, poster, settings.console_url)
         fields = {**post.event.log_fields(), "channel": post.channel, "account_id": post.event.account_id, **result.model_dump()}
         if result.outcome in METRIC_OF:
             metrics.add_metric(name=METRIC_OF[result.outcome], unit=MetricUnit.Count, value=1)

@@ -11,15 +11,17 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from local.providers.autotask import AutotaskStandIn
+from local.providers.bot_connector import BotConnectorStandIn
 from local.providers.connectwise import ConnectWiseStandIn
 from local.providers.faults import ProviderFault
 from local.providers.halopsa import HaloStandIn
 from local.providers.recorder import Recorder
+from local.providers.slack_api import SlackStandIn
 from local.providers.standin import StandIn
 from local.providers.tls import LocalCa
 
 # Each provider's stand-in (its own module); a new one is its class here.
-STANDINS: tuple[type[StandIn], ...] = (ConnectWiseStandIn, AutotaskStandIn, HaloStandIn)
+STANDINS: tuple[type[StandIn], ...] = (ConnectWiseStandIn, AutotaskStandIn, HaloStandIn, SlackStandIn, BotConnectorStandIn)
 
 
 def dev_overrides(environ: Mapping[str, str]) -> tuple[tuple[str, ...], bytes]:
@@ -61,6 +63,17 @@ class ProviderServer:
     async def stop(self) -> None:
         for standin in self.standins.values():
             await standin.stop()
+
+    def api_bases(self) -> dict[str, str]:
+        """The chat apps' API bases (docs/chat.md), pointed at their stand-ins: what the functions' environment says."""
+        slack, bots = self.standins.get("slack"), self.standins.get("teams")
+        bases: dict[str, str] = {}
+        if isinstance(slack, SlackStandIn):
+            bases["SLACK_API_URL"] = slack.api_url
+        if isinstance(bots, BotConnectorStandIn):
+            bases["BOT_CONNECTOR_URL"] = bots.metadata_base
+            bases["BOT_TOKEN_URL"] = bots.token_url
+        return bases
 
     def hosts_for(self, connector: str, also: tuple[str, ...] = ()) -> str:
         """A connector's allowlist under `make dev`: its stand-in (if it has one), `also`, and BATON_DEV_ALLOW_HOSTS."""

@@ -91,6 +91,7 @@ HANDLER_CACHES = (
     ("api_routes_integrations", "connector_store"),
     ("api_routes_connectors", "connector_dependencies"),
     ("hooks_handler", "dependencies"),
+    ("api_routes_chat_links", "chat_link_dependencies"),
 )
 
 

@@ -33,7 +33,8 @@ def test_an_account_without_connectors_lists_every_one_unconfigured(api: ApiClie
         "name": "teams",
         "kind": "chat",
         "configured": False,
-        "settings": {"last4": None},
+        # a webhook's last 4 characters, or a bot's tenant, service URL, conversation and keys' metadata (docs/chat.md)
+        "settings": {"last4": None, "tenant_id": None, "service_url": None, "conversation_id": None, "openid_metadata_url": None},
         "last_delivery": None,
         "last_inbound": None,
     }

@@ -25,8 +25,18 @@ BASELINE = "95dfc66"
 # there (every other property of that resource is still held to the baseline's).
 CHANGED_ON_PURPOSE = {
     ("EmailSubscription", "FilterPolicy"): "issue 21: pickups and resolutions are emailed too (to the creator)",
-    ("TeamsFunctionRole", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet)",
-    ("SlackFunctionRole", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet)",
+    ("TeamsFunctionRole", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet);"
+    " issue 23: a chat app's set-up, secrets and messages (docs/chat.md)",
+    ("SlackFunctionRole", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet);"
+    " issue 23: a chat app's set-up, secrets and messages (docs/chat.md)",
+    ("SlackSubscription", "FilterPolicy"): "issue 23: a Slack app's messages follow every change of a handoff",
+    ("TeamsSubscription", "FilterPolicy"): "issue 23: a Teams bot's cards follow every change of a handoff",
+}
+
+# Parameters whose default changed on purpose since BASELINE (their value reaches every function's environment).
+PARAMETERS_CHANGED_ON_PURPOSE = {
+    "SlackWebhookHosts": "issue 23: and Slack's Web API host, for a Slack app (docs/chat.md)",
+    "TeamsWebhookHosts": "issue 23: and the Bot Framework's, Entra's and the Bot Connector's hosts, for a Teams bot",
 }
 
 
@@ -37,6 +47,8 @@ def baseline() -> Template:
         pytest.skip(f"commit {BASELINE} is not in this checkout's history (a shallow clone or an export): {shown.stderr}")
     written = Template(ROOT / "template.yaml", text=shown.stdout)
     today = Template(ROOT / "template.yaml")
+    for parameter in PARAMETERS_CHANGED_ON_PURPOSE:
+        written.parameters[parameter] = today.parameters[parameter]
     for resource, prop in CHANGED_ON_PURPOSE:
         written.resources[resource]["Properties"][prop] = copy.deepcopy(today.resources[resource]["Properties"][prop])
     return written

@@ -6,6 +6,7 @@ import { arrival, tell } from "./announcements.js";
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
 import { ChannelsScreen } from "./channels.js";
+import { ChatLinksScreen } from "./chatlinks.js";
 import { ConnectorsScreen } from "./connectors.js";
 import { ContextScreen } from "./context.js";
 import { $ } from "./dom.js";
@@ -47,6 +48,10 @@ function screens({ api, me }, engineer) {
     connectors: {
       section: "#connectors", focus: "#connectors-title", nav: "Connectors", path: "settings/connectors", roles: MANAGERS,
       screen: () => new ConnectorsScreen($("#connectors"), api),
+    },
+    chatLinks: {
+      section: "#chat-links", focus: "#chat-links-title", nav: "Chat links", path: "profile/chat-links", roles: [...ENGINEERS, "viewer"],
+      screen: () => new ChatLinksScreen($("#chat-links"), api, me),
     },
     handoff: {
       section: "#context", focus: "#context-title", nav: null, roles: ENGINEERS, pattern: /^#\/handoffs\/([\w-]+)\/([\w-]+)$/,

@@ -19,6 +19,7 @@ from pydantic.json_schema import SkipJsonSchema
 from baton.connectors.declaration import ConnectorKind
 from baton.connectors.registry import CHANNELS, Channel, ConnectorName
 from baton.domain import email_address, invitation_csv, safe_text
+from baton.domain.chat import ChatProvider
 from baton.domain.lifecycle import Action
 from baton.domain.modeling import Complete, Model
 from baton.domain.models import (
@@ -441,3 +442,18 @@ class WebhookTestOut(Model):
 
 class ErrorOut(Model):
     detail: str
+
+
+# --- chat links (the profile's "Link Slack" / "Link Teams") ------------------------------------------------
+class ChatLinkCodeOut(Model):
+    code: str = Field(description="Send it to the bot within 10 minutes: `/baton link CODE` in Slack, `link CODE` to Teams' bot.")
+    provider: ChatProvider
+    expires_at: str
+    instruction: str
+
+
+class ChatLinkOut(Model):
+    provider: ChatProvider
+    external_id: str = Field(description="Who you are in the chat tool (its user id).")
+    workspace_id: str | None
+    linked_at: str

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not every port's
     from baton.connectors.http import HttpReply, HttpRequest
     from baton.connectors.registry import Channel
+    from baton.connectors.teams_bot import TeamsBot
+    from baton.domain.chat import ChatLink, ChatMessageRef, ChatProvider, LinkCode
     from baton.domain.connector_state import ConnectorSetup, InboundRecord, MemberLink, TicketLink
     from baton.domain.events import HandoffEvent
     from baton.domain.invitation_events import InvitationEvent
@@ -245,3 +247,62 @@ class ProviderTransport(Protocol):
     and answers what came back, or that nothing did."""
 
     def send(self, connector: str, request: HttpRequest) -> HttpReply: ...
+
+
+class ChatLinks(Protocol):
+    """Chat users linked to members (per account), and the single-use codes that link them."""
+
+    def put_code(self, code: LinkCode) -> None: ...
+
+    def take_code(self, code: str, now: str) -> LinkCode | None:
+        """The code if it exists and has not expired, deleted in the same write: single use."""
+        ...
+
+    def link(self, link: ChatLink) -> None: ...
+
+    def find(self, account_id: str, provider: ChatProvider, external_id: str) -> ChatLink | None: ...
+
+    def of_user(self, account_id: str, user_id: str) -> list[ChatLink]: ...
+
+    def unlink(self, link: ChatLink) -> None: ...
+
+
+class ChatMessages(Protocol):
+    """Every chat message posted about a handoff (where it is, the handoff's version it shows)."""
+
+    def record(self, ref: ChatMessageRef) -> None: ...
+
+    def of_handoff(self, account_id: str, handoff_id: str) -> list[ChatMessageRef]: ...
+
+    def advance(self, ref: ChatMessageRef, version: int) -> bool:
+        """Mark the message as showing `version` if it shows an older one; False when it already shows it or newer
+        (a late or repeated event does not roll a message back)."""
+        ...
+
+
+class SlackWebApi(Protocol):
+    """Slack's Web API with one workspace's bot token; raises `Transient` for what a retry may fix (429 with its
+    Retry-After, 5xx, no answer) and `Invalid` for Slack's refusals (`ok: false`)."""
+
+    def post_message(self, token: str, channel: str, message: dict[str, Any]) -> str:
+        """chat.postMessage; the message's `ts`."""
+        ...
+
+    def update_message(self, token: str, channel: str, ts: str, message: dict[str, Any]) -> None: ...
+
+    def post_ephemeral(self, token: str, channel: str, user: str, text: str) -> None: ...
+
+    def open_view(self, token: str, trigger_id: str, view: dict[str, Any]) -> None: ...
+
+
+class BotConnectorApi(Protocol):
+    """The Bot Connector REST API as one account's bot (a client-credentials token from its tenant); raises
+    `Transient` for what a retry may fix (429 with Retry-After, 5xx, no answer) and `Invalid` for a refusal."""
+
+    def send_activity(self, bot: TeamsBot, conversation_id: str, activity: dict[str, Any]) -> str:
+        """POST …/v3/conversations/{id}/activities; the new activity's id."""
+        ...
+
+    def update_activity(self, bot: TeamsBot, conversation_id: str, activity_id: str, activity: dict[str, Any]) -> None: ...
+
+    def reply(self, bot: TeamsBot, conversation_id: str, reply_to_id: str, activity: dict[str, Any]) -> None: ...

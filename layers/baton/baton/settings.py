@@ -39,6 +39,10 @@ class Settings(Model):
     connectors_parameter_path: Required
     # Optional: a CA bundle for webhook TLS instead of the default trust store (the local runtime's receiver).
     webhook_ca_bundle: str = ""
+    # Optional: the chat apps' API bases (empty: the providers' own; docs/chat.md), e.g. the local stand-ins.
+    slack_api_url: str = ""
+    bot_connector_url: str = ""
+    bot_token_url: str = ""
 
     @classmethod
     def from_env(cls) -> Self:

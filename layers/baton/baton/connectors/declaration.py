@@ -113,3 +113,6 @@ class Connector:
     inbound: Inbound | None = None
     # A PSA's API as pure request builders and readers (baton/connectors/psa_api.py); None for chat tools.
     psa: PsaApi | None = None
+    # A chat tool's app mode beside its webhook (a Slack app, a Teams bot): the settings a PUT of the connector must
+    # give (the webhook's `settings` model shows both modes); None: the connector has one mode.
+    app_settings: type[Model] | None = None

@@ -1,28 +1,19 @@
-"""Slack, through an app's incoming webhook."""
+"""Slack: through an incoming webhook (messages with a link to the console), or as a Slack app with buttons (its
+settings, secrets and calls: baton/connectors/slack_app.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from baton.connectors import slack_app
 from baton.connectors.declaration import Connector, HostAllowlist
-from baton.connectors.webhook import WEBHOOK_URL, WebhookSettings
+from baton.connectors.webhook import WEBHOOK_URL
 from baton.domain.messages import Message
-
-
-def _text(text: str) -> str:
-    """Slack's mrkdwn reads &, < and > as markup: escape them (Slack's "Formatting text" guide)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render(message: Message) -> dict[str, Any]:
     """Block Kit: a header, the facts as fields, the notes, and a button to the handoff."""
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": message.title[:150], "emoji": False}}
-    ]
-    if message.facts:
-        fields = [{"type": "mrkdwn", "text": f"*{label}*\n{_text(value)}"} for label, value in message.facts[:10]]
-        blocks.append({"type": "section", "fields": fields})
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Notes*\n{_text(message.notes)}"}})
+    blocks = slack_app.message_blocks(message)
     if message.link:
         button = {
             "type": "button",
@@ -38,8 +29,12 @@ CONNECTOR = Connector(
     name="slack",
     title="Slack",
     kind="chat",
-    settings=WebhookSettings,
+    settings=slack_app.SlackSettings,
     secret=WEBHOOK_URL,
-    allowlist=HostAllowlist("SlackWebhookHosts", ("hooks.slack.com",)),
+    # The incoming webhooks' host, and the Web API's (the app mode: baton/connectors/slack_app.py).
+    allowlist=HostAllowlist("SlackWebhookHosts", ("hooks.slack.com", "slack.com")),
     render=render,
+    secrets_model=slack_app.AppSecrets,
+    inbound=slack_app.INBOUND,
+    app_settings=slack_app.AppSettings,
 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from baton.connectors import teams_bot
 from baton.connectors.declaration import Connector, HostAllowlist
-from baton.connectors.webhook import WEBHOOK_URL, WebhookSettings
+from baton.connectors.webhook import WEBHOOK_URL
 from baton.domain.messages import Message
 
 
@@ -39,11 +40,23 @@ CONNECTOR = Connector(
     name="teams",
     title="Microsoft Teams",
     kind="chat",
-    settings=WebhookSettings,
+    settings=teams_bot.TeamsSettings,
     secret=WEBHOOK_URL,
-    # Teams' Workflows ("When a Teams webhook request is received") and the older Office 365 connectors.
+    # Teams' Workflows ("When a Teams webhook request is received") and the older Office 365 connectors; a bot's Bot
+    # Framework keys, Entra token endpoint and Bot Connector service (baton/connectors/teams_bot.py).
     allowlist=HostAllowlist(
-        "TeamsWebhookHosts", ("*.webhook.office.com", "*.logic.azure.com", "*.environment.api.powerplatform.com")
+        "TeamsWebhookHosts",
+        (
+            "*.webhook.office.com",
+            "*.logic.azure.com",
+            "*.environment.api.powerplatform.com",
+            "login.botframework.com",
+            "login.microsoftonline.com",
+            "smba.trafficmanager.net",
+        ),
     ),
     render=render,
+    secrets_model=teams_bot.BotSecrets,
+    inbound=teams_bot.INBOUND,
+    app_settings=teams_bot.BotSettings,
 )

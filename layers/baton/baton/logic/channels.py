@@ -216,5 +216,9 @@ def _state(name: str, integration: Integration | None, setup: ConnectorSetup | N
         return ConnectorState(name=name, kind=declared.kind, configured=False, settings=blank)
     settings = declared.settings.model_validate(integration.model_dump())
     return ConnectorState(
-        name=name, kind=declared.kind, configured=True, settings=settings.model_dump(), last_delivery=integration.last_delivery
+        name=name,
+        kind=declared.kind,
+        configured=True,
+        settings=settings.model_dump(exclude_none=True),
+        last_delivery=integration.last_delivery,
     )

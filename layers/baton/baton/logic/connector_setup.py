@@ -88,7 +88,7 @@ def save(
     A webhook connector answers None (its integration is stored by logic/channels.py)."""
     caller.role.require(Role.ADMIN)
     declared = connector(name)
-    if declared.secrets_model is None:
+    if declared.secrets_model is None or "webhook_url" in secrets:  # a chat tool's webhook mode (beside its app)
         url = secrets.get("webhook_url")
         if not isinstance(url, str) or not url:
             raise Invalid(
@@ -97,7 +97,7 @@ def save(
             )
         channels.set_webhook(caller, name, url, services.integrations, services.allowed)
         return None
-    shown = _validated(declared.settings, settings, "settings").model_dump(exclude_none=True)
+    shown = _validated(declared.app_settings or declared.settings, settings, "settings").model_dump(exclude_none=True)
     given = {key: str(value) for key, value in _validated(declared.secrets_model, secrets, "secrets").model_dump().items()}
     previous = services.store.get(caller.account_id, name)
     link = PsaLink(declared, caller.account_id, PsaConfig(shown, given), services.transport, budget=None)
@@ -181,6 +181,9 @@ def remove(caller: User, name: str, services: SetupServices) -> None:
         channels.remove_webhook(caller, name, services.integrations)
         return
     setup = services.store.get(caller.account_id, name)
+    if setup is None and declared.app_settings is not None:  # a chat tool set up with a webhook only
+        channels.remove_webhook(caller, name, services.integrations)
+        return
     if setup is None:
         raise NotFound(f"{declared.title} is not set up for your account.")
     _unregister(declared, setup, services)

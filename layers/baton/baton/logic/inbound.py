@@ -18,7 +18,7 @@ from baton.connectors.http import HttpAnswer, HttpRequest, InboundCall
 from baton.domain.clock import iso, utc_now
 from baton.domain.connector_state import ConnectorSetup, InboundOutcome, InboundRecord
 from baton.domain.errors import NotFound, Unauthorized
-from baton.ports import ConnectorStore, Handoffs, ProviderTransport, Users
+from baton.ports import BotConnectorApi, ChatLinks, ConnectorStore, Handoffs, ProviderTransport, SlackWebApi, Users
 
 KEY_MAX_BYTES = 16 * 1024
 
@@ -32,6 +32,10 @@ class InboundServices:
     users: Users
     transport: ProviderTransport
     console_url: str
+    # The chat apps' (logic/chat_inbound.py): chat links, Slack's Web API, the Bot Connector.
+    chat_links: ChatLinks | None = None
+    slack: SlackWebApi | None = None
+    bots: BotConnectorApi | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,9 @@ def authenticate(
     url = inbound.key_url(call, setup.settings)  # raises Unauthorized for a key it may not fetch
     if url is not None:
         reply = transport.send(declared.name, HttpRequest("GET", url))
+        discovered = reply.json() if reply.ok else None
+        if isinstance(discovered, dict) and isinstance(discovered.get("jwks_uri"), str):  # OpenID metadata: its keys
+            reply = transport.send(declared.name, HttpRequest("GET", discovered["jwks_uri"]))
         if not reply.ok or len(reply.body) > KEY_MAX_BYTES:
             raise Unauthorized(f"baton could not fetch {declared.title}'s signing key to verify this call.")
         key = reply.body.encode()

@@ -18,6 +18,9 @@
             creator_pk ACCOUNT#<acct>#USER#<created_by> (index handoffs_by_creator), while someone holds it
             (claimed, or resolved by them; sparse) holder_pk ACCOUNT#<acct>#USER#<claimed_by> (handoffs_by_holder),
             both sorted by mine_sk <status>#<last transition>#<handoff> ("my work", by status, newest first)
+- chat link: pk ACCOUNT#<acct>                     sk CHATLINK#<slack|teams>#<chat user id>   user_id (per account)
+- chat message: pk ACCOUNT#<acct>#CHATMSG#<handoff> sk <slack|teams>#<channel>#<message id>   version it shows
+- link code (connections table): pk LINKCODE#<code>  sk LINKCODE   account_id, user_id, provider, expires_at (TTL)
 
 The account is part of every session/handoff key, so a caller can only ever address
 items of their own account: another account's id simply does not exist for them.
@@ -121,3 +124,22 @@ def budget_key(account_id: str, name: str, hour: str) -> dict[str, str]:
 
 def ticket_key(account_id: str, name: str, ticket_id: str) -> dict[str, str]:
     return {"pk": account_pk(account_id), "sk": f"PSA_TICKET#{name}#{ticket_id}"}
+
+
+CHAT_LINK_PREFIX = "CHATLINK#"
+
+
+def chat_link_key(account_id: str, provider: str, external_id: str) -> dict[str, str]:
+    return {"pk": account_pk(account_id), "sk": f"{CHAT_LINK_PREFIX}{provider}#{external_id}"}
+
+
+def chat_messages_pk(account_id: str, handoff_id: str) -> str:
+    return f"ACCOUNT#{account_id}#CHATMSG#{handoff_id}"
+
+
+def chat_message_key(account_id: str, handoff_id: str, provider: str, channel: str, message_id: str) -> dict[str, str]:
+    return {"pk": chat_messages_pk(account_id, handoff_id), "sk": f"{provider}#{channel}#{message_id}"}
+
+
+def link_code_key(code: str) -> dict[str, str]:
+    return {"pk": f"LINKCODE#{code}", "sk": "LINKCODE"}
