@@ -256,12 +256,18 @@ _TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "Del
 
 
 def _granted(template: Template, function: str) -> set[tuple[str, str]]:
-    """(action, table logical id) pairs a function's policy statements allow."""
+    """(action, table logical id) pairs a function's policy statements allow: its own role's (`Role: !GetAtt
+    <X>Role.Arn`, each function has one) and any SAM `Policies` on the function."""
+    properties = template.of_type("AWS::Serverless::Function")[function]["Properties"]
+    documents = [policy for policy in properties.get("Policies", []) if isinstance(policy, dict)]
+    if isinstance(properties.get("Role"), dict):
+        role = template.of_type("AWS::IAM::Role")[properties["Role"]["Fn::GetAtt"][0]]
+        documents += [policy["PolicyDocument"] for policy in role["Properties"].get("Policies", [])]
     pairs = set()
-    for policy in template.of_type("AWS::Serverless::Function")[function]["Properties"].get("Policies", []):
-        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
-            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+    for document in documents:
+        for statement in document.get("Statement", []):
+            actions = statement.get("Action", []) if isinstance(statement.get("Action", []), list) else [statement["Action"]]
+            resources = statement.get("Resource", []) if isinstance(statement.get("Resource", []), list) else [statement["Resource"]]
             tables = {str(resource.get("Fn::GetAtt", [resource.get("Fn::Sub", "")])[0]).split(".")[0] for resource in resources}
             pairs |= {(action.removeprefix("dynamodb:"), table.removeprefix("${")) for action in actions for table in tables}
     return pairs

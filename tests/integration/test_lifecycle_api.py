@@ -97,13 +97,17 @@ def test_a_handoffs_whole_life_is_one_timeline_and_one_event_per_change(
         ("handoff_resolved", 7),
     ]
     assert all(e["actor"]["id"] == e["timeline_entry"]["actor_id"] for e in pushed)
-    # And email went out for the escalation (to the seniors, not the junior) and to the new holder
+    # And email went out by the default policy (DESIGN §3c): the escalation to the engineers and admins (not the
+    # junior who raised it, not the owner), the reassign to the new holder, each pickup and the resolution to the
+    # junior who created it
     emailed = sqs_event(aws["EmailQueue"])
     kinds = sorted(checked(json.loads(record["body"]))["type"] for record in emailed["Records"])
-    assert kinds == ["handoff_escalated", "handoff_reassigned"]
+    assert kinds == ["handoff_claimed", "handoff_claimed", "handoff_escalated", "handoff_reassigned", "handoff_resolved"]
     assert email_handler.handler(emailed, lambda_context()) == {"batchItemFailures": []}
     assert sorted(_mail_to()) == sorted(
-        ["admin@acme.test", "owner@acme.test", "senior2@acme.test", "senior@acme.test", "senior2@acme.test"]
+        ["admin@acme.test", "senior2@acme.test", "senior@acme.test"]  # the escalation
+        + ["senior2@acme.test"]  # the reassign
+        + ["junior@acme.test"] * 3  # two pickups and the resolution
     )
 
 
@@ -180,6 +184,7 @@ def test_queue_items_carry_the_sessions_triage_fields(api: ApiClient, users: dic
         "subject": "Printer offline",
         "priority": "P1",
         "confidence_tier": "discovery",
+        "psa_ticket": None,  # linked only when the handoff came from a PSA ticket (DESIGN §3e)
     }
 
 
