@@ -251,7 +251,8 @@ def test_every_change_is_pushed_with_a_version_to_order_by(stack: Stack) -> None
             base = f"/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}"
             with stack.client("senior2@acme.test") as other:
                 for action in ("claim", "release", "claim", "resolve"):
-                    assert other.post(f"{base}/{action}", json={}).status_code == 200
+                    body = {"resolution_notes": "Fixed the CNAME"} if action == "resolve" else {}
+                    assert other.post(f"{base}/{action}", json=body).status_code == 200
             # SQS standard queues do not keep order (nor does AWS): clients order by version
             by_version: dict[int, str] = {}
             while len(by_version) < 5:

@@ -6,7 +6,7 @@
 // Ids: the button `do-<action>`, its form `form-<action>` (with aria-controls/aria-expanded between
 // them), a field `<action>-<name>`; a text field is a textarea, a `colleague` field a select of the
 // answer's `assignees`.
-import { $, busy, el } from "./dom.js";
+import { $, busy, el, isStale } from "./dom.js";
 
 // Field ids from before the forms were drawn from the answer, which the browser tests (and anyone's
 // habits) use; every other field gets `<action>-<name>`.
@@ -56,7 +56,7 @@ export class ActionPanel {
     offered.forEach((entry, index) => {
       const { button } = this.drawn.get(entry.action) || this.draw(entry);
       if (this.buttons.children[index] !== button) this.buttons.insertBefore(button, this.buttons.children[index] || null);
-      button.disabled = false;
+      button.disabled = isStale();
       button.setAttribute("aria-label", `${entry.label} ${what}`);
     });
     $("#no-actions", this.root).hidden = !actions || actions.length > 0;

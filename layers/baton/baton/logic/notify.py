@@ -1,6 +1,9 @@
 """Email about handoffs: which events mean one, who gets it and what it says."""
 
+from datetime import UTC, tzinfo
+
 from baton.domain import ladder
+from baton.domain.clock import local_time
 from baton.domain.events import EventHandoff, HandoffEvent
 from baton.domain.invitation_events import InvitationEvent
 from baton.domain.messages import Email
@@ -50,7 +53,8 @@ def handoff_link(console_url: str, handoff: EventHandoff) -> str:
     return f"{console_url.rstrip('/')}/#/handoffs/{handoff.session_id}/{handoff.id}"
 
 
-def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
+def compose(event: HandoffEvent, recipient: User, console_url: str, zone: tzinfo = UTC) -> Email:
+    """The email about `event` for `recipient`; times are written for people, in `zone` (the account's)."""
     handoff = event.handoff
     first_line = (handoff.engineer_notes.strip().splitlines() or ["(no notes)"])[0]
     if len(first_line) > SUBJECT_NOTES_CHARS:
@@ -81,7 +85,7 @@ def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
             "",
             f"{action}: {link}",
             "",
-            f"At {event.occurred_at}. You get this because email notifications are on for you in baton.",
+            f"At {local_time(event.occurred_at, zone)}. You get this because email notifications are on for you in baton.",
         ]
     )
     kind = {"handoff_reassigned": "Handed to you", "handoff_overdue": f"Overdue (level {level}): escalation"}.get(
@@ -104,7 +108,7 @@ def compose_invitation(event: InvitationEvent, console_url: str) -> Email:
             "",
             f"Sign in with this address ({invitation.email}) and join: {link}",
             "",
-            f"The invitation can be used once and expires at {invitation.expires_at}.",
+            f"The invitation can be used once and expires on {local_time(invitation.expires_at, UTC)}.",
             "If you did not expect it, ignore this email.",
         ]
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from baton.domain import ladder, lifecycle
-from baton.domain.clock import iso
+from baton.domain.clock import iso, local_time
 from baton.domain.models import Handoff, Role, TimelineEntry, User
 from baton.ports import OverdueStore, Policies, TimerQueue
 
@@ -35,13 +35,14 @@ def arm(before: Handoff | None, after: Handoff | None, queue: TimerQueue, now: d
 
 @dataclass(frozen=True)
 class Fired:
-    outcome: Literal["waiting", "raised", "stale"]
+    outcome: Literal["waiting", "raised", "stale", "stopped"]
     handoff: Handoff | None = None
 
 
 def fire(timer: ladder.Timer, now: datetime, store: OverdueStore, queue: TimerQueue) -> Fired:
     """A timer message arrived. Before its deadline (a 15-minute step of a longer wait) it sends itself
-    on; at or after it, it raises the level if the handoff is still where it expects it."""
+    on; at or after it, it raises the level if the handoff is still where it expects it. The policy's
+    `max_level` is the last: a timer past it (the policy was lowered meanwhile) raises nothing."""
     wait = timer.delay_s(now)
     if wait > 0:
         queue.schedule(timer.next_hop(), wait)
@@ -49,17 +50,20 @@ def fire(timer: ladder.Timer, now: datetime, store: OverdueStore, queue: TimerQu
     at = iso(now)
     level = timer.level + 1
     policy = store.sla_policy(timer.account_id)
+    if level > policy.max_level:
+        return Fired("stopped")
     entry = TimelineEntry(
         at=at,
         action=lifecycle.OVERDUE.action,
         actor_id=None,
         actor_name=None,
-        reason=_reason(level, timer.due_at),
+        reason=_reason(level, timer.due_at, policy),
     )
-    raised = store.raise_overdue(timer, entry, ladder.next_due(at, level, policy))
+    raised = store.raise_overdue(timer, entry, ladder.next_due(at, level, policy, timer.priority))
     return Fired("raised", raised) if raised else Fired("stale")
 
 
-def _reason(level: int, due_at: str) -> str:
+def _reason(level: int, due_at: str, policy: ladder.Policy) -> str:
     told = "engineers" if ladder.audience(level) == "engineers" else "admins and owners"
-    return f"Nobody picked it up by {due_at}: overdue level {level}, {told} told."
+    last = " (the last: no more reminders)" if level >= policy.max_level else ""
+    return f"Nobody picked it up by {local_time(due_at, policy.time_zone())}: overdue level {level}{last}, {told} told."

@@ -39,7 +39,7 @@ class PolicyRepository:
                 Key=to_attrs(keys.account_key(account_id)),
                 UpdateExpression="SET sla_policy = :policy",
                 ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues=to_attrs({":policy": policy.model_dump()}),
+                ExpressionAttributeValues=to_attrs({":policy": policy.model_dump(mode="json")}),
             )
         except ClientError as error:
             if condition_failure(error) is None:
@@ -49,6 +49,7 @@ class PolicyRepository:
 
 
 def policy_of(account_item: dict[str, Any] | None) -> Policy:
-    """The policy an account item holds (the defaults when it holds none, or there is no item)."""
+    """The policy an account item holds (the defaults when it holds none, or there is no item). A v1 policy (three
+    steps) reads as v2 with the defaults for the rest."""
     stored = (account_item or {}).get("sla_policy")
-    return Policy.model_validate({k: int(v) for k, v in stored.items()}) if stored else DEFAULT_POLICY
+    return Policy.model_validate(stored) if stored else DEFAULT_POLICY
