@@ -46,6 +46,7 @@ HOLIDAYS_MAX = 400
 SCAN_DAYS_MAX = 3 * 366  # business time this far out is not looked for: the clock then runs around the clock
 Audience = Literal["engineers", "supervisors"]  # supervisors: admins and owners
 
+
 class Steps(Model):
     """Seconds between deadlines: open -> level 1 -> level 2 -> level 3 -> ..."""
 
