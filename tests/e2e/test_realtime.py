@@ -268,3 +268,20 @@ def test_every_change_is_pushed_with_a_version_to_order_by(stack: Stack) -> None
             }
 
     asyncio.run(scenario())
+
+
+def test_the_pong_carries_the_accounts_newest_change(stack: Stack) -> None:
+    """Issue 24: the server side of "never Live while behind" (the console resumes when a pong is newer)."""
+
+    async def scenario() -> tuple[str, str | None]:
+        async with Live(stack, "senior@acme.test") as client:
+            # Given a change of the account (a new escalation), pushed to this connection
+            _, handoff_id = await asyncio.to_thread(_handoff, stack, "junior@acme.test", "escalate", "pong check")
+            pushed = await client.next_for(handoff_id, "handoff_created")
+            # When the client pings, Then the pong names the newest change time: that one (or a later one)
+            await client.send({"action": "ping"})
+            pong = await client.next("pong")
+            return str(pushed["handoff"]["updated_at"]), pong.get("changed_at")
+
+    updated_at, changed_at = asyncio.run(scenario())
+    assert changed_at is not None and changed_at >= updated_at
