@@ -121,6 +121,9 @@ def test_a_user_made_viewer_is_disconnected_and_receives_nothing_more(stack: Sta
             with stack.client("owner@globex.test") as owner:
                 assert owner.patch(f"/api/v1/account/users/{user['id']}", json={"role": "viewer"}).status_code == 200
             try:
+                # (issue 24: it is told why first, then closed)
+                told = await admin.next(timeout=5)
+                assert told == {"type": "closed", "detail": told["detail"]} and "now viewer" in told["detail"]
                 with pytest.raises(websockets.ConnectionClosed):
                     await admin.next(timeout=5)
             finally:
@@ -187,7 +190,7 @@ def test_bad_messages_get_an_error_and_the_connection_stays_open(stack: Stack) -
             await client.socket.send("not json")
             assert (await client.next("error"))["detail"]
             await client.send({"action": "ping"})
-            assert await client.next("pong") == {"type": "pong"}
+            assert (await client.next("pong")).keys() == {"type", "changed_at"}  # issue 24: the newest change time
 
     asyncio.run(scenario())
 
