@@ -18,12 +18,13 @@ ALL_OPTIONAL_RESOURCES := HostConsole=true AlarmEmail=ops@example.com CognitoDom
 # Left out of the layer's lock: the Lambda runtime provides them.
 PROVIDED_BY_LAMBDA := boto3 botocore s3transfer urllib3 python-dateutil six jmespath
 
-.PHONY: help install axe dev test unit lint typecheck validate build bench lock smoke publish-console redrive clean
+.PHONY: help install axe dev test unit lint typecheck validate build bench lock smoke preflight publish-console redrive clean
 
 help:
 	@echo "make dev       run baton locally on http://127.0.0.1:$(PORT) (PORT=... to change)"
 	@echo "make test      lint, type-check, validate the template (cfn-lint + serverless rules, sam, checkov), run every test"
 	@echo "make build     sam build (python3.13, arm64)"
+	@echo "make preflight STACK=<stack> [REGION=...] [PARAMS=\"SenderEmail=... CognitoDomainPrefix=...\"]  before sam deploy"
 	@echo "make smoke     STACK=<stack> [REGION=...] after a deploy, or BASE_URL=http://127.0.0.1:3000 against make dev"
 	@echo "make publish-console STACK=<stack> [REGION=...]  upload web/ with a config.json from the stack's outputs"
 	@echo "make redrive STACK=<stack> [REGION=...]  the SNS subscriptions' dead letters back through the events topic"
@@ -95,6 +96,11 @@ build: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Before a deploy: what CloudFormation cannot check (CloudFront verification, Lambda quota, SES, the Cognito prefix).
+preflight: install
+	@if [ -z "$(STACK)" ]; then echo "STACK=<stack name> [REGION=...] [PARAMS=\"Name=value ...\"] make preflight"; exit 1; fi
+	$(BIN)/python -m tools.preflight --stack $(STACK) $(if $(REGION),--region $(REGION)) $(PARAMS)
 
 # After a deploy: STACK=baton-dev [REGION=eu-west-1] make smoke; against `make dev`: BASE_URL=http://127.0.0.1:3000 make smoke
 smoke: install

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench import cost_model
+
 ROWS = [
     # (section, label, path into the results, target text)
     ("1 push", "create -> push p50 / p95 / p99 / max ms", ("push_latency", "delay_ms"), "p50 <= 150, p99 <= 500"),
@@ -205,6 +207,7 @@ figures across runs. `make bench` rewrites this file.
 |---|---|
 {hop_lines}
 
+{cost_model.pilot_section()}
 {EXPLANATIONS}
 """
 

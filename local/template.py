@@ -19,6 +19,7 @@ from local import language_extensions
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+_NO_VALUE = object()  # `Ref: AWS::NoValue`: the list item or property is left out, as CloudFormation does
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,13 @@ class Template:
     # --- intrinsic functions ----------------------------------------------------------
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            return [item for item in (self.resolve(item) for item in value) if item is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             ((fn, arg),) = value.items()
+            if fn == "Ref" and arg == "AWS::NoValue":
+                return _NO_VALUE
             if fn == "Ref":
                 return self.ref(arg)
             if fn == "Fn::GetAtt":
@@ -113,7 +116,8 @@ class Template:
             if fn == "Fn::Select":
                 index, items = arg
                 return self.resolve(items)[int(self.resolve(index))]
-        return {key: self.resolve(item) for key, item in value.items()}
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not _NO_VALUE}
 
     def ref(self, name: str) -> str:
         pseudo = {

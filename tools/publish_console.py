@@ -19,6 +19,7 @@ from typing import Any
 from tools.stack import deployed_stack
 
 WEB = Path(__file__).resolve().parent.parent / "web"
+LOCAL_CONFIG: dict[str, Any] = json.loads((WEB / "config.json").read_text())
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".json": "application/json"}
 
 
@@ -31,8 +32,8 @@ def console_config(outputs: dict[str, str]) -> dict[str, Any]:
     names the console's client there (ConsoleClientId); else a pasted token."""
     config: dict[str, Any] = {
         "apiBaseUrl": outputs["HttpApiUrl"],
-        "pingSeconds": 30,  # the heartbeat: a pong must come within pongTimeoutSeconds, else reconnect
-        "pongTimeoutSeconds": 5,
+        # The heartbeat, as web/config.json sets it: a pong must come within pongTimeoutSeconds, else reconnect.
+        **{key: LOCAL_CONFIG[key] for key in ("pingSeconds", "pongTimeoutSeconds")},
     }
     if hosted_ui := outputs.get("CognitoHostedUiUrl", ""):
         cognito = {"domain": hosted_ui, "clientId": outputs.get("UserPoolClientId", ""), "scopes": "openid email profile"}

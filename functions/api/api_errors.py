@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 
-from baton.domain.errors import BatonError
+from baton.domain.errors import BatonError, WriteConflict
 
 
 def error_response(status: int, detail: str, extra: dict[str, Any] | None = None) -> Response[str]:
@@ -22,9 +23,12 @@ def error_response(status: int, detail: str, extra: dict[str, Any] | None = None
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
 
-def register(app: APIGatewayHttpResolver, logger: Logger) -> None:
+def register(app: APIGatewayHttpResolver, logger: Logger, metrics: Metrics | None = None) -> None:
     @app.exception_handler(BatonError)
     def domain_error(error: BatonError) -> Response[str]:
+        if isinstance(error, WriteConflict) and metrics is not None:
+            # The http-5xx alarm subtracts these 503s (template.yaml, HttpApi5xxAlarm).
+            metrics.add_metric(name="WriteConflicts", unit=MetricUnit.Count, value=1)
         return error_response(error.status_code, error.detail, error.extra)
 
     @app.exception_handler(RequestValidationError)

@@ -23,7 +23,7 @@ from baton.observability import instruments
 
 logger, metrics, tracer = instruments()
 app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=api_request_body.json_loads)
-api_errors.register(app, logger)
+api_errors.register(app, logger, metrics)
 # The queue's literal path is included before the session's `<session_id>` route that would also match it.
 for routes in (
     api_routes_people,

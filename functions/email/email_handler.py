@@ -19,6 +19,7 @@ from baton.domain.events import HandoffEvent
 from baton.domain.invitation_events import INVITATION_CREATED, InvitationEvent
 from baton.domain.messages import Email
 from baton.domain.modeling import Model
+from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
 from baton.logic import notify
 from baton.observability import instruments
 from baton.publishers.ses_email import SesEmailSender
@@ -52,7 +53,7 @@ def dependencies() -> Dependencies:
     settings = Settings.from_env()
     dynamodb = boto3.client("dynamodb")
     sender = SesEmailSender(settings.sender_email, boto3.client("ses"))
-    config = IdempotencyConfig(event_key_jmespath="[event_id, email.to]", expires_after_seconds=7 * 24 * 3600)
+    config = IdempotencyConfig(event_key_jmespath="[event_id, email.to]", expires_after_seconds=DEAD_LETTER_RETENTION_SECONDS)
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
 
     @idempotent_function(data_keyword_argument="delivery", config=config, persistence_store=persistence)

@@ -22,6 +22,7 @@ from baton.connectors.registry import CHANNELS, Channel, allowed_hosts
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
+from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
 from baton.logic import channels
 from baton.observability import instruments
 from baton.publishers.webhooks import WebhookPoster
@@ -62,7 +63,9 @@ def dependencies() -> Dependencies:
     store = IntegrationRepository(settings.data_table_name, settings.integrations_parameter_path, dynamodb, boto3.client("ssm"))
     allowed = allowed_hosts(settings.connector_hosts)
     poster = WebhookPoster(allowed, settings.webhook_ca_bundle)
-    config = IdempotencyConfig(event_key_jmespath="[channel, event.event_id]", expires_after_seconds=7 * 24 * 3600)
+    config = IdempotencyConfig(
+        event_key_jmespath="[channel, event.event_id]", expires_after_seconds=DEAD_LETTER_RETENTION_SECONDS
+    )
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
 
     @idempotent_function(data_keyword_argument="post", config=config, persistence_store=persistence)

@@ -1,6 +1,8 @@
 """WebSocket `$connect` REQUEST authorizer: consumes the single-use ticket, denies viewers.
 
-API Gateway answers 401 when the authorizer raises "Unauthorized" and 403 for a Deny policy.
+A ticket that is unknown, used or expired is denied (a Deny policy: API Gateway answers 403), not raised: a raise
+is a Lambda error, and every stale tab reconnecting would page the on-call. A connect without a ticket at all is
+answered 401 by API Gateway without calling the authorizer (the identity source is missing).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         user = realtime.authorize_connect(ticket, connections, users)
     except Unauthorized as refusal:
         logger.info("connect refused", extra={"reason": refusal.detail})
-        raise Exception("Unauthorized") from refusal
+        return _policy("unknown-ticket", "Deny", event["methodArn"])
     except Forbidden as refusal:
         logger.info("connect denied", extra={"reason": refusal.detail})
         return _policy("viewer", "Deny", event["methodArn"])

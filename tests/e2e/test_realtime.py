@@ -85,9 +85,10 @@ def test_reused_forged_missing_and_expired_tickets_are_refused(stack: Stack) -> 
         url = senior.post("/api/v1/ws-ticket").json()["url"]
     # A ticket opens one connection, once
     assert _status_of_connect(url) == 101
-    assert _status_of_connect(url) == 401
+    # A used, forged or expired ticket is the authorizer's Deny (403); no ticket at all never reaches it (401)
+    assert _status_of_connect(url) == 403
     base = url.split("?")[0]
-    assert _status_of_connect(f"{base}?ticket=forged-{time.time()}") == 401
+    assert _status_of_connect(f"{base}?ticket=forged-{time.time()}") == 403
     assert _status_of_connect(base) == 401
     # An expired ticket (written as the API would, but 5 s in the past)
     _aws(stack, "dynamodb").put_item(
@@ -99,7 +100,7 @@ def test_reused_forged_missing_and_expired_tickets_are_refused(stack: Stack) -> 
             "expires_at": {"N": str(int(time.time()) - 5)},
         },
     )
-    assert _status_of_connect(f"{base}?ticket=expired-one") == 401
+    assert _status_of_connect(f"{base}?ticket=expired-one") == 403
 
 
 def test_a_ticket_of_someone_made_viewer_meanwhile_is_403(stack: Stack) -> None:

@@ -40,20 +40,18 @@ async def _reply(socket: ClientConnection, timeout: float = 5) -> dict[str, Any]
         return received(await socket.recv())
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "",
-        "?ticket=",
-        "?ticket=Zm9yZ2VkLXRpY2tldC1mb3JnZWQtdGlja2V0LWZvcmdlZA",
-        "?ticket=../../etc/passwd",
-        "?ticket=%00",
-        "?tick=x",
-    ],
-)
-def test_a_missing_or_forged_ticket_is_refused_with_401(stack: Stack, query: str) -> None:
-    # When a client connects without a real ticket, Then the upgrade is refused with 401
+@pytest.mark.parametrize("query", ["", "?ticket=", "?tick=x"])
+def test_a_missing_ticket_is_refused_with_401(stack: Stack, query: str) -> None:
+    # When a client connects without a ticket, Then API Gateway refuses the upgrade with 401 (no authorizer call)
     assert asyncio.run(_refused_status(_ws_url(stack, query))) == 401
+
+
+@pytest.mark.parametrize(
+    "query", ["?ticket=Zm9yZ2VkLXRpY2tldC1mb3JnZWQtdGlja2V0LWZvcmdlZA", "?ticket=../../etc/passwd", "?ticket=%00"]
+)
+def test_a_forged_ticket_is_denied_with_403(stack: Stack, query: str) -> None:
+    # When a client connects with a ticket nobody issued, Then the authorizer denies it (403), without an error
+    assert asyncio.run(_refused_status(_ws_url(stack, query))) == 403
 
 
 def test_a_used_ticket_is_refused(stack: Stack) -> None:
@@ -62,8 +60,8 @@ def test_a_used_ticket_is_refused(stack: Stack) -> None:
         url = _ticket(stack)["url"]
         async with websockets.connect(url):
             pass
-        # When it is used again, Then 401
-        assert await _refused_status(url) == 401
+        # When it is used again, Then it is denied (403)
+        assert await _refused_status(url) == 403
 
     asyncio.run(scenario())
 
@@ -77,8 +75,8 @@ def test_an_expired_ticket_is_refused(stack: Stack) -> None:
         UpdateExpression="SET expires_at = :past",
         ExpressionAttributeValues={":past": {"N": "1000"}},
     )
-    # When it is used, Then 401
-    assert asyncio.run(_refused_status(ticket["url"])) == 401
+    # When it is used, Then it is denied (403)
+    assert asyncio.run(_refused_status(ticket["url"])) == 403
 
 
 def test_ten_concurrent_uses_of_one_ticket_open_exactly_one_connection(stack: Stack) -> None:
@@ -93,9 +91,9 @@ def test_ten_concurrent_uses_of_one_ticket_open_exactly_one_connection(stack: St
         url = _ticket(stack)["url"]
         # When ten clients race to use it
         outcomes = await asyncio.gather(*(attempt(url) for _ in range(10)))
-        # Then exactly one connects and the nine others are refused with 401
+        # Then exactly one connects and the nine others are denied (403)
         connected = [o for o in outcomes if not isinstance(o, int)]
-        assert len(connected) == 1 and sorted(o for o in outcomes if isinstance(o, int)) == [401] * 9
+        assert len(connected) == 1 and sorted(o for o in outcomes if isinstance(o, int)) == [403] * 9
         await connected[0].close()
 
     asyncio.run(scenario())

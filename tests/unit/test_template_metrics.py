@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,13 +127,22 @@ def test_every_dashboard_search_names_a_metric_the_code_emits_with_those_dimensi
     assert _unknown(named, emitted) == set()
 
 
+def watched_metrics(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    """The metrics an alarm reads: its own, or each MetricStat of its metric math, as {Namespace, MetricName,
+    Dimensions}."""
+    if "MetricName" in alarm:
+        return [alarm]
+    return [query["MetricStat"]["Metric"] for query in alarm.get("Metrics", []) if "MetricStat" in query]
+
+
 def test_every_custom_metric_alarm_watches_a_metric_the_code_emits(template: Template) -> None:
-    # Given what the code emits, and the alarms on metrics of our own namespace
+    # Given what the code emits, and the alarms on metrics of our own namespace (alone or in metric math)
     emitted = emitted_metrics(template)
     alarms = {
-        name: template.resolve(spec["Properties"])
+        f"{name} ({metric['MetricName']})": metric
         for name, spec in template.of_type("AWS::CloudWatch::Alarm").items()
-        if not spec["Properties"]["Namespace"].startswith("AWS/")
+        for metric in watched_metrics(template.resolve(spec["Properties"]))
+        if not metric["Namespace"].startswith("AWS/")
     }
     assert len(alarms) >= 4
     for name, alarm in alarms.items():

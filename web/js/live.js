@@ -44,7 +44,7 @@ export function startLiveUpdates({ api, config, store, since, onEvent }) {
 }
 
 export class LiveConnection {
-  constructor({ ticket, onMessage, onState, pingSeconds = 30, pongTimeoutSeconds = 5, since }) {
+  constructor({ ticket, onMessage, onState, pingSeconds = 240, pongTimeoutSeconds = 5, since }) {
     this.ticket = ticket;
     this.onMessage = onMessage;
     this.onState = onState;

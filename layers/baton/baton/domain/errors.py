@@ -46,3 +46,8 @@ class Transient(BatonError):
     """A dependency failed in a way a retry may fix (throttling, a timeout)."""
 
     status_code = 503
+
+
+class WriteConflict(Transient):
+    """A write met another one's on the same items at the same moment, and kept meeting it through the retries: the
+    caller retries (503). The API working as designed, so the 5xx alarm leaves it out (it is counted apart)."""

@@ -4,7 +4,7 @@
 - a data store that cannot be reached (refused connection, timeout, connection dropped) → `Transient`;
 - a write that met another one's transaction (`TransactionConflictException`, which botocore does
   not retry) and a transaction cancelled by a conflict or by throttling are retried with jittered
-  backoff, then → `Transient`;
+  backoff, then → `WriteConflict` (a `Transient`, counted apart from other 5xx);
 - a failed condition stays a `ClientError` for the repository to explain from the old item
   (`condition_failure`), read by reason code, never by position.
 """
@@ -19,7 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as EndpointUnreachable
 
-from baton.domain.errors import Transient
+from baton.domain.errors import Transient, WriteConflict
 
 THROTTLING_CODES = frozenset(
     {
@@ -55,7 +55,7 @@ def call(operation: Callable[..., Any], sleep: Callable[[float], None] = time.sl
             if not _met_another_write(error):
                 raise
             if attempt == TRANSACTION_ATTEMPTS - 1:
-                raise Transient("Someone else changed this at the same moment; retry in a moment.") from error
+                raise WriteConflict("Someone else changed this at the same moment; retry in a moment.") from error
             sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))  # noqa: S311 (jitter, not crypto)
     raise AssertionError("unreachable")
 
