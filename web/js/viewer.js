@@ -18,7 +18,7 @@ function title(handoff) {
 }
 
 function standing(handoff) {
-  const holder = handoff.claimed_by_name ? `, ${handoff.status === "resolved" ? "by" : "held by"} ${handoff.claimed_by_name}` : "";
+  const holder = handoff.claimed_by_name ? `${handoff.status === "resolved" ? " by" : ", held by"} ${handoff.claimed_by_name}` : "";
   return `${STATUS[handoff.status] || handoff.status}${holder}`;
 }
 
