@@ -269,8 +269,11 @@ class SlaPolicyIn(RequestBody):
     remind_after_s: WholeNumber = Field(ge=30, le=604_800, description="Open escalation to level 1 (the engineers are told).")
     escalate_after_s: WholeNumber = Field(ge=30, le=604_800, description="Level 1 to level 2 (admins and owners are told).")
     repeat_every_s: WholeNumber = Field(ge=30, le=604_800, description="Each further level (admins and owners again).")
-    max_level: WholeNumber | SkipJsonSchema[None] = Field(
-        default=None, ge=1, le=ladder.MAX_LEVEL_LIMIT, description="The last level (default 3): no raise and no notice after it."
+    max_level: WholeNumber = Field(
+        default=ladder.DEFAULT_MAX_LEVEL,
+        ge=1,
+        le=ladder.MAX_LEVEL_LIMIT,
+        description="The last level (default 3): no raise and no notice after it.",
     )
     priorities: dict[Priority, PriorityStepsIn] | SkipJsonSchema[None] = Field(
         default=None, description="Steps per priority; a priority left out gets the default (P1: half the steps, always on)."
