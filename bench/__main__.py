@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import claim_race, cold_start, cost_model, fanout, push_latency, queue_cost
+from bench import claim_race, cold_start, cost_model, fanout, psa_push, push_latency, queue_cost
 from bench.harness import runtime
 from bench.report import render_markdown, render_table
 
@@ -34,7 +34,7 @@ def machine() -> dict[str, Any]:
 
 
 _STARTED = time.monotonic()
-PHASES = ["cold_start", "push_latency", "claim_race", "fanout", "sustained", "queue_cost"]
+PHASES = ["cold_start", "push_latency", "claim_race", "fanout", "sustained", "queue_cost", "psa_push"]
 
 
 def progress(phase: str) -> None:
@@ -76,6 +76,9 @@ def main() -> None:
             results["sustained"] = asyncio.run(
                 push_latency.sustained(rt, per_second=50, seconds=10 if quick else 60, repeat_seconds=5 if quick else 20)
             )
+        if "psa_push" in only:
+            progress("push with PSA connectors")
+            results["psa_push"] = asyncio.run(psa_push.psa_push(rt, escalations=60 if quick else 300, rate=10))
         if "queue_cost" in only:
             progress("queue cost")
             results["queue_cost"] = queue_cost.queue_cost(

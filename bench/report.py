@@ -78,6 +78,11 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         cell = f"{round(sum(cpu.values()), 1)} ({cpu['aws_endpoint']} / {cpu['gateway']} / {round(functions, 1)})"
         table.append(("6 sustained", "CPU ms per create, all (AWS endpoint / gateway / functions)", cell, "-"))
         table.append(("6 sustained", "AWS endpoint requests per create", str(cost["endpoint_requests"]), "-"))
+    psa = results.get("psa_push", {})
+    if psa.get("with_psas") and psa.get("without"):
+        on, off = psa["with_psas"].get("delay_ms", {}), psa["without"].get("delay_ms", {})
+        cell = f"{on.get('p50')} / {on.get('p95')} vs {off.get('p50')} / {off.get('p95')}"
+        table.append(("7 connectors", "push p50 / p95 ms, 3 PSAs linked vs none (same run)", cell, "no added time"))
     table += _cold_start_rows(results.get("cold_start", {}).get("imports", {}))
     sizes = results.get("cold_start", {}).get("sizes", {})
     table.append(

@@ -16,6 +16,7 @@ from local.http_api import Router, build_event, to_response
 from local.lambda_pool import FunctionError, FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer, TokenRejected
 from local.oidc_flow import AuthorizationServer
+from local.providers.server import ProviderServer
 from local.template import HttpRoute
 from local.webhooks import WebhookFault, WebhookReceiver
 from local.websocket_api import WebSocketApi
@@ -62,6 +63,7 @@ class Gateway:
         webhooks: WebhookReceiver,
         sign_in: AuthorizationServer,
         outputs: Callable[[], dict[str, str]],
+        providers: ProviderServer | None = None,
     ) -> None:
         self._router = Router(routes)
         self._pools = pools
@@ -75,6 +77,7 @@ class Gateway:
         self._faults = faults
         self._webhooks = webhooks
         self._sign_in = sign_in
+        self._providers = providers
         self._outputs = outputs
         self.ready = False
 
@@ -98,6 +101,10 @@ class Gateway:
         app.router.add_delete("/local/webhooks/faults", self.clear_webhook_fault)
         # `[\s\S]`, not `.`: a path id may hold an encoded newline, and must still reach the API (and its 404).
         app.router.add_route("*", r"/api/{tail:[\s\S]*}", self.http_api)
+        # Providers' calls to baton (no JWT: the route's Auth is NONE in the template); the stand-ins' own endpoints.
+        app.router.add_route("*", r"/hooks/{tail:[\s\S]*}", self.http_api)
+        if self._providers is not None:
+            self._providers.add_routes(app)
         self.websocket.add_routes(app)
         # The console: static files, as any static host (S3 + CloudFront) would serve them. Last: it matches any path.
         app.router.add_get("/", self.console)

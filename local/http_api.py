@@ -95,6 +95,8 @@ def build_event(
             cookies.extend(part.strip() for part in value.split(";") if part.strip())
             continue
         joined_headers[name] = f"{joined_headers[name]},{value}" if name in joined_headers else value
+    # API Gateway says how the caller reached it (https); the local gateway is plain HTTP on loopback.
+    joined_headers["x-forwarded-proto"] = "http"
     joined_query: dict[str, str] = {}
     for name, value in query:
         joined_query[name] = f"{joined_query[name]},{value}" if name in joined_query else value

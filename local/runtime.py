@@ -31,6 +31,7 @@ from local.lambda_pool import FunctionPool
 from local.oidc import JwtAuthorizer, LocalIssuer
 from local.oidc_flow import AuthorizationServer
 from local.pollers import SqsPoller, StreamPoller
+from local.providers.server import ProviderServer
 from local.supervisor import PartState, Supervisor
 from local.template import REGION, EventSourceSpec, Template
 from local.webhooks import WebhookReceiver
@@ -85,6 +86,7 @@ class Runtime:
     _pollers: dict[str, StreamPoller | SqsPoller] = field(default_factory=dict)
     _site_runner: web.AppRunner | None = None
     webhooks: WebhookReceiver | None = None
+    providers: ProviderServer | None = None
     _scratch: tempfile.TemporaryDirectory[str] | None = None
 
     @property
@@ -99,15 +101,20 @@ class Runtime:
         issuer_url = f"{self.base_url}/local/oidc"
         # Every connector's provider is the loopback receiver here: its host is the allowlist, its certificate the CA bundle.
         self._scratch = tempfile.TemporaryDirectory(prefix="baton-local-")
+        # The providers' stand-ins (PSAs, chat APIs) and the webhook receiver serve certificates of one local CA.
+        ports = [free_port() for _ in range(ProviderServer.ports_needed())]
+        self.providers = providers = ProviderServer(Path(self._scratch.name), ports)
+        providers.baton_url = self.base_url
+        await providers.start()
         self.webhooks = webhooks = WebhookReceiver(Path(self._scratch.name), free_port())
-        await webhooks.start()
+        await webhooks.start(providers.ca.issue("webhook-receiver"))
         self._template = template = Template(
             self.options.template,
             {
                 "JwtIssuer": issuer_url,
                 "JwtAudience": LOCAL_AUDIENCE,
                 "ConsoleOrigin": self.base_url,
-                **{declared.allowlist.parameter: webhooks.host for declared in CONNECTORS},
+                **{declared.allowlist.parameter: providers.hosts_for(declared.name, (webhooks.host,)) for declared in CONNECTORS},
             },
         )
         await self._endpoint.start()
@@ -146,6 +153,7 @@ class Runtime:
             health=self.health,
             faults=self.faults,
             webhooks=webhooks,
+            providers=providers,
             sign_in=sign_in,
             outputs=self.outputs,
         )
@@ -225,13 +233,17 @@ class Runtime:
             "aws_endpoint": self.endpoint_url,
             "connections": len(self.websocket.connections),
             "webhook_receiver": self.webhooks.url if self.webhooks else None,
+            "providers": {name: standin.url for name, standin in self.providers.standins.items()} if self.providers else {},
             "pids": self.pids(),
         }
 
     def _pool_size(self, function: str, template: Template, sources: list[EventSourceSpec]) -> int:
-        """Warm environments per function: API traffic gets the configured size; a stream shard is
+        """Warm environments per function: API traffic gets the configured size (providers' calls two); a stream shard is
         processed one batch at a time (ParallelizationFactor 1); queues get two concurrent batches."""
-        if any(route.function == function for route in template.http_routes()):
+        routes = [route for route in template.http_routes() if route.function == function]
+        if routes and all(not route.authorized for route in routes):  # providers' calls (the hooks): a trickle
+            return min(2, self.options.pool_size)
+        if routes:
             return self.options.pool_size
         kinds = {source.kind for source in sources if source.function == function}
         return 1 if kinds == {"DynamoDB"} else 2
@@ -285,7 +297,7 @@ class Runtime:
             "WEBSOCKET_URL": f"ws://127.0.0.1:{self.options.port}/ws",
             "WEBSOCKET_MANAGEMENT_URL": self.base_url,
             # Webhook TLS trusts the loopback receiver's self-signed certificate (its host is the allowlist).
-            "WEBHOOK_CA_BUNDLE": str(self.webhooks.ca_bundle) if self.webhooks and self.webhooks.ca_bundle else "",
+            "WEBHOOK_CA_BUNDLE": str(self.providers.ca_bundle) if self.providers else "",
         }
 
     async def stop(self) -> None:
@@ -299,8 +311,15 @@ class Runtime:
             await self._endpoint.stop()
         if self.webhooks:
             await self.webhooks.stop()
+        if self.providers:
+            await self.providers.stop()
         if self._scratch:
             self._scratch.cleanup()
+
+    def _sites(self) -> str:
+        return ", ".join(
+            f"{name} {standin.host}" for name, standin in (self.providers.standins if self.providers else {}).items()
+        )
 
     def banner(self) -> str:
         url = self.base_url
@@ -317,6 +336,7 @@ class Runtime:
                 f"  WebSocket       ws://127.0.0.1:{self.options.port}/ws?ticket=...   (ticket: POST {url}/api/v1/ws-ticket)",
                 f"  sent email      {url}/local/outbox",
                 f"  Teams / Slack   {url}/local/webhooks   (webhook URL to paste: {receiver}/teams/demo, /slack/demo)",
+                f"  PSA stand-ins   {url}/local/connectors   (sites: {self._sites()})",
                 f"  operators       baton-admin --local {url} create-account --name 'Your MSP' --owner-email you@x.test",
                 f"  health          {url}/local/health",
                 f"  AWS endpoint    {self.endpoint_url}   (moto; tables from template.yaml)",

@@ -125,6 +125,7 @@ class Template:
             "AWS::AccountId": ACCOUNT,
             "AWS::StackName": "baton-local",
             "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": "aws",
         }
         if name in pseudo:
             return pseudo[name]

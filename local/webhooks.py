@@ -86,9 +86,11 @@ class WebhookReceiver:
         """The allowlist entry for it (host:port)."""
         return f"127.0.0.1:{self.port}"
 
-    async def start(self) -> None:
-        cert, key = make_certificate(self.folder)
-        self.ca_bundle = cert
+    async def start(self, issued: tuple[Path, Path] | None = None) -> None:
+        """Serve TLS with `issued` (a certificate chain and key of the local CA, local/providers/tls.py, whose bundle
+        the functions then trust), or else with a self-signed certificate of its own (then `ca_bundle`)."""
+        cert, key = issued or make_certificate(self.folder)
+        self.ca_bundle = None if issued else cert
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
         app = web.Application(client_max_size=1024 * 1024)

@@ -3,6 +3,7 @@
     baton-admin --local http://127.0.0.1:3000 create-account --name "Acme IT" --owner-email olive@acme.example
     baton-admin --stack baton-pilot [--region eu-west-1] list-accounts
     baton-admin --stack baton-pilot invite --account acme-it --email sam@acme.example --role engineer
+    baton-admin --stack baton-pilot invite-bulk --account acme-it --csv people.csv   # lines of email,role
     baton-admin --stack baton-pilot list-members --account acme-it
 
 It writes the data table with the same repositories as the API (so an invitation's email goes out
@@ -19,11 +20,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from baton.api_models import invitation_rows
 from baton.domain.errors import BatonError
 from baton.domain.models import Invitation, Role
 from baton.logic import accounts as account_cases
@@ -38,37 +41,12 @@ class AdminError(Exception):
     """A sentence for the operator; the command exits with status 1."""
 
 
-class CognitoPool:
-    """The stack's own user pool (when it created one): only admins create its users, so an invited
-    address needs a pool user too, with its email verified (Cognito emails a temporary password)."""
-
-    def __init__(self, pool_id: str, client: Any) -> None:
-        self.pool_id = pool_id
-        self._client = client
-
-    def ensure_user(self, email: str) -> bool:
-        """True when a user was created; False when the address already had one."""
-        try:
-            self._client.admin_create_user(
-                UserPoolId=self.pool_id,
-                Username=email,
-                UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-                DesiredDeliveryMediums=["EMAIL"],
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "UsernameExistsException":
-                return False
-            raise
-        return True
-
-
 @dataclass(frozen=True)
 class Target:
     accounts: AccountRepository
     invitations: InvitationRepository
     users: UserRepository
     console_url: str
-    pool: CognitoPool | None = None
 
 
 def local_target(base_url: str) -> Target:
@@ -107,13 +85,12 @@ def stack_target(stack: str, region: str | None) -> Target:
         raise AdminError(f"AWS refused: {code}: {message}") from error
     if "DataTableName" not in outputs:
         raise AdminError(f"The stack {stack!r} has no DataTableName output; is it a baton stack?")
-    pool = CognitoPool(outputs["UserPoolId"], session.client("cognito-idp")) if outputs.get("UserPoolId") else None
-    return _target(outputs["DataTableName"], client, outputs.get("ConsoleUrl", ""), pool)
+    return _target(outputs["DataTableName"], client, outputs.get("ConsoleUrl", ""))
 
 
-def _target(table: str, client: Any, console_url: str, pool: CognitoPool | None = None) -> Target:
+def _target(table: str, client: Any, console_url: str) -> Target:
     return Target(
-        AccountRepository(table, client), InvitationRepository(table, client), UserRepository(table, client), console_url, pool
+        AccountRepository(table, client), InvitationRepository(table, client), UserRepository(table, client), console_url
     )
 
 
@@ -135,18 +112,28 @@ def invite(target: Target, account_id: str, email: str, role: Role) -> list[str]
 
 
 def _invited(target: Target, invitation: Invitation) -> list[str]:
-    lines = [
+    # With the stack's own Cognito pool the invited address signs itself up at the hosted UI (its pre sign-up trigger
+    # admits invited addresses): nothing to create in the pool.
+    return [
         f"Invited {invitation.email} as {invitation.role.value} (invitation {invitation.id}, expires {invitation.expires_at}).",
-        "An email is on its way; they can also sign in and join here:",
+        "An email is on its way; they can also sign in (or sign up) with that address and join here:",
         f"  {join_link(target)}",
     ]
-    if target.pool is not None:
-        created = target.pool.ensure_user(invitation.email)
-        lines.append(
-            f"Created {invitation.email} in the stack's user pool; Cognito emails them a temporary password."
-            if created
-            else f"{invitation.email} already has a user in the stack's user pool."
-        )
+
+
+def invite_bulk(target: Target, account_id: str, csv_text: str) -> list[str]:
+    """Invite every `email,role` line of a CSV (as the console's bulk invite does); lines that cannot be are listed."""
+    account = target.accounts.get(account_id)
+    if account is None:
+        raise AdminError(f"No account {account_id!r}; see `baton-admin list-accounts`.")
+    rows, unreadable = invitation_rows(csv_text)
+    invited, skipped = invitation_cases.invite_many(None, account, rows, target.invitations, target.users)
+    refused = sorted([(s.line, s.email, s.detail) for s in unreadable] + [(s.line, s.email, s.detail) for s in skipped])
+    lines = [f"Invited {i.email} as {i.role.value} (expires {i.expires_at})." for i in invited]
+    lines += [f"Skipped line {line} ({email}): {detail}" for line, email, detail in refused]
+    lines.append(
+        f"{len(invited)} invited, {len(refused)} skipped. They sign in with their address and join here: {join_link(target)}"
+    )
     return lines
 
 
@@ -183,6 +170,9 @@ def parser() -> argparse.ArgumentParser:
     invite_command.add_argument("--account", required=True)
     invite_command.add_argument("--email", required=True)
     invite_command.add_argument("--role", required=True, choices=[role.value for role in Role])
+    bulk = commands.add_parser("invite-bulk", help="invite every `email,role` line of a CSV file to an account")
+    bulk.add_argument("--account", required=True)
+    bulk.add_argument("--csv", required=True, metavar="FILE", help="the CSV file (- for standard input)")
     members = commands.add_parser("list-members", help="an account's members and pending invitations")
     members.add_argument("--account", required=True)
     return top
@@ -196,7 +186,16 @@ def run(args: argparse.Namespace) -> list[str]:
         return list_accounts(target)
     if args.command == "invite":
         return invite(target, args.account, args.email, Role(args.role))
+    if args.command == "invite-bulk":
+        return invite_bulk(target, args.account, _read(args.csv))
     return list_members(target, args.account)
+
+
+def _read(path: str) -> str:
+    try:
+        return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise AdminError(f"Cannot read {path}: {error.strerror}.") from error
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,8 +4,11 @@
     python -m tools.smoke --base-url http://127.0.0.1:3000         # `make dev`
 
 Steps: the API answers; a ticket opens a WebSocket; a junior's test escalation is created and pushed, a
-senior claims and resolves it (each pushed); the email function sends it (a bounce or a deferral fails the check
-with what to fix, e.g. verify the sender, leave the SES sandbox). Against a stack, the two test
+senior claims and resolves it (each pushed); the email function emails the junior the pickup and the resolution
+(the senior's console is live, so the escalation itself is not emailed to them); against `make dev`, a configured
+connector: acme's ConnectWise PSA (the local stand-in) escalates a ticket and gets the claim's internal note and owner;
+a bounce or a deferral fails the check
+with what to fix, e.g. verify the sender, leave the SES sandbox. Against a stack, the two test
 users are made in the stack's Cognito pool and data table (an account of their own, emails on SES's mailbox
 simulator) and deleted at the end with the test session and handoff. Against `make dev`, the demo users of
 `acme` are used; the resolved test handoff stays in the in-memory store until `make dev` stops.
@@ -59,6 +62,8 @@ class Target:
     email_reached: Callable[[str, Identity], Awaitable[bool]]
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     sessions: list[tuple[str, str]] = field(default_factory=list)  # (account_id, session_id) made by the run
+    # A PSA connector's round trip (make dev: the ConnectWise stand-in); None where no stand-in answers (a stack).
+    connector: Callable[[Target], Awaitable[None]] | None = None
 
 
 @contextmanager
@@ -108,6 +113,9 @@ async def run(target: Target) -> None:
             await _act(api, target, live, session, handoff, "resolve", {"resolution_notes": "smoke check"}, "handoff_resolved")
         with timed("the email path is reached"):
             await _email_reached(target, handoff)
+        if target.connector is not None:
+            with timed("a configured connector (ConnectWise PSA) escalates a ticket and gets the claim's note"):
+                await target.connector(target)
 
 
 async def _escalate(api: httpx.AsyncClient, target: Target, live: Live) -> tuple[str, str]:
@@ -143,7 +151,7 @@ async def _act(
 async def _email_reached(target: Target, handoff: str) -> None:
     deadline = time.monotonic() + EMAIL_TIMEOUT_S
     while time.monotonic() < deadline:
-        if await target.email_reached(handoff, target.senior):
+        if await target.email_reached(handoff, target.junior):  # the creator hears of the pickup and the resolution
             return
         await asyncio.sleep(1)
     raise SmokeFailed(f"the email function did not handle handoff {handoff} within {EMAIL_TIMEOUT_S} s")
@@ -170,7 +178,54 @@ def local_target(base_url: str) -> Target:
             outbox = (await client.get(f"{base_url}/local/outbox")).json()
         return any(recipient.email in str(mail.get("to")) and handoff in mail.get("text", "") for mail in outbox)
 
-    return Target(base_url, identity("junior@acme.test"), identity("senior@acme.test"), in_outbox)
+    target = Target(base_url, identity("junior@acme.test"), identity("senior@acme.test"), in_outbox)
+    owner = identity("owner@acme.test")
+    target.connector = lambda running: _connectwise_round_trip(base_url, running, owner)
+    return target
+
+
+async def _connectwise_round_trip(base_url: str, target: Target, owner: Identity) -> None:
+    """acme's ConnectWise connector on the local stand-in: a ticket moved to the escalation status is in the queue; the
+    senior's claim writes one internal note and sets the owner; then the connector is removed again."""
+    connector = "/api/v1/account/connectors/connectwise"
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as api:
+        site = (await api.get("/local/connectors")).json()["connectwise"]["host"]
+        body = {
+            "settings": {"site": site, "company_id": "acme", "escalation_status": "Escalate to T2"},
+            "secrets": {"public_key": "acmepublic", "private_key": "acmeprivate", "client_id": "baton-smoke"},
+        }
+        _json(await api.put(connector, headers=_auth(owner), json=body), 200)
+
+        def disconnect() -> None:
+            httpx.delete(f"{base_url}{connector}", headers=_auth(owner))
+
+        target.cleanups.append(disconnect)
+        ticket = 900_000 + secrets.randbelow(99_999)
+        fire = {"account_id": "acme", "ticket_id": ticket, "status": "Escalate to T2", "summary": "baton smoke check"}
+        fired = _json(await api.post("/local/connectors/connectwise/fire", json=fire), 200)
+        if fired["status"] != 200:
+            raise SmokeFailed(f"the stand-in's callback was refused: {fired['status']} {fired['body']}")
+        queue = _json_list(await api.get("/api/v1/ai-sessions/queue", headers=_auth(target.senior), params={"limit": 200}))
+        handoff = next((h for h in queue if (h["session"].get("psa_ticket") or {}).get("id") == str(ticket)), None)
+        if handoff is None:
+            raise SmokeFailed(f"ConnectWise ticket {ticket} did not become an escalation in the queue")
+        target.sessions.append((handoff["account_id"], handoff["session_id"]))
+        path = f"/api/v1/ai-sessions/{handoff['session_id']}/handoffs/{handoff['id']}/claim"
+        _json(await api.post(path, headers=_auth(target.senior)), 200)
+        deadline = time.monotonic() + PUSH_TIMEOUT_S
+        while time.monotonic() < deadline:
+            company = (await api.get("/local/connectors")).json()["connectwise"]["state"]["companies"]["acme"]
+            notes = company["notes"].get(str(ticket), [])
+            if any("picked this ticket up" in note["text"] for note in notes) and company["tickets"][str(ticket)]["owner"]:
+                return
+            await asyncio.sleep(0.3)
+        raise SmokeFailed(f"ConnectWise ticket {ticket} got no internal note or owner within {PUSH_TIMEOUT_S} s")
+
+
+def _json_list(reply: httpx.Response) -> list[dict[str, Any]]:
+    if reply.status_code != 200:
+        raise SmokeFailed(f"{reply.request.method} {reply.request.url.path} answered {reply.status_code}: {reply.text[:300]}")
+    return list(reply.json())
 
 
 # ---------------------------------------------------------------- against a deployed stack
@@ -304,7 +359,8 @@ def email_outcome(lines: list[dict[str, Any]]) -> bool:
                 f"SES deferred the test email ({', '.join(codes) or 'no code'}): SES throttled it or could not be reached; "
                 "check the account's sending quota and status (aws sesv2 get-account) and run the smoke check again"
             )
-        return True
+        if line.get("sent", line.get("recipients")):  # not a summary that emailed nobody (a live console, a digest)
+            return True
     return False
 
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 import api_errors
 import api_request_body
 import api_routes_account
+import api_routes_connectors
 import api_routes_handoffs
 import api_routes_integrations
 import api_routes_live
@@ -33,6 +34,7 @@ for routes in (
     api_routes_live,
     api_routes_sla,
     api_routes_integrations,
+    api_routes_connectors,
     api_routes_mine,
 ):
     app.include_router(routes.router)

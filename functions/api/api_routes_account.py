@@ -12,9 +12,20 @@ from aws_lambda_powertools.event_handler.request import Request
 from api_common import Caller, NoBody, json_response, user_out
 from api_dependencies import Deps
 from api_openapi import answers, no_content
-from baton.api_models import AccountOut, AccountPatch, InvitationAccept, InvitationCreate, InvitationOut, UserOut
+from baton.api_models import (
+    AccountOut,
+    AccountPatch,
+    BulkInvitationsCreate,
+    BulkInvitationsOut,
+    InvitationAccept,
+    InvitationCreate,
+    InvitationOut,
+    SkippedLineOut,
+    UserOut,
+    invitation_rows,
+)
 from baton.domain.errors import Unauthorized
-from baton.domain.models import Account, Invitation
+from baton.domain.models import Account, Invitation, Role
 from baton.logic import accounts, invitations
 from baton.logic.identity import identity_from
 from baton.logic.invitations import Identity
@@ -68,6 +79,21 @@ def create_invitation(body: Annotated[InvitationCreate, Body()], who: Caller, de
     account = accounts.get_account(who, deps.accounts)
     invitation = invitations.invite(who, account, body.email, body.role, deps.invitations, deps.users)
     return json_response(201, invitation_out(invitation))
+
+
+@router.post(
+    "/api/v1/account/invitations/bulk",
+    summary="Invite many addresses from CSV lines of email,role (owner, admin; an admin cannot invite owners)",
+    responses=answers(200, BulkInvitationsOut, "Who was invited (each gets an email) and which lines were skipped.", body=True),
+)
+def bulk_invitations(body: Annotated[BulkInvitationsCreate, Body()], who: Caller, deps: Deps) -> Response[str]:
+    who.role.require(Role.ADMIN)
+    account = accounts.get_account(who, deps.accounts)
+    rows, unreadable = invitation_rows(body.csv)
+    invited, skipped = invitations.invite_many(who, account, rows, deps.invitations, deps.users)
+    lines = [*unreadable, *(SkippedLineOut(line=s.line, email=s.email, detail=s.detail) for s in skipped)]
+    answer = BulkInvitationsOut(invited=[invitation_out(i) for i in invited], skipped=sorted(lines, key=lambda s: s.line))
+    return json_response(200, answer)
 
 
 @router.get(

@@ -17,6 +17,7 @@ from baton.connectors.registry import CHANNELS, Channel, allowed_hosts, connecto
 from baton.domain.models import Integration
 from baton.logic import channels
 from baton.publishers.webhooks import WebhookPoster
+from baton.repositories.connectors import ConnectorRepository
 from baton.repositories.integrations import IntegrationRepository
 from baton.settings import Settings
 
@@ -46,6 +47,14 @@ def channel_dependencies() -> ChannelDependencies:
 ChannelDeps = Annotated[ChannelDependencies, Depends(channel_dependencies)]
 
 
+@cache
+def connector_store() -> ConnectorRepository:
+    settings = Settings.from_env()
+    return ConnectorRepository(
+        settings.data_table_name, settings.connectors_parameter_path, boto3.client("dynamodb"), boto3.client("ssm")
+    )
+
+
 def _out(channel: Channel, integration: Integration | None) -> IntegrationOut:
     if integration is None:
         return IntegrationOut(channel=channel, configured=False)
@@ -58,7 +67,7 @@ def _out(channel: Channel, integration: Integration | None) -> IntegrationOut:
     responses=answers(200, list[ConnectorOut], "Every connector baton has, configured or not, with its last delivery."),
 )
 def list_connectors(who: Caller, deps: ChannelDeps) -> Response[str]:
-    found = channels.list_connectors(who, deps.store)
+    found = channels.list_connectors(who, deps.store, connector_store())
     return json_response(200, [ConnectorOut.model_validate(state.model_dump()) for state in found])
 
 

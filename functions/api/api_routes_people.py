@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from api_common import Caller, NoBody, json_response, user_out
 from api_dependencies import Deps
 from api_openapi import answers, no_content
-from baton.api_models import UserOut, UserPatch
+from baton.api_models import MyEmailSettings, UserOut, UserPatch
 from baton.logic import realtime, users
 
 # A user id is the identity provider's `sub` (Entra, Auth0 "auth0|..."): never a path segment such as "..".
@@ -21,6 +21,15 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __in
 @router.get("/api/v1/me", summary="The signed-in user", responses=answers(200, UserOut, "The signed-in user."))
 def get_me(who: Caller) -> Response[str]:
     return json_response(200, user_out(who))
+
+
+@router.patch(
+    "/api/v1/me",
+    summary="Choose how baton emails you: immediate, digest or none (any member)",
+    responses=answers(200, UserOut, "The signed-in user with the new settings.", body=True),
+)
+def patch_me(settings: Annotated[MyEmailSettings, Body()], who: Caller, deps: Deps) -> Response[str]:
+    return json_response(200, user_out(users.change_my_email(who, settings, deps.users)))
 
 
 @router.get(

@@ -1,4 +1,10 @@
-"""Email queue (SQS: escalations, reassigns, invitations) → one email per engineer-or-admin who wants it (SES)."""
+"""Email queue (SQS: escalations, the SLA ladder, reassigns, pickups, resolutions, invitations) → SES.
+
+Who gets an email is the account's policy and each person's own choice (`baton.domain.recipients`): immediate,
+in their next digest (`functions/digest`), or none; a person whose console is live was pushed the event and is not
+emailed about it (unless they asked to be). A long recipient list is sent back to this queue in batches of
+`notify.BATCH_SIZE`, each its own invocation, so one event never waits on dozens of sequential SES calls.
+"""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,17 +20,26 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from baton.domain import recipients as rule
+from baton.domain.clock import utc_now
+from baton.domain.digest import DigestTimer
 from baton.domain.errors import Invalid, Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.invitation_events import INVITATION_CREATED, InvitationEvent
 from baton.domain.messages import Email
 from baton.domain.modeling import Model
+from baton.domain.models import User
+from baton.domain.recipients import Recipient
 from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
 from baton.logic import notify
 from baton.observability import instruments
 from baton.publishers.ses_email import SesEmailSender
+from baton.publishers.sqs_messages import SqsMessages
+from baton.repositories.connections import ConnectionRepository
+from baton.repositories.digests import DigestRepository
+from baton.repositories.policy import PolicyRepository
 from baton.repositories.users import UserRepository
-from baton.settings import Settings
+from baton.settings import EmailSettings
 
 logger, metrics, tracer = instruments()
 # A batch whose every message failed is reported like any partial failure: SQS redelivers exactly those.
@@ -43,6 +58,11 @@ class Delivery(Model):
 @dataclass(frozen=True)
 class Dependencies:
     users: UserRepository
+    policies: PolicyRepository
+    connections: ConnectionRepository
+    digests: DigestRepository
+    email_queue: SqsMessages
+    digest_queue: SqsMessages
     send_once: Callable[..., Any]
     idempotency: IdempotencyConfig
     console_url: str
@@ -50,8 +70,9 @@ class Dependencies:
 
 @cache
 def dependencies() -> Dependencies:
-    settings = Settings.from_env()
+    settings = EmailSettings.from_env()
     dynamodb = boto3.client("dynamodb")
+    sqs = boto3.client("sqs")
     sender = SesEmailSender(settings.sender_email, boto3.client("ses"))
     config = IdempotencyConfig(event_key_jmespath="[event_id, email.to]", expires_after_seconds=DEAD_LETTER_RETENTION_SECONDS)
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
@@ -72,45 +93,100 @@ def dependencies() -> Dependencies:
         metrics.add_metric(name="EscalationEmails", unit=MetricUnit.Count, value=1)
         return {"to": delivery.email.to, "outcome": "sent"}
 
-    return Dependencies(UserRepository(settings.data_table_name, dynamodb), send_once, config, settings.console_url)
+    return Dependencies(
+        users=UserRepository(settings.data_table_name, dynamodb),
+        policies=PolicyRepository(settings.data_table_name, dynamodb),
+        connections=ConnectionRepository(settings.connections_table_name, dynamodb),
+        digests=DigestRepository(settings.data_table_name, dynamodb),
+        email_queue=SqsMessages(settings.email_queue_url, sqs),
+        digest_queue=SqsMessages(settings.digest_queue_url, sqs),
+        send_once=send_once,
+        idempotency=config,
+        console_url=settings.console_url,
+    )
 
 
 def record_handler(record: SQSRecord) -> None:
     message = record.json_body
-    if isinstance(message, dict) and message.get("type") == INVITATION_CREATED:
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind == INVITATION_CREATED:
         return invitation_email(InvitationEvent.model_validate(message))
+    if isinstance(message, dict) and message.get("schema") == notify.BATCH_SCHEMA:
+        batch = notify.EmailBatch.model_validate(message)
+        return deliver(batch.event, batch.recipients)
     event = HandoffEvent.model_validate(message)
     if not notify.is_emailed(event):
         return  # the subscription's filter policy should never let these through
     deps = dependencies()
+    members = deps.users.list_by_account(event.account_id)
+    chosen = notify.recipients(event, members, deps.policies.get(event.account_id).notify)
+    if len(chosen) > notify.BATCH_SIZE:
+        for batch in notify.batches(event, chosen):  # a redelivery sends them again: each email is still sent once
+            deps.email_queue.send(batch)
+        logger.info("email batched", extra={**event.log_fields(), "recipients": len(chosen)})
+        return None
+    return deliver(event, chosen, members)
+
+
+def deliver(event: HandoffEvent, chosen: list[Recipient], members: list[User] | None = None) -> None:
+    """Email each recipient now, or add the event to their digest, or skip them (their console is live)."""
+    deps = dependencies()
+    by_id = {member.id: member for member in members or deps.users.list_by_account(event.account_id)}
     deferred: list[str] = []
     bounced: list[str] = []
-    recipients = notify.recipients(event, deps.users.list_by_account(event.account_id))
-    for recipient in recipients:
+    counts = {"immediate": 0, "digest": 0, "live": 0}
+    for recipient in chosen:
+        member = by_id.get(recipient.user_id)
+        if member is None:  # removed since the event
+            continue
+        live = recipient.unless_live and bool(deps.connections.ids_of_user(member.id))
+        how = rule.delivery(member, recipient, live)
+        if how is None:
+            counts["live"] += 1
+            continue
+        counts[how] += 1
+        if how == "digest":
+            add_to_digest(event, member)
+            continue
         try:
-            email = notify.compose(event, recipient, deps.console_url)
+            email = notify.compose(event, member, deps.console_url)
         except ValidationError:  # an address the email library cannot write (stored before addresses were checked)
-            logger.warning("email bounced", extra={**event.log_fields(), "recipient_id": recipient.id, "code": UNWRITABLE})
+            logger.warning("email bounced", extra={**event.log_fields(), "recipient_id": member.id, "code": UNWRITABLE})
             bounced.append(UNWRITABLE)
             continue
         try:
-            sent = deps.send_once(delivery=Delivery(event_id=event.event_id, recipient_id=recipient.id, email=email))
+            sent = deps.send_once(delivery=Delivery(event_id=event.event_id, recipient_id=member.id, email=email))
         except Transient as error:
             deferred.append(str(error.extra.get("code", "")))  # the others still get theirs now; this one is redelivered
-            logger.warning("email deferred", extra={**event.log_fields(), "recipient_id": recipient.id, **error.extra})
+            logger.warning("email deferred", extra={**event.log_fields(), "recipient_id": member.id, **error.extra})
             continue
         if sent.get("outcome") == "bounced":  # also on a redelivery: the stored outcome of the first attempt
             bounced.append(str(sent.get("code", "")))
-    # One summary line per event: `make smoke` reads it to tell a sent email from a refused or deferred one.
+    # One summary line per event (or batch): `make smoke` reads it to tell a sent email from a refused or deferred one.
     summary = {
-        "recipients": len(recipients),
+        "recipients": len(chosen),
+        "sent": counts["immediate"] - len(deferred) - len(bounced),
         "deferred": len(deferred),
         "bounced": len(bounced),
         "codes": sorted({*deferred, *bounced}),
+        "digested": counts["digest"],
+        "skipped_live": counts["live"],
     }
     logger.info("emailed", extra={**event.log_fields(), **summary})
+    if counts["live"]:
+        metrics.add_metric(name="EmailsSkippedLive", unit=MetricUnit.Count, value=counts["live"])
     if deferred:
         raise Transient(f"{len(deferred)} escalation emails were deferred by SES; the event will be redelivered.")
+
+
+def add_to_digest(event: HandoffEvent, member: User) -> None:
+    """The event joins the member's open digest window; the window's timer is (re)sent (a duplicate does nothing)."""
+    deps = dependencies()
+    now = utc_now()
+    line = notify.digest_line(event, deps.console_url)
+    due_at = deps.digests.add(event.account_id, member.id, member.digest_minutes, event.event_id, line, now)
+    timer = DigestTimer(account_id=event.account_id, user_id=member.id, due_at=due_at)
+    deps.digest_queue.send(timer, timer.delay_s(now))
 
 
 def invitation_email(event: InvitationEvent) -> None:

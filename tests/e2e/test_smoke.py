@@ -15,5 +15,6 @@ def test_the_smoke_check_passes_against_the_local_runtime(stack: Stack, capsys: 
     # Then every step passed
     printed = capsys.readouterr()
     assert status == 0, printed.err
-    for step in ("the API answers", "a ticket opens a WebSocket", "created and pushed", "claims", "resolves", "email path"):
+    steps = ("the API answers", "a ticket opens a WebSocket", "created and pushed", "claims", "resolves", "email path")
+    for step in (*steps, "a configured connector (ConnectWise PSA)"):
         assert step in printed.out

@@ -82,10 +82,15 @@ HANDLER_CACHES = (
     ("timer_handler", "dependencies"),
     ("push_handler", "dependencies"),
     ("email_handler", "dependencies"),
+    ("digest_handler", "dependencies"),
+    ("sign_up_gate_handler", "invitation_store"),
     ("ws_handler", "dependencies"),
     ("ws_authorizer_handler", "repositories"),
     ("api_routes_integrations", "channel_dependencies"),
     ("webhooks_handler", "dependencies"),
+    ("api_routes_integrations", "connector_store"),
+    ("api_routes_connectors", "connector_dependencies"),
+    ("hooks_handler", "dependencies"),
 )
 
 
@@ -128,4 +133,6 @@ def api(aws: dict[str, str], template: Template) -> ApiClient:
 
 
 # The loopback Teams/Slack receiver, for the webhook tests.
+# The loopback provider stand-ins (ConnectWise ...), for the connector tests.
+from tests.integration.provider_standins import standins  # noqa: E402, F401
 from tests.integration.webhook_receiver import receiver  # noqa: E402, F401

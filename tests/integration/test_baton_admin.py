@@ -1,8 +1,10 @@
-"""baton-admin's commands on moto: the same repositories as the API, and the stack's Cognito pool."""
+"""baton-admin's commands on moto: the same repositories as the API. Nothing is created in the stack's Cognito pool:
+an invited address signs itself up there (its pre sign-up trigger admits it, tests/integration/test_sign_up_gate.py)."""
 
 from __future__ import annotations
 
-import boto3
+from pathlib import Path
+
 import pytest
 
 from baton.domain.errors import Conflict
@@ -13,13 +15,11 @@ from tools import baton_admin
 
 @pytest.fixture
 def target(aws: dict[str, str]) -> baton_admin.Target:
-    pool_id = boto3.client("cognito-idp").create_user_pool(PoolName="baton-users")["UserPool"]["Id"]
     client = provision.local_client("dynamodb", None)
-    pool = baton_admin.CognitoPool(pool_id, boto3.client("cognito-idp"))
-    return baton_admin._target("DataTable", client, "https://console.example", pool)
+    return baton_admin._target("DataTable", client, "https://console.example")
 
 
-def test_create_account_invites_its_owner_and_creates_them_in_the_pool(target: baton_admin.Target) -> None:
+def test_create_account_invites_its_owner(target: baton_admin.Target) -> None:
     # When the operator creates an account
     lines = baton_admin.create_account(target, "Acme IT Services", "Olive@Acme.example", None)
     # Then it has an id from its name, a pending owner invitation, and the join link
@@ -27,11 +27,6 @@ def test_create_account_invites_its_owner_and_creates_them_in_the_pool(target: b
     assert "  https://console.example/#/join" in lines
     (invitation,) = target.invitations.of_account("acme-it-services")
     assert invitation.email == "olive@acme.example" and invitation.role == "owner" and invitation.invited_by is None
-    # And the pool has the address, verified, so they can sign in at the hosted UI
-    assert target.pool is not None
-    user = boto3.client("cognito-idp").admin_get_user(UserPoolId=target.pool.pool_id, Username="olive@acme.example")
-    attributes = {a["Name"]: a["Value"] for a in user["UserAttributes"]}
-    assert attributes["email_verified"] == "true"
     # And listing shows it, with no member yet
     assert baton_admin.list_accounts(target)[0].startswith("acme-it-services\tAcme IT Services\towners: 0")
     assert baton_admin.list_members(target, "acme-it-services")[0] == "(no members yet)"
@@ -43,13 +38,11 @@ def test_an_existing_account_id_is_refused(target: baton_admin.Target) -> None:
         baton_admin.create_account(target, "Acme again", "b@acme.example", "acme")
 
 
-def test_invite_into_an_account_with_members_and_an_existing_pool_user(
-    target: baton_admin.Target, users: dict[str, User]
-) -> None:
-    assert baton_admin.invite(target, "acme", "sam@acme.example", baton_admin.Role.ENGINEER)[-1].startswith("Created")
-    # Inviting an address the pool knows (a re-invite after expiry, say) says so instead of failing
+def test_invite_into_an_account_with_members_and_again_after_a_revoke(target: baton_admin.Target, users: dict[str, User]) -> None:
+    assert baton_admin.invite(target, "acme", "sam@acme.example", baton_admin.Role.ENGINEER)[0].startswith("Invited sam@")
+    # Inviting the address again after its invitation was revoked replaces it
     target.invitations.revoke(target.invitations.of_account("acme")[0], "2026-01-01T00:00:00.000Z")
-    assert "already has a user" in baton_admin.invite(target, "acme", "sam@acme.example", baton_admin.Role.VIEWER)[-1]
+    assert "as viewer" in baton_admin.invite(target, "acme", "sam@acme.example", baton_admin.Role.VIEWER)[0]
     with pytest.raises(baton_admin.AdminError, match="No account 'nope'"):
         baton_admin.invite(target, "nope", "x@y.example", baton_admin.Role.VIEWER)
     members = baton_admin.list_members(target, "acme")
@@ -66,3 +59,27 @@ def test_a_missing_stack_and_missing_credentials_are_told_plainly(aws: dict[str,
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     assert baton_admin.main(["--stack", "nope", "--region", "us-east-1", "list-accounts"]) == 1
+
+
+def test_invite_bulk_invites_each_line_and_says_which_were_skipped(
+    target: baton_admin.Target, users: dict[str, User], tmp_path: Path
+) -> None:
+    # Given a CSV with a header, two new people, a member, a bad address, an unknown role and a blank line
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,role\nana@acme.example,engineer\nben@acme.example,admin\nsenior@acme.test,engineer\n"
+        "not an address,engineer\ncid@acme.example,boss\n\n",
+        encoding="utf-8",
+    )
+    # When the operator invites them in bulk
+    lines = baton_admin.invite_bulk(target, "acme", people.read_text())
+    # Then the two new people are invited, and each other line is named with its reason
+    assert lines[:2] == [line for line in lines if line.startswith("Invited")]
+    assert {i.email: i.role.value for i in target.invitations.of_account("acme")} == {
+        "ana@acme.example": "engineer",
+        "ben@acme.example": "admin",
+    }
+    skipped = [line for line in lines if line.startswith("Skipped")]
+    assert [line.split(" (")[0] for line in skipped] == ["Skipped line 4", "Skipped line 5", "Skipped line 6"]
+    assert "already a member" in skipped[0] and "role" in skipped[2]
+    assert lines[-1].startswith("2 invited, 3 skipped.")

@@ -19,6 +19,8 @@ HANDLERS = {
     "timer_handler": "timers_sqs",
     "webhooks_handler": "webhooks_sqs",
     "ws_handler": "ws_hello",
+    "digest_handler": "digest_sqs",
+    "sign_up_gate_handler": "sign_up_gate_pre_sign_up",
 }
 
 

@@ -149,3 +149,84 @@ def test_users_endpoints_enforce_owner_and_admin_rules(api: ApiClient, users: di
 def test_an_empty_user_patch_is_422(api: ApiClient, users: dict[str, User]) -> None:
     reply = api.call("PATCH", f"/api/v1/account/users/{users['senior@acme.test'].id}", users["owner@acme.test"], {})
     assert reply.status == 422 and reply.body["detail"]
+
+
+BULK = "/api/v1/account/invitations/bulk"
+
+
+def test_bulk_invitations_are_for_owners_and_admins_each_in_their_own_account(api: ApiClient, users: dict[str, User]) -> None:
+    # An engineer and a viewer are refused, with a detail
+    for who in ("senior@acme.test", "viewer@acme.test"):
+        reply = api.call("POST", BULK, users[who], {"csv": "bulk-a@example.com,engineer"})
+        assert reply.status == 403 and reply.body["detail"], who
+    # An admin invites in bulk, but an owner's line is skipped with why (an admin cannot invite owners)
+    reply = api.call("POST", BULK, users["admin@acme.test"], {"csv": "boss@example.com,owner\nhelp@example.com,viewer"})
+    assert reply.status == 200, reply.body
+    assert [(i["email"], i["account_id"]) for i in reply.body["invited"]] == [("help@example.com", "acme")]
+    assert [(s["line"], s["email"]) for s in reply.body["skipped"]] == [(1, "boss@example.com")]
+    assert "owner" in reply.body["skipped"][0]["detail"]
+    # globex's admin invites into globex only: acme's pending invitations do not change
+    reply = api.call("POST", BULK, users["admin@globex.test"], {"csv": "zed@example.com,engineer"})
+    assert reply.body["invited"][0]["account_id"] == "globex"
+    pending = api.call("GET", "/api/v1/account/invitations", users["owner@acme.test"]).body
+    assert "zed@example.com" not in {i["email"] for i in pending}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"csv": ""},
+        {"csv": "email,role\n"},
+        {"csv": "\n".join(f"p{n}@example.com" for n in range(201))},
+        {"csv": 5},
+        {"rows": []},
+    ],
+)
+def test_a_bulk_invitation_that_names_nobody_or_too_many_is_422_with_a_detail(
+    api: ApiClient, users: dict[str, User], body: dict[str, object]
+) -> None:
+    reply = api.call("POST", BULK, users["owner@acme.test"], body)
+    assert reply.status == 422 and reply.body["detail"]
+    assert api.call("GET", "/api/v1/account/invitations", users["owner@acme.test"]).body == []
+
+
+def test_everyone_sets_their_own_email_and_nobody_elses(api: ApiClient, users: dict[str, User]) -> None:
+    # Any member, a viewer too, may set their own
+    for who in ("viewer@acme.test", "senior@acme.test"):
+        reply = api.call("PATCH", "/api/v1/me", users[who], {"email_mode": "digest", "digest_minutes": 30})
+        assert reply.status == 200 and (reply.body["email_mode"], reply.body["digest_minutes"]) == ("digest", 30), who
+    # And only their own: the same person in the other account's eyes, and their colleagues, are unchanged
+    listed = {u["email"]: u for u in api.call("GET", "/api/v1/account/users", users["owner@acme.test"]).body}
+    assert listed["senior2@acme.test"]["email_mode"] == "immediate" and listed["senior@acme.test"]["email_mode"] == "digest"
+    assert api.call("GET", "/api/v1/me", users["senior@globex.test"]).body["email_mode"] == "immediate"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"email_mode": "weekly"}, {"email_mode": None}, {"digest_minutes": 4}, {"digest_minutes": 1441},
+     {"digest_minutes": "30"}, {"email_when_live": "yes"}, {"notify_email": False}, {"role": "owner"}],
+)  # fmt: skip
+def test_bad_email_settings_are_422_with_a_detail(api: ApiClient, users: dict[str, User], body: dict[str, object]) -> None:
+    reply = api.call("PATCH", "/api/v1/me", users["senior@acme.test"], body)
+    assert reply.status == 422 and reply.body["detail"], reply.body
+    assert api.call("GET", "/api/v1/me", users["senior@acme.test"]).body["role"] == "engineer"
+
+
+def test_a_non_member_cannot_set_email_settings(api: ApiClient) -> None:
+    reply = api.call("PATCH", "/api/v1/me", None, {"email_mode": "none"}, claims={"sub": "idp|nobody"})
+    assert reply.status == 403 and "member" in reply.body["detail"]
+
+
+def test_the_notify_policy_is_for_owners_and_admins_of_their_own_account(api: ApiClient, users: dict[str, User]) -> None:
+    body = {
+        "remind_after_s": 300,
+        "escalate_after_s": 900,
+        "repeat_every_s": 900,
+        "notify": {"on_create": ["owners"], "on_level_1": [], "on_level_2": []},
+    }
+    reply = api.call("PUT", "/api/v1/account/policy", users["senior@acme.test"], body)
+    assert reply.status == 403 and reply.body["detail"]
+    assert api.call("PUT", "/api/v1/account/policy", users["admin@globex.test"], body).status == 200
+    acme = api.call("GET", "/api/v1/account/policy", users["owner@acme.test"]).body
+    assert acme["notify"]["on_create"] == ["admins", "engineers"]

@@ -45,10 +45,10 @@ def test_sample_event_is_handled(users: dict[str, User], name: str) -> None:
     json.loads(result["body"])
 
 
-# The other functions' sample events are exercised by test_event_path.py and test_websocket_handlers.py.
+# The other functions' sample events are exercised by test_event_path.py, test_websocket_handlers.py and test_sign_up_gate.py.
 OTHERS = {
     "stream_router_insert", "push_sqs", "email_sqs", "webhooks_sqs", "ws_authorizer_connect", "ws_connect", "ws_disconnect",
-    "ws_hello", "ws_ping", "ws_default", "ws_resume", "timers_sqs",
+    "ws_hello", "ws_ping", "ws_default", "ws_resume", "timers_sqs", "digest_sqs", "sign_up_gate_pre_sign_up",
 }  # fmt: skip
 
 
@@ -56,7 +56,7 @@ def test_every_sample_event_is_covered() -> None:
     assert {path.stem for path in (ROOT / "events").glob("*.json")} == set(EXPECTED) | OTHERS
 
 
-@pytest.mark.parametrize("name", ["stream_router_insert", "push_sqs", "email_sqs", "webhooks_sqs", "timers_sqs"])
+@pytest.mark.parametrize("name", ["stream_router_insert", "push_sqs", "email_sqs", "webhooks_sqs", "timers_sqs", "digest_sqs"])
 def test_batch_sample_events_are_processed_without_failures(users: dict[str, User], name: str) -> None:
     import importlib
 

@@ -23,6 +23,8 @@ from tests.integration.event_builders import handoff_only, sqs_event, stream_eve
 
 POLICY = "/api/v1/account/policy"
 QUICK = {"remind_after_s": 30, "escalate_after_s": 40, "repeat_every_s": 50}
+# Who is emailed, as the answer gives it until an owner or admin sets it (baton/domain/recipients.py)
+NOTIFY = {"on_create": ["admins", "engineers"], "on_level_1": ["engineers"], "on_level_2": ["admins", "owners"]}
 
 
 def _route_stream() -> None:
@@ -86,6 +88,7 @@ def test_the_policy_starts_at_the_defaults_and_an_admin_sets_it(api: ApiClient, 
     put = api.call("PUT", POLICY, admin, QUICK)
     assert (put.status, _steps(put.body)) == (200, QUICK)
     assert _steps(api.call("GET", POLICY, users["owner@acme.test"]).body) == QUICK
+    assert put.body["notify"] == NOTIFY
 
 
 def _steps(policy: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +109,7 @@ def test_a_whole_number_written_with_a_decimal_point_is_that_number(api: ApiClie
     reply = api.call("PUT", POLICY, users["owner@acme.test"], body)
     stored = api.call("GET", POLICY, users["owner@acme.test"]).body
     whole = {"remind_after_s": 60, "escalate_after_s": 120, "repeat_every_s": 90}
-    assert reply.status == 200
+    assert reply.status == 200 and reply.body["notify"] == NOTIFY
     assert (
         json.dumps(_steps(reply.body), sort_keys=True)
         == json.dumps(_steps(stored), sort_keys=True)

@@ -129,3 +129,12 @@ def test_the_email_step_passes_only_on_a_sent_email(summary: dict[str, Any], ver
         with pytest.raises(smoke.SmokeFailed, match=str(verdict).replace("(", r"\(").replace(")", r"\)")):
             smoke.email_outcome(lines)
     assert smoke.email_outcome(lines[:1]) is False
+
+
+def test_a_summary_that_emailed_nobody_is_no_proof_of_the_email_path() -> None:
+    # Given the escalation's summary (the senior's console was live: nobody emailed), then the pickup's (sent)
+    spared = {"message": "emailed", "recipients": 1, "sent": 0, "deferred": 0, "bounced": 0, "codes": [], "skipped_live": 1}
+    sent = {"message": "emailed", "recipients": 1, "sent": 1, "deferred": 0, "bounced": 0, "codes": []}
+    # Then the first alone waits, and with the second the email step passes
+    assert smoke.email_outcome([spared]) is False
+    assert smoke.email_outcome([spared, sent]) is True

@@ -9,7 +9,19 @@ from baton.domain.errors import Conflict, NotFound
 from baton.domain.invitation_rules import expires_epoch, why_unusable
 from baton.domain.ladder import DEFAULT_POLICY, Policy
 from baton.domain.lifecycle import Action
-from baton.domain.models import Handoff, HandoffStatus, Invitation, MineRole, QueuePage, Role, Session, TimelineEntry, User
+from baton.domain.models import (
+    EmailMode,
+    EmailSettingsChange,
+    Handoff,
+    HandoffStatus,
+    Invitation,
+    MineRole,
+    QueuePage,
+    Role,
+    Session,
+    TimelineEntry,
+    User,
+)
 
 
 class InMemoryUsers:
@@ -22,11 +34,16 @@ class InMemoryUsers:
     def list_by_account(self, account_id: str) -> list[User]:
         return [u for u in self.by_id.values() if u.account_id == account_id]
 
-    def update(self, current: User, role: Role | None, notify_email: bool | None) -> User:
-        changes = {"role": role or current.role}
-        if notify_email is not None:
-            changes["notify_email"] = notify_email
-        self.by_id[current.id] = current.model_copy(update=changes)
+    def update(self, current: User, role: Role | None, notify_email: bool | None, email_mode: EmailMode | None = None) -> User:
+        changes: dict[str, Any] = {"role": role or current.role}
+        if email_mode is not None:
+            changes["email_mode"] = email_mode
+        self.by_id[current.id] = User.model_validate({**current.model_dump(), **changes})
+        return self.by_id[current.id]
+
+    def set_email_settings(self, current: User, change: EmailSettingsChange) -> User:
+        changes = change.model_dump(exclude_none=True)
+        self.by_id[current.id] = User.model_validate({**current.model_dump(), **changes})
         return self.by_id[current.id]
 
     def by_email(self, account_id: str, email: str) -> User | None:

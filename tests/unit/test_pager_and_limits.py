@@ -19,7 +19,7 @@ from tests.unit.test_template_metrics import watched_metrics
 
 ALL_OPTIONAL = {"HostConsole": "true", "AlarmEmail": "ops@msp.example", "CognitoDomainPrefix": "msp-baton"}
 # Alarms where one event is already a loss: a dead letter, a message a provider refused for good, an email bounced.
-LOSS_METRICS = {"ApproximateNumberOfMessagesVisible", "WebhooksRejected", "EmailsBounced", "EmailsComplained"}
+LOSS_METRICS = {"ApproximateNumberOfMessagesVisible", "WebhooksRejected", "PsaRejected", "EmailsBounced", "EmailsComplained"}
 # Alarms on an age or on a rate AWS already smooths: the figure itself is a duration (a message waited over N
 # seconds) or a running rate (SES's reputation over its recent sends).
 AGE_METRICS = {"ApproximateAgeOfOldestMessage", "IteratorAge", "Reputation.BounceRate", "Reputation.ComplaintRate"}

@@ -199,4 +199,4 @@ def test_the_parameters_are_the_ones_sam_deploy_would_use() -> None:
     # Then the template's defaults, the saved overrides and the answers, in that order of precedence
     assert values["HostConsole"] == "true" and values["LogRetentionDays"] == "90"
     assert values["SenderEmail"] == "baton@msp.example" and values["XRayTracing"] == "Active"
-    assert preflight.consumer_concurrency() == 24
+    assert preflight.consumer_concurrency() == 32  # 26, and 2 for each of the three PSA connectors

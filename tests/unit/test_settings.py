@@ -18,6 +18,7 @@ COMPLETE = {
     "CONSOLE_URL": "https://console.example",
     "STAGE": "dev",
     "INTEGRATIONS_PARAMETER_PATH": "/baton-dev/integrations",
+    "CONNECTORS_PARAMETER_PATH": "/baton-dev/connectors",
     # Each connector's host allowlist (TEAMS_WEBHOOK_HOSTS, SLACK_WEBHOOK_HOSTS, ...)
     **{declared.allowlist.variable: ",".join(declared.allowlist.default_hosts) for declared in CONNECTORS},
 }

@@ -13,6 +13,7 @@ from baton.domain.clock import iso
 from baton.domain.events import HandoffEvent, event_for_change
 from baton.domain.ladder import Policy, Timer
 from baton.domain.models import Handoff, HandoffFacts, QueuePage, Role, TimelineEntry
+from baton.domain.recipients import DEFAULT_NOTIFY
 from baton.logic import notify, sla, stats
 from tests.unit.fakes import person
 
@@ -238,10 +239,11 @@ def _overdue_event(before: Handoff, level: int) -> HandoffEvent:
 def test_overdue_level_one_tells_the_engineers_and_later_levels_the_admins_and_owners() -> None:
     people = (("o", Role.OWNER), ("a", Role.ADMIN), ("e", Role.ENGINEER), ("v", Role.VIEWER))
     members = [person(role, name=name) for name, role in people] + [person(Role.ENGINEER, name="x", account="globex")]
+    names = {member.id: member.display_name for member in members}
     for level, told in ((1, ["e"]), (2, ["o", "a"]), (5, ["o", "a"])):
         event = _overdue_event(_handoff(), level)
-        assert [u.display_name for u in notify.recipients(event, members)] == told
+        assert [names[r.user_id] for r in notify.recipients(event, members, DEFAULT_NOTIFY)] == told
         mail = notify.compose(event, members[0], "http://console")
         assert f"Overdue (level {level})" in mail.subject and "#/handoffs/s1/h1" in mail.text
-    # The engineer who escalated is not reminded of their own escalation
-    assert notify.recipients(_overdue_event(_handoff(created_by=members[2].id), 1), members) == []
+    # The engineer who escalated is not reminded of their own escalation (the policy's level 1 names the engineers)
+    assert notify.recipients(_overdue_event(_handoff(created_by=members[2].id), 1), members, DEFAULT_NOTIFY) == []

@@ -4,6 +4,7 @@ template that CloudFormation writes out of it is the hand-written one it replace
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import subprocess
 from collections.abc import Mapping
@@ -20,6 +21,13 @@ from tests.conftest import ROOT
 # alarms and outputs) were written out by hand. Move it to a later commit when a consumer changes on purpose.
 # 95dfc66 (issue 21): the alarms on 3 of 5 minutes, a role per function, MaximumConcurrency, the logging-role setter.
 BASELINE = "95dfc66"
+# A consumer's property changed on purpose since BASELINE, and why: the comparison takes today's value there, and only
+# there (every other property of that resource is still held to the baseline's).
+CHANGED_ON_PURPOSE = {
+    ("EmailSubscription", "FilterPolicy"): "issue 21: pickups and resolutions are emailed too (to the creator)",
+    ("TeamsFunctionRole", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet)",
+    ("SlackFunctionRole", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet)",
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +35,11 @@ def baseline() -> Template:
     shown = subprocess.run(["git", "show", f"{BASELINE}:template.yaml"], cwd=ROOT, capture_output=True, text=True, check=False)
     if shown.returncode != 0:
         pytest.skip(f"commit {BASELINE} is not in this checkout's history (a shallow clone or an export): {shown.stderr}")
-    return Template(ROOT / "template.yaml", text=shown.stdout)
+    written = Template(ROOT / "template.yaml", text=shown.stdout)
+    today = Template(ROOT / "template.yaml")
+    for resource, prop in CHANGED_ON_PURPOSE:
+        written.resources[resource]["Properties"][prop] = copy.deepcopy(today.resources[resource]["Properties"][prop])
+    return written
 
 
 @pytest.fixture(scope="module")
@@ -94,18 +106,23 @@ def test_the_loops_write_every_consumer_output_as_it_was_written_by_hand(templat
 
 def test_the_local_runtime_creates_the_consumers_as_before(template: Template, baseline: Template) -> None:
     # Given what the local runtime reads to create queues and subscriptions and to start workers and pollers
-    written = _written_by_loops("Resources")
+    # (a consumer added since the baseline, e.g. Digest, has no hand-written twin)
+    written = _written_by_loops("Resources") & set(baseline.resources)
     # Then each queue (attributes, redrive), subscription (filter, raw delivery), function (code, handler, timeout,
     # environment) and event source mapping of a consumer is the one the hand-written template gave
     assert {name: spec for name, spec in template.queues().items() if name in written} == {
         name: spec for name, spec in baseline.queues().items() if name in written
     }
-    assert sorted(json.dumps(s, sort_keys=True) for s in template.subscriptions()) == sorted(
-        json.dumps(s, sort_keys=True) for s in baseline.subscriptions()
+    now = [json.dumps(s, sort_keys=True) for s in template.subscriptions()]
+    assert all(now.count(before) == 1 for before in (json.dumps(s, sort_keys=True) for s in baseline.subscriptions()))
+    # (a function's environment may have gained the variables every function got since, in Globals)
+    added = set(template.doc["Globals"]["Function"]["Environment"]["Variables"]) - set(
+        baseline.doc["Globals"]["Function"]["Environment"]["Variables"]
     )
-    assert {name: spec for name, spec in template.functions().items() if name in written} == {
-        name: spec for name, spec in baseline.functions().items() if name in written
-    }
+    for name, before in ((n, spec) for n, spec in baseline.functions().items() if n in written):
+        now_spec = template.functions()[name]
+        assert {k: v for k, v in now_spec.environment.items() if k not in added} == before.environment, name
+        assert dataclasses.replace(now_spec, environment={}) == dataclasses.replace(before, environment={}), name
     sources = [source for source in template.event_sources() if source.function in written]
     assert sources
     assert sources == [source for source in baseline.event_sources() if source.function in written]

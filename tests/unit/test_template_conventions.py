@@ -111,10 +111,16 @@ def test_every_queue_has_an_alarm_and_every_dead_letter_queue_alarms_on_its_firs
 
 
 def test_every_function_alarms_on_errors_and_throttles(template: Template) -> None:
-    watched = {
-        (alarm["Properties"]["MetricName"], alarm["Properties"]["Dimensions"][0]["Value"]["Ref"])
+    # An alarm reads one metric, or several through metric math (e.g. a function's errors less the refusals it counts)
+    metrics = [
+        query["MetricStat"]["Metric"] if "MetricStat" in query else query
         for alarm in template.of_type("AWS::CloudWatch::Alarm").values()
-        if alarm["Properties"].get("Namespace") == "AWS/Lambda"
+        for query in alarm["Properties"].get("Metrics", [alarm["Properties"]])
+    ]
+    watched = {
+        (metric["MetricName"], metric["Dimensions"][0]["Value"]["Ref"])
+        for metric in metrics
+        if metric.get("Namespace") == "AWS/Lambda" and metric.get("Dimensions")  # (not the account's concurrency)
     }
     for function in _functions(template):
         assert {("Errors", function), ("Throttles", function)} <= watched, function

@@ -6,6 +6,7 @@ import { arrival, tell } from "./announcements.js";
 import { Api, ApiError } from "./api.js";
 import * as auth from "./auth.js";
 import { ChannelsScreen } from "./channels.js";
+import { ConnectorsScreen } from "./connectors.js";
 import { ContextScreen } from "./context.js";
 import { $ } from "./dom.js";
 import { showJoin } from "./join.js";
@@ -14,6 +15,7 @@ import { startLiveUpdates } from "./live.js";
 import { MyWork } from "./mywork.js";
 import { DesktopNotifier } from "./notify.js";
 import { PeoplePage } from "./people.js";
+import { ProfileScreen } from "./profile.js";
 import { QueueScreen } from "./queue.js";
 import { Router, showOnly } from "./router.js";
 import { showSignIn, wireSignIn } from "./signin.js";
@@ -39,9 +41,14 @@ function screens({ api, me }, engineer) {
     sessions: { section: "#viewer", focus: "#viewer-title", nav: "Sessions", roles: ["viewer"], screen: viewerScreen },
     team: { section: "#team", focus: "#team-title", nav: "Team & SLA", roles: ENGINEERS, screen: () => engineer.team },
     people: { section: "#people", focus: "#people-title", nav: "People", roles: MANAGERS, screen: () => new PeoplePage(api, me) },
+    profile: { section: "#profile", focus: "#profile-title", nav: "My email", roles: ENGINEERS, screen: () => new ProfileScreen(api, me) },
     channels: {
       section: "#channels", focus: "#channels-title", nav: "Channels", path: "settings/channels", roles: MANAGERS,
       screen: () => new ChannelsScreen($("#channels"), api),
+    },
+    connectors: {
+      section: "#connectors", focus: "#connectors-title", nav: "Connectors", path: "settings/connectors", roles: MANAGERS,
+      screen: () => new ConnectorsScreen($("#connectors"), api),
     },
     handoff: {
       section: "#context", focus: "#context-title", nav: null, roles: ENGINEERS, pattern: /^#\/handoffs\/([\w-]+)\/([\w-]+)$/,

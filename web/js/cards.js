@@ -3,7 +3,13 @@
 import { el, isStale } from "./dom.js";
 import { clock, kind, sla, waitingFor } from "./format.js";
 
-const TRIAGE = [["ticket_ref", "Ticket"], ["client_name", "Client"], ["confidence_tier", "Tier"]];
+// [field, label, how its value reads (default: as it is)]; a PSA ticket reads "connectwise #4711".
+const TRIAGE = [
+  ["ticket_ref", "Ticket"],
+  ["client_name", "Client"],
+  ["confidence_tier", "Tier"],
+  ["psa_ticket", "PSA", (ticket) => `${ticket.connector} #${ticket.id}`],
+];
 const SHOW_STEP = 25;
 
 // `onPickUp` (open queue) adds a Pick Up button; `onOpen` a button that opens the context screen;
@@ -177,7 +183,9 @@ export class CardList {
     card.querySelector("h3").textContent = session.subject || `${kind(handoff)[0].toUpperCase()}${kind(handoff).slice(1)} from ${handoff.created_by_name}`;
     card.querySelector(".age").textContent = handoff.status === "open" ? waitingFor(handoff.created_at) : "";
     this.updateSla(card, handoff);
-    const rows = [...TRIAGE.filter(([field]) => session[field]).map(([field, name]) => [name, session[field]])];
+    const rows = [
+      ...TRIAGE.filter(([field]) => session[field]).map(([field, name, shown = (value) => value]) => [name, shown(session[field])]),
+    ];
     rows.push(["From", handoff.created_by_name]);
     card.querySelector(".triage").replaceChildren(
       ...rows.map(([name, value]) => el("div", {}, el("dt", { textContent: name }), el("dd", { textContent: value }))),

@@ -1,5 +1,6 @@
 // The People page (#/people, owners and admins): members with their roles, invite, revoke, change a role, remove.
 // Every rule (who may touch owners, the last owner) is the server's: a refusal shows its own sentence.
+import { BulkInvite } from "./bulk_invite.js";
 import { $, el } from "./dom.js";
 import { dateTime } from "./format.js";
 
@@ -29,6 +30,7 @@ export class PeoplePage {
     const roles = $("#invite-role");
     roles.replaceChildren(...ROLES.filter((role) => role !== "owner" || me.role === "owner").map((role) => new Option(role, role)));
     roles.value = "engineer";
+    this.bulk = new BulkInvite(api, { say: (text, kind) => this.say(text, kind), reload: () => this.load().catch(() => {}) });
   }
 
   say(text, kind = "") {

@@ -1,6 +1,7 @@
 // The team page (#/team): the figures strip on the queue, the week's figures, the SLA policy editor
 // (owners and admins) and the desktop notification switch.
 import { el, facts } from "./dom.js";
+import { NotifyPolicyForm } from "./notify_policy.js";
 
 const seconds = (value) => {
   if (value === null || value === undefined) return "–";
@@ -83,6 +84,7 @@ export class TeamPage {
     this.canEditPolicy = canEditPolicy;
     this.form = root.querySelector("#policy-form");
     this.form.addEventListener("submit", (event) => this.save(event));
+    this.notify = canEditPolicy ? new NotifyPolicyForm(figures) : null;
   }
 
   async enter() {
@@ -94,9 +96,12 @@ export class TeamPage {
       message.textContent = `Could not load the figures: ${error.message}`;
     }
     this.root.querySelector("#policy").hidden = !this.canEditPolicy;
+    this.root.querySelector("#notify-policy").hidden = !this.canEditPolicy;
     if (this.canEditPolicy) {
       try {
-        this.fill(await this.figures.policy());
+        const policy = await this.figures.policy();
+        this.fill(policy);
+        this.notify.fill(policy);
       } catch (error) {
         message.textContent = `Could not load the SLA policy: ${error.message}`;
       }

@@ -3,17 +3,31 @@
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, create_model, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from baton.connectors.declaration import ConnectorKind
 from baton.connectors.registry import CHANNELS, Channel, ConnectorName
-from baton.domain import email_address, ladder, safe_text
+from baton.domain import email_address, invitation_csv, ladder, safe_text
 from baton.domain.lifecycle import Action
 from baton.domain.modeling import Complete, Model
 from baton.domain.models import (
+    DIGEST_MINUTES_MAX,
+    DIGEST_MINUTES_MIN,
     NOTES_MAX,
     REASON_MAX,
+    EmailMode,
+    EmailSettingsChange,
     Handoff,
     HandoffDraft,
     HandoffFields,
@@ -28,6 +42,7 @@ from baton.domain.models import (
     UserChange,
     UserFields,
 )
+from baton.domain.recipients import Audience
 
 # The whitespace Python's str.strip() removes, spelled out: `\s` is a different set in JSON Schema (ECMA-262), in
 # pydantic (Rust) and in Python, and a pattern must mean the same to the document's readers as to the server.
@@ -158,6 +173,37 @@ class InvitationCreate(RequestBody):
         return value
 
 
+class BulkInvitationsCreate(RequestBody):
+    csv: str = Field(
+        min_length=1,
+        max_length=60_000,
+        description="One `email,role` line per person (a header line is fine; no role means engineer); at most 200 people.",
+    )
+
+
+class SkippedLineOut(Model):
+    line: int = Field(description="The CSV line (from 1).")
+    email: str
+    detail: str = Field(description="Why nobody was invited from this line.")
+
+
+def invitation_rows(text: str) -> tuple[list[tuple[int, str, Role]], list[SkippedLineOut]]:
+    """The CSV's lines as invitations to make (line, address, role), each checked as `InvitationCreate` checks one,
+    and the lines that cannot be, with why. The console's bulk invite and `baton-admin invite-bulk` both read CSV here."""
+    ready: list[tuple[int, str, Role]] = []
+    refused: list[SkippedLineOut] = []
+    for row in invitation_csv.rows(text):
+        try:
+            checked = InvitationCreate.model_validate({"email": row.email, "role": row.role})
+        except ValidationError as error:
+            problem = error.errors()[0]
+            where = str(problem["loc"][0]) if problem["loc"] else "line"
+            refused.append(SkippedLineOut(line=row.line, email=row.email, detail=f"{where}: {problem['msg']}"))
+            continue
+        ready.append((row.line, checked.email, checked.role))
+    return ready, refused
+
+
 class InvitationAccept(RequestBody):
     invitation_id: str = Field(min_length=1, max_length=64)
 
@@ -172,6 +218,11 @@ class InvitationOut(Model):
     invited_by_name: str | None
     created_at: str
     expires_at: str
+
+
+class BulkInvitationsOut(Model):
+    invited: list[InvitationOut] = Field(description="The pending invitations made (each gets its email).")
+    skipped: list[SkippedLineOut] = Field(description="The lines that invited nobody: a member, pending, a bad address...")
 
 
 # The answers build on the domain's field bases (every field required: `Complete`). A docstring here would become
@@ -264,7 +315,8 @@ class PriorityStepsIn(RequestBody):
 
 
 class SlaPolicyIn(RequestBody):
-    """The account's SLA ladder, in seconds between deadlines (each at least 30 s, at most 7 days)."""
+    """The account's SLA ladder, in seconds between deadlines (each at least 30 s, at most 7 days), and who is emailed
+    (`notify`; left out, it stays as it is)."""
 
     remind_after_s: WholeNumber = Field(ge=30, le=604_800, description="Open escalation to level 1 (the engineers are told).")
     escalate_after_s: WholeNumber = Field(ge=30, le=604_800, description="Level 1 to level 2 (admins and owners are told).")
@@ -281,6 +333,7 @@ class SlaPolicyIn(RequestBody):
     business_hours: ladder.BusinessHours | None = Field(
         default=None, description="When the clock runs (null or left out: around the clock)."
     )
+    notify: "NotifyPolicyIn | SkipJsonSchema[None]" = None
 
 
 class SlaPolicyOut(Model):
@@ -292,6 +345,53 @@ class SlaPolicyOut(Model):
     max_level: int
     priorities: dict[Priority, ladder.PrioritySteps]
     business_hours: ladder.BusinessHours | None
+    notify: "NotifyPolicyOut"
+
+
+# Who is emailed (baton/domain/recipients.py): each a set of these, without repeats.
+AudienceList = Annotated[list[Audience], Field(max_length=5, json_schema_extra={"uniqueItems": True})]
+
+
+class NotifyPolicyIn(RequestBody):
+    """Who is emailed at creation and at each level of the SLA ladder (each a set; [] is nobody)."""
+
+    on_create: AudienceList = Field(description="A new escalation, or a park turned escalation.")
+    on_level_1: AudienceList = Field(description="Level 1 of the SLA ladder.")
+    on_level_2: AudienceList = Field(description="Level 2 of the SLA ladder and every level after it.")
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> "NotifyPolicyIn":
+        for name in ("on_create", "on_level_1", "on_level_2"):
+            chosen = getattr(self, name)
+            if len(set(chosen)) != len(chosen):
+                raise ValueError(f"{name} names an audience twice")
+        return self
+
+
+class NotifyPolicyOut(Model):
+    on_create: list[Audience]
+    on_level_1: list[Audience]
+    on_level_2: list[Audience]
+
+
+class MyEmailSettings(RequestBody, EmailSettingsChange):
+    """At least one field; a field left out is unchanged (null is refused)."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    email_mode: EmailMode | SkipJsonSchema[None] = None
+    digest_minutes: WholeNumber | SkipJsonSchema[None] = Field(default=None, ge=DIGEST_MINUTES_MIN, le=DIGEST_MINUTES_MAX)
+    email_when_live: StrictBool | SkipJsonSchema[None] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _something_to_change(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if not data:
+                raise ValueError("give at least one of email_mode, digest_minutes, email_when_live")
+            if nulls := sorted(str(name) for name, value in data.items() if value is None):
+                raise ValueError(f"leave {', '.join(nulls)} out rather than send null")
+        return data
 
 
 class WebhookSet(RequestBody):
@@ -333,6 +433,42 @@ class ConnectorOut(Model):
     last_inbound: dict[str, Any] | None = Field(
         default=None, description="The last call the provider made to baton (null: no connector receives calls yet)."
     )
+
+
+class ConnectorSet(RequestBody):
+    settings: dict[str, Any] = Field(default_factory=dict, description="The connector's settings (never a secret).")
+    secrets: dict[str, Any] = Field(
+        description="Its credentials (e.g. ConnectWise's public_key, private_key, client_id). Stored encrypted, never returned."
+    )
+
+
+class MemberMapEntry(RequestBody):
+    user_id: str = Field(min_length=1, max_length=128)
+    external_id: str = Field(min_length=1, max_length=128, description="Who the member is in the provider (a PSA member id).")
+
+
+class MembersSet(RequestBody):
+    members: list[MemberMapEntry] = Field(max_length=2000)
+
+
+class MemberRowOut(Model):
+    user_id: str
+    display_name: str
+    email: str
+    external_id: str | None = Field(default=None, description="null: not mapped (the connector leaves them out).")
+    external_name: str | None = None
+    matched_by: Literal["email", "manual"] | None = None
+
+
+class MembersOut(Model):
+    members: list[MemberRowOut] = Field(description="Every member of the account, mapped or not.")
+    unmatched: list[str] = Field(description="The ids of the account's members no provider member is mapped to.")
+    directory: list[dict[str, Any]] = Field(description="The provider's members as last listed: {external_id, name, email}.")
+
+
+class ConnectorTestOut(Model):
+    ok: bool
+    detail: str
 
 
 class WebhookTestOut(Model):

@@ -4,16 +4,21 @@ Real adapters live in baton.repositories and baton.publishers; tests pass fakes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # annotations only: a function loads the models it uses, not every port's
+    from baton.connectors.http import HttpReply, HttpRequest
     from baton.connectors.registry import Channel
+    from baton.domain.connector_state import ConnectorSetup, InboundRecord, MemberLink, TicketLink
     from baton.domain.events import HandoffEvent
     from baton.domain.invitation_events import InvitationEvent
     from baton.domain.ladder import Policy, Timer
     from baton.domain.lifecycle import Action
     from baton.domain.models import (
         Account,
+        EmailMode,
+        EmailSettingsChange,
         Handoff,
         HandoffFacts,
         HandoffStatus,
@@ -36,7 +41,13 @@ class Users(Protocol):
 
     def list_by_account(self, account_id: str) -> list[User]: ...
 
-    def update(self, current: User, role: Role | None, notify_email: bool | None) -> User: ...
+    def update(
+        self, current: User, role: Role | None, notify_email: bool | None, email_mode: EmailMode | None = None
+    ) -> User: ...
+
+    def set_email_settings(self, current: User, change: EmailSettingsChange) -> User:
+        """A person's own email settings (notify_email follows email_mode)."""
+        ...
 
     def by_email(self, account_id: str, email: str) -> User | None: ...
 
@@ -200,3 +211,39 @@ class ChatPoster(Protocol):
     """Posts one JSON message to a channel's webhook URL; answers what the provider said (or that it did not)."""
 
     def post(self, channel: Channel, url: str, payload: dict[str, Any]) -> ProviderAnswer: ...
+
+
+class ConnectorStore(Protocol):
+    """An account's connectors with credentials (PSAs, chat apps): settings and member map in the data table, the
+    secrets (keys, the hook's secret) as one SSM SecureString each; secrets are read only to talk to the provider."""
+
+    def get(self, account_id: str, name: str) -> ConnectorSetup | None: ...
+
+    def list(self, account_id: str) -> list[ConnectorSetup]: ...
+
+    def secrets(self, account_id: str, name: str) -> dict[str, str] | None: ...
+
+    def save(self, setup: ConnectorSetup, secrets: dict[str, str]) -> None: ...
+
+    def remove(self, account_id: str, name: str) -> bool: ...
+
+    def set_members(self, account_id: str, name: str, members: Sequence[MemberLink]) -> None: ...
+
+    def record_delivery(self, account_id: str, name: str, delivery: WebhookDelivery) -> None: ...
+
+    def record_inbound(self, account_id: str, name: str, record: InboundRecord) -> None: ...
+
+    def take_budget(self, account_id: str, name: str, hour: str, limit: int) -> bool:
+        """Count one request against the connector's hourly budget; False when the hour's budget is spent."""
+        ...
+
+    def link_ticket(self, link: TicketLink) -> None: ...
+
+    def ticket_link(self, account_id: str, name: str, ticket_id: str) -> TicketLink | None: ...
+
+
+class ProviderTransport(Protocol):
+    """Sends one request to a provider's API (https, allowlisted hosts, no redirects, bounded time, one attempt)
+    and answers what came back, or that nothing did."""
+
+    def send(self, connector: str, request: HttpRequest) -> HttpReply: ...

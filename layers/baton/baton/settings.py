@@ -35,6 +35,8 @@ class Settings(Model):
     # they may point at (each connector's allowlist parameter, e.g. TEAMS_WEBHOOK_HOSTS; baton/connectors).
     integrations_parameter_path: Required
     connector_hosts: dict[str, Required]
+    # Connectors with credentials (PSAs, chat apps): where their secrets are stored (`/<stack>/connectors`).
+    connectors_parameter_path: Required
     # Optional: a CA bundle for webhook TLS instead of the default trust store (the local runtime's receiver).
     webhook_ca_bundle: str = ""
 
@@ -62,3 +64,11 @@ class TimerSettings(Settings):
     """Functions that arm or fire SLA timers (the stream router, the timer function) also need the queue."""
 
     timer_queue_url: Required
+
+
+class EmailSettings(Settings):
+    """The email function (and the digest function it feeds) also need their queues: the email queue takes back a long
+    recipient list in batches, the digest queue carries each digest's timer."""
+
+    email_queue_url: Required
+    digest_queue_url: Required

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from baton.connectors.http import HttpAnswer, InboundCall
+from baton.connectors.psa_api import PsaApi
 from baton.domain.messages import Message
 from baton.domain.modeling import Model
 from baton.domain.webhook_rules import Classification, ProviderAnswer, classify
@@ -21,10 +23,37 @@ Classifier = Callable[[ProviderAnswer], Classification]
 
 
 class InboundVerifier(Protocol):
-    """Whether a call the provider made to baton (`POST /hooks/<name>/<account_id>`) is genuine, from its headers
-    and raw body, with the account's secret and any key the scheme needs, fetched by the caller: no I/O here."""
+    """Whether a call the provider made to baton (`POST /hooks/<name>/<account_id>`) is genuine, from the call (its
+    headers and raw body), the account's secrets of this connector (including the `hook_secret` baton set when it
+    registered its hook) and, when the scheme needs one, the key the hooks function fetched from `Inbound.key_url`
+    (raw bytes): no I/O here."""
 
-    def __call__(self, headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> bool: ...
+    def __call__(self, call: InboundCall, secrets: Mapping[str, str], key: bytes | None, now: datetime) -> bool: ...
+
+
+def no_key(call: InboundCall, settings: Mapping[str, Any]) -> str | None:
+    """The scheme needs no fetched key (a shared secret, an HMAC)."""
+    return None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """How a connector receives calls at `POST /hooks/<name>/<account_id>` (functions/hooks), in pure steps:
+
+    - `key_url`: the https URL of a verification key to fetch first, or None; it raises `Unauthorized` when the call
+      names a key it may not (ConnectWise's `Metadata.key_url` on another host than the configured site);
+    - `verify`: is the call genuine (else 401, nothing done);
+    - `delivery_id`: the provider's id of this delivery: a second call with it does nothing again (None: no dedup);
+    - `interpret`: what the call asks of baton, as a domain intent the use cases know (baton/logic/inbound.py runs it;
+      None: nothing to do), from the call and the account's settings of this connector;
+    - `answer`: what the provider gets back, from the use case's outcome (chat tools show it to the clicker: it
+      must come within 3 s for Slack, 5 s for a Teams invoke)."""
+
+    verify: InboundVerifier
+    delivery_id: Callable[[InboundCall], str | None]
+    interpret: Callable[[InboundCall, Mapping[str, Any]], object | None]
+    answer: Callable[[object | None], HttpAnswer]
+    key_url: Callable[[InboundCall, Mapping[str, Any]], str | None] = no_key
 
 
 @dataclass(frozen=True)
@@ -44,6 +73,11 @@ class SecretLocation:
         return f"{root.rstrip('/')}/{account_id}/{connector}"
 
 
+# Where every connector with credentials (PSAs, chat apps) keeps its secrets: `/<stack>/connectors/<account>/<name>`,
+# one JSON object (its `secrets_model`, plus the `hook_secret` baton chose when it registered its inbound hook).
+CONNECTOR_SECRETS = SecretLocation(root_setting="connectors_parameter_path", field="secrets")
+
+
 @dataclass(frozen=True)
 class HostAllowlist:
     """The hosts a connector may call: a template parameter (comma-separated, `*.domain`, `host:port`) whose default
@@ -61,8 +95,9 @@ class HostAllowlist:
 @dataclass(frozen=True)
 class Connector:
     """One connector: its name (in paths, stored keys and logs), the provider's name as people know it, its kind,
-    the model of its settings as shown (never a secret), where its secret lives, the hosts it may call, how it
-    renders a message, how a failed delivery is classified, and, if it receives calls, how it verifies them."""
+    the model of its settings as shown and as set (never a secret), where its secrets live and their model, the hosts
+    it may call, how it renders a message, how a failed delivery is classified, how it receives calls, and a PSA's
+    API."""
 
     name: str
     title: str
@@ -72,4 +107,9 @@ class Connector:
     allowlist: HostAllowlist
     render: Renderer
     classify: Classifier = classify
-    verify_inbound: InboundVerifier | None = None
+    # What a PUT of the connector sends as `secrets` (None: the webhook connectors, whose secret is the URL).
+    secrets_model: type[Model] | None = None
+    # How it receives calls (None: it receives none).
+    inbound: Inbound | None = None
+    # A PSA's API as pure request builders and readers (baton/connectors/psa_api.py); None for chat tools.
+    psa: PsaApi | None = None

@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
-from baton.connectors import slack, teams
+from baton.connectors import autotask, connectwise, halopsa, slack, teams
 from baton.connectors.declaration import Connector
 from baton.domain.webhook_rules import parse_hosts
 
 CONNECTORS: tuple[Connector, ...] = (
     teams.CONNECTOR,
     slack.CONNECTOR,
+    connectwise.CONNECTOR,
+    autotask.CONNECTOR,
+    halopsa.CONNECTOR,
 )
 
 _BY_NAME = {declared.name: declared for declared in CONNECTORS}

@@ -30,6 +30,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 from baton.domain.clock import iso, parse_iso
 from baton.domain.modeling import Model
 from baton.domain.models import Handoff, Priority
+from baton.domain.recipients import DEFAULT_NOTIFY, NotifyPolicy
 
 MIN_STEP_S = 30
 MAX_STEP_S = 7 * 24 * 3600
@@ -174,6 +175,7 @@ class Policy(Steps):
     business_hours: BusinessHours | None = Field(
         default=None, description="When the clock runs (null: around the clock). Paused outside, except always-on priorities."
     )
+    notify: NotifyPolicy = Field(default=DEFAULT_NOTIFY, description="Who is emailed at creation and at each level.")
 
     @model_validator(mode="before")
     @classmethod

@@ -10,7 +10,7 @@ from collections.abc import Container
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from baton.domain.errors import Forbidden
 from baton.domain.modeling import Model
@@ -70,13 +70,32 @@ class Entity(Model):
     model_config = ConfigDict(frozen=True)
 
 
+# How a person wants the emails baton sends them (baton/domain/recipients.py says which those are).
+EmailMode = Literal["immediate", "digest", "none"]
+DIGEST_MINUTES_MIN = 5
+DIGEST_MINUTES_MAX = 1440
+
+
 class UserFields(Model):
     id: str
     account_id: str
     email: str
     display_name: str
     role: Role
-    notify_email: bool = True
+    notify_email: bool = Field(default=True, description="Whether they get email at all (email_mode is not none).")
+    email_mode: EmailMode = Field(default="immediate", description="immediate, digest (every digest_minutes) or none.")
+    digest_minutes: int = Field(default=60, ge=DIGEST_MINUTES_MIN, le=DIGEST_MINUTES_MAX)
+    email_when_live: bool = Field(default=False, description="Emailed even about what was pushed to their live console.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _email_mode_and_notify_email_agree(cls, data: Any) -> Any:
+        """A record from before email_mode reads `notify_email: false` as `none`; from then on notify_email follows
+        email_mode."""
+        if isinstance(data, dict):
+            mode = data.get("email_mode") or ("immediate" if data.get("notify_email", True) else "none")
+            data = {**data, "email_mode": mode, "notify_email": mode != "none"}
+        return data
 
 
 class User(Entity, UserFields):
@@ -122,6 +141,19 @@ class ConversationMessage(Entity):
     at: str | None = None
 
 
+class PsaTicket(Model):
+    """The PSA ticket a session is linked to: its connector (baton/connectors/registry.py), its id there, its URL."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connector: str = Field(pattern=r"^[a-z0-9_-]{1,32}$")
+    id: str = Field(min_length=1, max_length=64)
+    url: str | None = Field(default=None, max_length=2048)
+
+    def __str__(self) -> str:  # how an email or a chat message shows it
+        return f"{self.connector} #{self.id}"
+
+
 class TriageFields(Model):
     """The session's triage fields: what a queue card, an email or a chat message shows at a glance."""
 
@@ -130,6 +162,7 @@ class TriageFields(Model):
     subject: str | None = None
     priority: Priority | None = None
     confidence_tier: str | None = None
+    psa_ticket: PsaTicket | None = None
 
     def facts(self, leave_out: Container[str] = ()) -> list[tuple[str, str]]:
         """The fields that are set, labelled, in the order an email or a chat message shows them."""
@@ -144,6 +177,7 @@ TRIAGE_LABELS = {
     "subject": "Subject",
     "priority": "Priority",
     "confidence_tier": "Confidence",
+    "psa_ticket": "PSA ticket",
 }
 
 
@@ -188,6 +222,7 @@ class SessionDraft(Model):
     client_name: str | None = Field(default=None, min_length=1, max_length=200)
     subject: str | None = Field(default=None, min_length=1, max_length=300)
     priority: Priority | None = None
+    psa_ticket: PsaTicket | None = Field(default=None, description="The PSA ticket this session is about (DESIGN §3e).")
     conversation_messages: list[ConversationMessage] = Field(default_factory=list, max_length=500)
 
     @field_validator("intake_content")
@@ -220,6 +255,14 @@ class UserChange(Model):
 
     role: Role | None = None
     notify_email: bool | None = None
+
+
+class EmailSettingsChange(Model):
+    """A person's own email settings: a field left out (None) is unchanged."""
+
+    email_mode: EmailMode | None = None
+    digest_minutes: int | None = Field(default=None, ge=DIGEST_MINUTES_MIN, le=DIGEST_MINUTES_MAX)
+    email_when_live: bool | None = None
 
 
 class TimelineEntryFields(Model):

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import SerializeAsAny
-
 from baton.connectors.declaration import ConnectorKind
 from baton.connectors.registry import CHANNELS, CONNECTORS, Channel, connector
 from baton.domain.clock import iso, utc_now
+from baton.domain.connector_state import ConnectorSetup, InboundRecord
 from baton.domain.errors import Invalid, NotFound, Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.messages import Message
@@ -22,7 +21,7 @@ from baton.domain.modeling import Model
 from baton.domain.models import Integration, Role, User, WebhookDelivery
 from baton.domain.webhook_rules import AnswerMeaning, Classification, ProviderAnswer, check_webhook_url, describe, last4
 from baton.logic.notify import handoff_link
-from baton.ports import ChatPoster, Integrations
+from baton.ports import ChatPoster, ConnectorStore, Integrations
 
 NOTES_MAX = 2_900  # Slack refuses a section over 3,000 characters; Teams shows long text poorly
 
@@ -187,24 +186,35 @@ class ConnectorState(Model):
     name: str
     kind: ConnectorKind
     configured: bool
-    settings: SerializeAsAny[Model]  # the connector's own settings model
+    settings: dict[str, Any]  # the connector's own settings model, as JSON
     last_delivery: WebhookDelivery | None = None
-    last_inbound: None = None  # no connector receives calls yet
+    last_inbound: InboundRecord | None = None
 
 
-def list_connectors(caller: User, store: Integrations) -> list[ConnectorState]:
-    """Every connector of the registry, configured or not, in the registry's order (the chat ones from the
-    account's webhooks: one Query, nothing decrypted)."""
+def list_connectors(caller: User, store: Integrations, connectors: ConnectorStore | None = None) -> list[ConnectorState]:
+    """Every connector of the registry, configured or not, in the registry's order (the chat webhooks from the
+    account's integrations, the others from its connector items: a Query each, nothing decrypted)."""
     caller.role.require(Role.ADMIN)
     found = {integration.channel: integration for integration in store.list(caller.account_id)}
-    return [_state(declared.name, found.get(declared.name)) for declared in CONNECTORS]
+    setups = {setup.name: setup for setup in connectors.list(caller.account_id)} if connectors is not None else {}
+    return [_state(declared.name, found.get(declared.name), setups.get(declared.name)) for declared in CONNECTORS]
 
 
-def _state(name: str, integration: Integration | None) -> ConnectorState:
+def _state(name: str, integration: Integration | None, setup: ConnectorSetup | None = None) -> ConnectorState:
     declared = connector(name)
+    if setup is not None:
+        return ConnectorState(
+            name=name,
+            kind=declared.kind,
+            configured=True,
+            settings=setup.settings,
+            last_delivery=setup.last_delivery,
+            last_inbound=setup.last_inbound,
+        )
     if integration is None:
-        return ConnectorState(name=name, kind=declared.kind, configured=False, settings=declared.settings())
+        blank = {field: info.default for field, info in declared.settings.model_fields.items() if not info.is_required()}
+        return ConnectorState(name=name, kind=declared.kind, configured=False, settings=blank)
     settings = declared.settings.model_validate(integration.model_dump())
     return ConnectorState(
-        name=name, kind=declared.kind, configured=True, settings=settings, last_delivery=integration.last_delivery
+        name=name, kind=declared.kind, configured=True, settings=settings.model_dump(), last_delivery=integration.last_delivery
     )

@@ -3,7 +3,7 @@ email from their identity provider) may join the account once, with the invited 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -64,6 +64,37 @@ def invite(
     return invitation
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A line of a bulk invitation that invited nobody, and why."""
+
+    line: int
+    email: str
+    detail: str
+
+
+def invite_many(
+    caller: User | None,
+    account: Account,
+    rows: Sequence[tuple[int, str, Role]],
+    invitations: Invitations,
+    users: Users,
+    now: Clock = utc_now,
+) -> tuple[list[Invitation], list[Skipped]]:
+    """Invite each (line, email, role) as `invite` would; a line that cannot be (a member, a pending invitation, an
+    owner by an admin) is skipped with the reason, and the others are still invited."""
+    if caller is not None:
+        caller.role.require(Role.ADMIN)
+    invited: list[Invitation] = []
+    skipped: list[Skipped] = []
+    for line, email, role in rows:
+        try:
+            invited.append(invite(caller, account, email, role, invitations, users, now))
+        except (Conflict, Forbidden, Invalid) as refused:
+            skipped.append(Skipped(line=line, email=email, detail=refused.detail))
+    return invited, skipped
+
+
 def pending_of_account(caller: User, invitations: Invitations, now: Clock = utc_now) -> list[Invitation]:
     caller.role.require(Role.ADMIN)
     return _pending(invitations.of_account(caller.account_id), now)
@@ -82,6 +113,13 @@ def revoke(caller: User, invitation_id: str, invitations: Invitations, now: Cloc
 def mine(identity: Identity, invitations: Invitations, now: Clock = utc_now) -> list[Invitation]:
     """Pending invitations of the caller's verified email; none without one."""
     return _pending(_invited(identity, invitations), now)
+
+
+def may_sign_up(email: str, invitations: Invitations, now: Clock = utc_now) -> bool:
+    """The stack's Cognito pool lets an address sign itself up only while it has a pending invitation (the pool's pre
+    sign-up trigger asks this). The address is not proven yet: Cognito proves it (a code by email) before the first
+    sign-in, and joining still needs that verified address to match the invitation."""
+    return bool(_pending(_invited(Identity(subject="", verified_email=email), invitations), now))
 
 
 def accept(identity: Identity, invitation_id: str, invitations: Invitations, users: Users, now: Clock = utc_now) -> User:

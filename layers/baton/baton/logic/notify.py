@@ -1,51 +1,46 @@
-"""Email about handoffs: which events mean one, who gets it and what it says."""
+"""Email about handoffs: what each email says (who gets one is `baton.domain.recipients`), and how a long list of
+recipients is split into batches the email queue carries to further invocations."""
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, tzinfo
 
-from baton.domain import ladder
+from pydantic import ConfigDict, Field
+
+from baton.domain import recipients as rule
 from baton.domain.clock import local_time
 from baton.domain.events import EventHandoff, HandoffEvent
 from baton.domain.invitation_events import InvitationEvent
 from baton.domain.messages import Email
-from baton.domain.models import Role, User
+from baton.domain.modeling import Model
+from baton.domain.models import User
+from baton.domain.recipients import NotifyPolicy, Recipient
 
 SUBJECT_NOTES_CHARS = 60
+BATCH_SCHEMA = "baton.email-batch.v1"
+BATCH_SIZE = 10  # recipients one invocation emails; a longer list goes back to the queue in batches of this size
+
+
+class EmailBatch(Model):
+    """Part of one event's recipients, for another invocation of the email function (through its own queue)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    schema_: str = Field(default=BATCH_SCHEMA, alias="schema")
+    event: HandoffEvent
+    recipients: list[Recipient]
 
 
 def is_emailed(event: HandoffEvent) -> bool:
-    """A new escalation, a park turned escalation, a reassign, each level of the SLA ladder (the email
-    subscription's filter policy says the same)."""
-    if event.type == "handoff_created":
-        return event.handoff.intent == "escalate"
-    return event.type in ("handoff_escalated", "handoff_reassigned", "handoff_overdue")
+    return rule.is_emailed(event)
 
 
-def recipients(event: HandoffEvent, members: list[User]) -> list[User]:
-    """Who wants this email: for a reassign, the new holder; for an escalation, every engineer, admin
-    and owner of the account except the one who escalated. Only those with email notifications on."""
-    entry = event.timeline_entry
-    if event.type == "handoff_reassigned":
-        wanted = {entry.to_user_id} if entry and entry.to_user_id else set()
-        return [u for u in members if u.id in wanted and u.account_id == event.account_id and u.notify_email]
-    if event.type == "handoff_overdue":  # level 1: the engineers; level 2 and on: the admins and owners
-        told = ladder.audience(event.handoff.overdue_level)
-        return [
-            user
-            for user in members
-            if user.account_id == event.account_id
-            and user.notify_email
-            and user.id != event.handoff.created_by
-            and (user.role is Role.ENGINEER if told == "engineers" else user.role.at_least(Role.ADMIN))
-        ]
-    acting = {event.handoff.created_by, event.actor.id if event.actor else ""}
-    return [
-        user
-        for user in members
-        if user.account_id == event.account_id
-        and user.role.at_least(Role.ENGINEER)
-        and user.notify_email
-        and user.id not in acting
-    ]
+def recipients(event: HandoffEvent, members: Iterable[User], policy: NotifyPolicy) -> list[Recipient]:
+    return rule.recipients(event, members, policy)
+
+
+def batches(event: HandoffEvent, chosen: list[Recipient], size: int = BATCH_SIZE) -> Iterator[EmailBatch]:
+    for start in range(0, len(chosen), size):
+        yield EmailBatch(event=event, recipients=chosen[start : start + size])
 
 
 def handoff_link(console_url: str, handoff: EventHandoff) -> str:
@@ -56,22 +51,24 @@ def handoff_link(console_url: str, handoff: EventHandoff) -> str:
 def compose(event: HandoffEvent, recipient: User, console_url: str, zone: tzinfo = UTC) -> Email:
     """The email about `event` for `recipient`; times are written for people, in `zone` (the account's)."""
     handoff = event.handoff
-    first_line = (handoff.engineer_notes.strip().splitlines() or ["(no notes)"])[0]
-    if len(first_line) > SUBJECT_NOTES_CHARS:
-        first_line = first_line[: SUBJECT_NOTES_CHARS - 1] + "…"
     link = handoff_link(console_url, handoff)
     actor = event.actor.name if event.actor else handoff.created_by_name
     triage = handoff.session
-    ticket = " ".join(part for part in (triage.priority, triage.ticket_ref) if part)
     level = handoff.overdue_level
     headline = {
         "handoff_overdue": f"Nobody has picked up {handoff.created_by_name}'s escalation yet (overdue level {level}).",
         "handoff_reassigned": f"{actor} handed you a troubleshooting session.",
         "handoff_escalated": f"{handoff.created_by_name} turned a parked session into an escalation and needs a senior.",
+        "handoff_claimed": f"{actor} picked up your {_kind(handoff)}.",
+        "handoff_resolved": f"{actor} resolved your {_kind(handoff)}.",
     }.get(event.type, f"{handoff.created_by_name} escalated a troubleshooting session and needs a senior.")
+    if event.type == "handoff_resolved":
+        facts_extra = [("Resolution", (handoff.resolution_notes or "").strip() or "(no notes)")]
+    else:
+        facts_extra = []
     reason = event.timeline_entry.reason if event.timeline_entry else None
-    facts = [f"{label}: {value}" for label, value in [*triage.facts(), ("Reason", reason)] if value]
-    action = "Open it" if event.type == "handoff_reassigned" else "Pick it up"
+    facts = [f"{label}: {value}" for label, value in [*triage.facts(), ("Reason", reason), *facts_extra] if value]
+    action = "Pick it up" if rule.is_new_escalation(event) or event.type == "handoff_overdue" else "Open it"
     text = "\n".join(
         [
             f"Hi {recipient.display_name},",
@@ -88,11 +85,53 @@ def compose(event: HandoffEvent, recipient: User, console_url: str, zone: tzinfo
             f"At {local_time(event.occurred_at, zone)}. You get this because email notifications are on for you in baton.",
         ]
     )
-    kind = {"handoff_reassigned": "Handed to you", "handoff_overdue": f"Overdue (level {level}): escalation"}.get(
-        event.type, "Escalation"
+    return Email(to=recipient.email, subject=f"[baton] {summary(event)}", text=text)
+
+
+def summary(event: HandoffEvent) -> str:
+    """What happened, in one line: the subject of its email (after "[baton] ") and its line in a digest."""
+    handoff = event.handoff
+    first_line = (handoff.engineer_notes.strip().splitlines() or ["(no notes)"])[0]
+    if len(first_line) > SUBJECT_NOTES_CHARS:
+        first_line = first_line[: SUBJECT_NOTES_CHARS - 1] + "…"
+    actor = event.actor.name if event.actor else handoff.created_by_name
+    ticket = " ".join(part for part in (handoff.session.priority, handoff.session.ticket_ref) if part)
+    kind = {
+        "handoff_reassigned": "Handed to you",
+        "handoff_overdue": f"Overdue (level {handoff.overdue_level}): escalation",
+        "handoff_claimed": "Picked up",
+        "handoff_resolved": "Resolved",
+    }.get(event.type, "Escalation")
+    by = "by" if event.type in ("handoff_claimed", "handoff_resolved") else "from"
+    return f"{kind}{' ' + ticket if ticket else ''} {by} {actor}: {first_line}"
+
+
+def digest_line(event: HandoffEvent, console_url: str) -> str:
+    """One entry of a digest: when, what, and the link."""
+    return f"{event.occurred_at[:16].replace('T', ' ')} UTC  {summary(event)}\n    {handoff_link(console_url, event.handoff)}"
+
+
+def compose_digest(recipient: User, lines: list[str], console_url: str) -> Email:
+    """Everything a digest reader was not emailed about since their last digest, oldest first."""
+    count = len(lines)
+    text = "\n".join(
+        [
+            f"Hi {recipient.display_name},",
+            "",
+            f"{count} {'thing' if count == 1 else 'things'} happened in baton since your last digest:",
+            "",
+            *lines,
+            "",
+            f"Open baton: {console_url.rstrip('/')}/",
+            "",
+            f"You get one email every {recipient.digest_minutes} minutes because you chose a digest in baton (Profile).",
+        ]
     )
-    prefix = f"[baton] {kind}{' ' + ticket if ticket else ''} from {actor}"
-    return Email(to=recipient.email, subject=f"{prefix}: {first_line}", text=text)
+    return Email(to=recipient.email, subject=f"[baton] Digest: {count} {'update' if count == 1 else 'updates'}", text=text)
+
+
+def _kind(handoff: EventHandoff) -> str:
+    return "escalation" if handoff.intent == "escalate" else "parked session"
 
 
 def compose_invitation(event: InvitationEvent, console_url: str) -> Email:

@@ -63,7 +63,20 @@ def fire(timer: ladder.Timer, now: datetime, store: OverdueStore, queue: TimerQu
     return Fired("raised", raised) if raised else Fired("stale")
 
 
+_AUDIENCE_NAMES = {
+    "engineers": "engineers",
+    "engineers_without_live_console": "engineers without baton open",
+    "admins": "admins",
+    "owners": "owners",
+    "creator": "whoever escalated",
+}
+
+
 def _reason(level: int, due_at: str, policy: ladder.Policy) -> str:
-    told = "engineers" if ladder.audience(level) == "engineers" else "admins and owners"
+    """The timeline's words for a raise: who the account's policy emails at this level (baton/domain/recipients.py),
+    when the deadline was in the account's time zone, and whether this is the last level."""
+    notify = policy.notify
+    audiences = sorted(notify.on_level_1 if level <= 1 else notify.on_level_2)
+    told = ", ".join(_AUDIENCE_NAMES[audience] for audience in audiences) or "nobody by email"
     last = " (the last: no more reminders)" if level >= policy.max_level else ""
     return f"Nobody picked it up by {local_time(due_at, policy.time_zone())}: overdue level {level}{last}, {told} told."

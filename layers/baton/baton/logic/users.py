@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from baton.domain.errors import Forbidden, NotFound
-from baton.domain.models import Role, User, UserChange
+from baton.domain.models import EmailMode, EmailSettingsChange, Role, User, UserChange
 from baton.ports import Users
 
 
@@ -26,10 +26,24 @@ def change_user(
             raise Forbidden("An admin cannot change an owner; ask an owner.")
         if patch.role == Role.OWNER:
             raise Forbidden("Only an owner can make someone an owner.")
-    updated = users.update(target, patch.role, patch.notify_email)
+    updated = users.update(target, patch.role, patch.notify_email, _mode_after(target, patch.notify_email))
     if updated.role == Role.VIEWER and target.role != Role.VIEWER:
         revoke_live(updated.id)
     return updated
+
+
+def _mode_after(target: User, notify_email: bool | None) -> EmailMode | None:
+    """An admin's on/off switch: off is `none`; on keeps a digest, and turns `none` into `immediate`."""
+    if notify_email is None:
+        return None
+    if not notify_email:
+        return "none"
+    return "immediate" if target.email_mode == "none" else target.email_mode
+
+
+def change_my_email(caller: User, change: EmailSettingsChange, users: Users) -> User:
+    """Anyone may choose how they get baton's email (viewers get none, whatever they choose)."""
+    return users.set_email_settings(caller, change)
 
 
 def remove_user(caller: User, user_id: str, users: Users, revoke_live: Callable[[str], object] = lambda _: None) -> None:

@@ -20,7 +20,11 @@ class SnsEventPublisher:
         self._client = client
 
     def publish(self, event: HandoffEvent) -> None:
-        self._publish(event.model_dump_json(), event.type, event.account_id, {"intent": event.handoff.intent})
+        extra: dict[str, str] = {"intent": event.handoff.intent}
+        ticket = event.handoff.session.psa_ticket
+        if ticket is not None:  # only the queue of that ticket's PSA connector hears of it (its filter policy)
+            extra["psa_connector"] = ticket.connector
+        self._publish(event.model_dump_json(), event.type, event.account_id, extra)
 
     def publish_invitation(self, event: InvitationEvent) -> None:
         """Only the email subscription's filter lets `invitation_created` through (never the push one)."""

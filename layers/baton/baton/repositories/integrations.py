@@ -20,6 +20,7 @@ from baton.domain.models import Integration, WebhookDelivery
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call
+from baton.repositories.ttl_cache import TtlCache
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -27,14 +28,20 @@ if TYPE_CHECKING:
 # SSM answers worth a retry (after botocore's own): the API maps Transient to 503, queues redeliver.
 _SSM_TRANSIENT = frozenset({"ThrottlingException", "TooManyUpdates", "InternalServerError", "ServiceUnavailable"})
 _FIELDS = tuple(Integration.model_fields)
+# How long a webhook URL read from SSM is kept by a warm function. A saved URL has a new `updated_at`, which is part
+# of the key, so a replaced webhook is used at once; the TTL bounds how long a deleted parameter could still be used.
+SECRET_TTL_S = 60.0
 
 
 class IntegrationRepository:
-    def __init__(self, table_name: str, parameter_path: str, dynamodb: DynamoDBClient, ssm: Any) -> None:
+    def __init__(
+        self, table_name: str, parameter_path: str, dynamodb: DynamoDBClient, ssm: Any, cache: TtlCache[str | None] | None = None
+    ) -> None:
         self._table = table_name
         self._path = parameter_path.rstrip("/")
         self._dynamodb = dynamodb
         self._ssm = ssm  # an SSM client (boto3-stubs' ssm extra is not installed)
+        self._secrets: TtlCache[str | None] = cache or TtlCache(SECRET_TTL_S)
 
     def parameter_name(self, account_id: str, channel: Channel) -> str:
         """Where the channel's connector declares its secret (under this repository's path)."""
@@ -51,6 +58,20 @@ class IntegrationRepository:
         return [_to_integration(from_attrs(item)) for item in page.get("Items", [])]
 
     def webhook_url(self, account_id: str, channel: Channel) -> str | None:
+        """The channel's URL, or None when the account has no webhook for it. The data table's item says whether
+        one is set (an account without that channel costs no SSM read); SSM's answer is kept SECRET_TTL_S."""
+        found = call(
+            self._dynamodb.get_item,
+            TableName=self._table,
+            Key=to_attrs(keys.integration_key(account_id, channel)),
+            ProjectionExpression="updated_at",
+        )
+        if "Item" not in found:
+            return None
+        version = str(from_attrs(found["Item"]).get("updated_at", ""))
+        return self._secrets.get_or_read((account_id, channel, version), lambda: self._read_url(account_id, channel))
+
+    def _read_url(self, account_id: str, channel: Channel) -> str | None:
         try:
             found = self._ssm_call(self._ssm.get_parameter, Name=self.parameter_name(account_id, channel), WithDecryption=True)
         except ClientError as error:

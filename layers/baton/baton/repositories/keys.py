@@ -102,3 +102,22 @@ def person_pk(account_id: str, user_id: str) -> str:
 
 def mine_sk(status: str, changed_at: str, handoff_id: str) -> str:
     return f"{status}#{changed_at}#{handoff_id}"
+
+
+# - connector: pk ACCOUNT#<acct>  sk CONNECTOR#<name>  (settings, hook id, member map, last delivery and inbound call;
+#              the secrets are an SSM SecureString, see repositories/connectors.py)
+# - budget:    pk ACCOUNT#<acct>  sk BUDGET#<name>#<hour>  (requests counted this hour; expires with TTL)
+# - ticket:    pk ACCOUNT#<acct>  sk PSA_TICKET#<name>#<ticket id>  (the session a PSA ticket became)
+CONNECTOR_PREFIX = "CONNECTOR#"
+
+
+def connector_key(account_id: str, name: str) -> dict[str, str]:
+    return {"pk": account_pk(account_id), "sk": f"{CONNECTOR_PREFIX}{name}"}
+
+
+def budget_key(account_id: str, name: str, hour: str) -> dict[str, str]:
+    return {"pk": account_pk(account_id), "sk": f"BUDGET#{name}#{hour}"}
+
+
+def ticket_key(account_id: str, name: str, ticket_id: str) -> dict[str, str]:
+    return {"pk": account_pk(account_id), "sk": f"PSA_TICKET#{name}#{ticket_id}"}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from baton.domain.errors import Conflict, NotFound
-from baton.domain.models import Role, User
+from baton.domain.models import EmailMode, EmailSettingsChange, Role, User
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
@@ -86,7 +86,7 @@ class UserRepository:
     def put(self, user: User) -> None:
         call(self._client.put_item, TableName=self._table, Item=to_attrs(user_item(user)))
 
-    def update(self, current: User, role: Role | None, notify_email: bool | None) -> User:
+    def update(self, current: User, role: Role | None, notify_email: bool | None, email_mode: EmailMode | None = None) -> User:
         """Change role and/or notification setting; the account's owner count stays consistent.
 
         Conditions: the user still has the role we read (no lost update) and an account
@@ -98,6 +98,9 @@ class UserRepository:
         if notify_email is not None:
             sets.append("notify_email = :notify")
             values[":notify"] = notify_email
+        if email_mode is not None:
+            sets.append("email_mode = :mode")
+            values[":mode"] = email_mode
         actions: list[dict[str, Any]] = [
             {
                 "Update": {
@@ -119,6 +122,26 @@ class UserRepository:
         if updated is None:  # deleted between the write and the read
             raise NotFound("No such user in your account.")
         return updated
+
+    def set_email_settings(self, current: User, change: EmailSettingsChange) -> User:
+        """A person's own email settings; notify_email follows email_mode. Only while they are still a member."""
+        wanted = User.model_validate({**current.model_dump(), **change.model_dump(exclude_none=True)})
+        fields = {name: getattr(wanted, name) for name in ("email_mode", "digest_minutes", "email_when_live", "notify_email")}
+        try:
+            found = call(
+                self._client.update_item,
+                TableName=self._table,
+                Key=to_attrs(keys.user_key(current.id)),
+                UpdateExpression="SET " + ", ".join(f"{name} = :{name}" for name in fields),
+                ConditionExpression="account_id = :account",
+                ExpressionAttributeValues=to_attrs({":account": current.account_id, **{f":{k}": v for k, v in fields.items()}}),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if condition_failure(error) is None:
+                raise
+            raise NotFound("No such user in your account.") from error
+        return _to_user(from_attrs(found["Attributes"]))
 
     def _owner_count_change(self, account_id: str, delta: int) -> dict[str, Any]:
         update: dict[str, Any] = {

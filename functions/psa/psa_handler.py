@@ -1,0 +1,129 @@
+"""A PSA connector's queue (SQS: the lifecycle events of handoffs linked to its tickets) → internal notes and the
+owner on the ticket (baton/logic/psa_notes.py).
+
+One code base, deployed once per PSA connector (ConnectWiseFunction, ...) with PSA_CONNECTOR set to its name: each
+has its own queue, DLQ, alarms and concurrency, so one PSA being down never delays push, email, chat or another PSA.
+A rate limit (429, or the account's request budget) puts the message back for the provider's Retry-After: the work
+waits in its queue, never dropped.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
+
+from baton.connectors.registry import NAMES, allowed_hosts, connector
+from baton.domain.errors import Transient
+from baton.domain.events import HandoffEvent
+from baton.domain.modeling import Model
+from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
+from baton.logic import psa_notes
+from baton.observability import instruments
+from baton.publishers.provider_http import ProviderHttp
+from baton.repositories.connectors import ConnectorRepository
+from baton.settings import Settings
+
+logger, metrics, tracer = instruments()
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+METRIC_OF = {"delivered": "PsaNotesDelivered", "already_there": "PsaNotesDelivered", "rejected": "PsaRejected"}
+MAX_WAIT_S = 12 * 3600  # SQS's longest visibility timeout
+
+
+class Note(Model):
+    """One event's write-back to one PSA: the unit that happens once (keyed by connector and event)."""
+
+    connector: str
+    event: HandoffEvent
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    name: str
+    note_once: Callable[..., Any]
+    idempotency: IdempotencyConfig
+    sqs: Any
+
+
+def connector_of_function() -> str:
+    value = os.environ.get("PSA_CONNECTOR", "")
+    if value not in NAMES or connector(value).psa is None:
+        psas = ", ".join(name for name in NAMES if connector(name).psa is not None)
+        raise RuntimeError(f"PSA_CONNECTOR must be one of {psas} (set by template.yaml); it is {value!r}")
+    return value
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = Settings.from_env()
+    name = connector_of_function()
+    dynamodb = boto3.client("dynamodb")
+    store = ConnectorRepository(settings.data_table_name, settings.connectors_parameter_path, dynamodb, boto3.client("ssm"))
+    transport = ProviderHttp(allowed_hosts(settings.connector_hosts), settings.webhook_ca_bundle)
+    # Kept as long as a dead letter may be redriven: a redrive never writes a note twice.
+    config = IdempotencyConfig(
+        event_key_jmespath="[connector, event.event_id]", expires_after_seconds=DEAD_LETTER_RETENTION_SECONDS
+    )
+    persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
+
+    @idempotent_function(data_keyword_argument="note", config=config, persistence_store=persistence)
+    def note_once(note: Note, redelivered: bool) -> dict[str, Any]:
+        """Delivered or refused for good, the outcome is recorded once; a retryable failure raises `Transient`."""
+        result = psa_notes.write_back(note.event, note.connector, store, transport, settings.console_url, redelivered)
+        fields = {**note.event.log_fields(), "connector": note.connector, "account_id": note.event.account_id}
+        if result.outcome in METRIC_OF:
+            metrics.add_metric(name=METRIC_OF[result.outcome], unit=MetricUnit.Count, value=1)
+        if result.outcome == "rejected":  # not retried: the connector's last delivery shows it in the console
+            logger.error("psa note rejected", extra={**fields, **result.model_dump()})
+        else:
+            logger.info("psa note", extra={**fields, **result.model_dump()})
+        return result.model_dump()
+
+    return Dependencies(name, note_once, config, boto3.client("sqs"))
+
+
+def _wait(record: SQSRecord, seconds: int, sqs: Any) -> None:
+    """Put the message back for `seconds` (the provider's Retry-After) instead of the queue's visibility timeout."""
+    queue_name = record.event_source_arn.rsplit(":", 1)[-1]
+    try:
+        url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=max(0, min(seconds, MAX_WAIT_S))
+        )
+    except ClientError as error:  # the queue's own timeout then applies
+        logger.warning("could not set the retry's wait", extra={"reason": str(error)})
+
+
+def record_handler(record: SQSRecord) -> None:
+    event = HandoffEvent.model_validate_json(record.body)
+    deps = dependencies()
+    if not psa_notes.is_noted(event, deps.name):
+        return
+    redelivered = int(record.attributes.approximate_receive_count or "1") > 1
+    try:
+        deps.note_once(note=Note(connector=deps.name, event=event), redelivered=redelivered)
+    except Transient as error:
+        metrics.add_metric(name="PsaNotesDeferred", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "psa note deferred", extra={**event.log_fields(), "connector": deps.name, "detail": error.detail, **error.extra}
+        )
+        if isinstance(error.extra.get("retry_after_s"), int):
+            _wait(record, error.extra["retry_after_s"], deps.sqs)
+        raise
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    dependencies().idempotency.register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

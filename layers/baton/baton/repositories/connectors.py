@@ -1,0 +1,187 @@
+"""An account's connectors with credentials (PSAs; chat apps): settings in the data table, secrets in SSM.
+
+- The secrets (API keys, client secrets, and the `hook_secret` baton chose when it registered its inbound hook) are
+  one SecureString parameter `<root>/<account>/<connector>` holding a JSON object, KMS-encrypted with `aws/ssm`;
+  the functions' IAM is scoped to `<root>/*` (`/<stack>/connectors`). Read only to talk to the provider or to
+  verify its calls; never returned.
+- The data table's `CONNECTOR#<name>` item of the account holds the settings, the hook's id, the member map and how
+  the last delivery and the last inbound call went: listing needs no decryption and one Query.
+- `BUDGET#<name>#<hour>` counts the requests of an hour (one conditional update each);
+  `PSA_TICKET#<name>#<ticket>` remembers which session a ticket became.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from baton.connectors.registry import connector
+from baton.domain.connector_state import ConnectorSetup, InboundRecord, MemberLink, TicketLink
+from baton.domain.errors import Transient
+from baton.domain.models import WebhookDelivery
+from baton.repositories import keys
+from baton.repositories.codec import from_attrs, to_attrs
+from baton.repositories.dynamo_errors import call
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+_SSM_TRANSIENT = frozenset({"ThrottlingException", "TooManyUpdates", "InternalServerError", "ServiceUnavailable"})
+_FIELDS = tuple(ConnectorSetup.model_fields)
+BUDGET_KEPT_SECONDS = 2 * 3600
+
+
+class ConnectorRepository:
+    def __init__(self, table_name: str, parameter_root: str, dynamodb: DynamoDBClient, ssm: Any) -> None:
+        self._table = table_name
+        self._root = parameter_root.rstrip("/")
+        self._dynamodb = dynamodb
+        self._ssm = ssm  # an SSM client (boto3-stubs' ssm extra is not installed)
+
+    def parameter_name(self, account_id: str, name: str) -> str:
+        return connector(name).secret.parameter_name(self._root, account_id, name)
+
+    # --- settings ------------------------------------------------------------------------------------
+    def get(self, account_id: str, name: str) -> ConnectorSetup | None:
+        found = call(
+            self._dynamodb.get_item,
+            TableName=self._table,
+            Key=to_attrs(keys.connector_key(account_id, name)),
+            ConsistentRead=True,
+        )
+        item = found.get("Item")
+        return _to_setup(from_attrs(item)) if item else None
+
+    def list(self, account_id: str) -> list[ConnectorSetup]:
+        page = call(
+            self._dynamodb.query,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_attrs({":pk": keys.account_pk(account_id), ":prefix": keys.CONNECTOR_PREFIX}),
+            ConsistentRead=True,
+        )
+        return [_to_setup(from_attrs(item)) for item in page.get("Items", [])]
+
+    def secrets(self, account_id: str, name: str) -> dict[str, str] | None:
+        try:
+            found = self._ssm_call(self._ssm.get_parameter, Name=self.parameter_name(account_id, name), WithDecryption=True)
+        except ClientError as error:
+            if _code(error) == "ParameterNotFound":
+                return None
+            raise
+        value = json.loads(str(found["Parameter"]["Value"]))
+        return {str(key): str(item) for key, item in value.items()} if isinstance(value, dict) else None
+
+    def save(self, setup: ConnectorSetup, secrets: dict[str, str]) -> None:
+        """The parameter first (what calls use), then the item (what the console lists)."""
+        self._ssm_call(
+            self._ssm.put_parameter,
+            Name=self.parameter_name(setup.account_id, setup.name),
+            Value=json.dumps(secrets),
+            Type="SecureString",
+            Overwrite=True,
+            Description=f"baton: the {setup.name} connector's secrets of account {setup.account_id}",
+        )
+        item = {
+            **keys.connector_key(setup.account_id, setup.name),
+            "entity": "connector",
+            **setup.model_dump(mode="json", exclude={"last_delivery", "last_inbound"}),
+        }
+        call(self._dynamodb.put_item, TableName=self._table, Item=to_attrs(item))
+
+    def remove(self, account_id: str, name: str) -> bool:
+        """False when there was nothing to remove. The parameter first: without it nothing can call the provider."""
+        try:
+            self._ssm_call(self._ssm.delete_parameter, Name=self.parameter_name(account_id, name))
+            had_parameter = True
+        except ClientError as error:
+            if _code(error) != "ParameterNotFound":
+                raise
+            had_parameter = False
+        old = call(
+            self._dynamodb.delete_item,
+            TableName=self._table,
+            Key=to_attrs(keys.connector_key(account_id, name)),
+            ReturnValues="ALL_OLD",
+        )
+        return had_parameter or bool(old.get("Attributes"))
+
+    def set_members(self, account_id: str, name: str, members: Sequence[MemberLink]) -> None:
+        self._update(account_id, name, "members", [link.model_dump(mode="json", exclude_none=True) for link in members])
+
+    def record_delivery(self, account_id: str, name: str, delivery: WebhookDelivery) -> None:
+        self._update(account_id, name, "last_delivery", delivery.model_dump(mode="json", exclude_none=True))
+
+    def record_inbound(self, account_id: str, name: str, record: InboundRecord) -> None:
+        self._update(account_id, name, "last_inbound", record.model_dump(mode="json", exclude_none=True))
+
+    def _update(self, account_id: str, name: str, field: str, value: Any) -> None:
+        """One field of an existing connector (never creates one: a removed connector stays removed)."""
+        try:
+            call(
+                self._dynamodb.update_item,
+                TableName=self._table,
+                Key=to_attrs(keys.connector_key(account_id, name)),
+                UpdateExpression="SET #field = :value",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#field": field},
+                ExpressionAttributeValues=to_attrs({":value": value}),
+            )
+        except ClientError as error:
+            if _code(error) != "ConditionalCheckFailedException":
+                raise
+
+    # --- the request budget ----------------------------------------------------------------------------
+    def take_budget(self, account_id: str, name: str, hour: str, limit: int) -> bool:
+        try:
+            call(
+                self._dynamodb.update_item,
+                TableName=self._table,
+                Key=to_attrs(keys.budget_key(account_id, name, hour)),
+                UpdateExpression="ADD #used :one SET #entity = if_not_exists(#entity, :entity)",
+                ConditionExpression="attribute_not_exists(#used) OR #used < :limit",
+                ExpressionAttributeNames={"#used": "used", "#entity": "entity"},
+                ExpressionAttributeValues=to_attrs({":one": 1, ":limit": limit, ":entity": "budget"}),
+            )
+        except ClientError as error:
+            if _code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # --- tickets and sessions ----------------------------------------------------------------------------
+    def link_ticket(self, link: TicketLink) -> None:
+        item = {**keys.ticket_key(link.account_id, link.connector, link.ticket_id), "entity": "ticket_link", **link.model_dump()}
+        call(self._dynamodb.put_item, TableName=self._table, Item=to_attrs({k: v for k, v in item.items() if v is not None}))
+
+    def ticket_link(self, account_id: str, name: str, ticket_id: str) -> TicketLink | None:
+        found = call(
+            self._dynamodb.get_item,
+            TableName=self._table,
+            Key=to_attrs(keys.ticket_key(account_id, name, ticket_id)),
+            ConsistentRead=True,
+        )
+        item = found.get("Item")
+        if not item:
+            return None
+        values = from_attrs(item)
+        return TicketLink.model_validate({field: values[field] for field in TicketLink.model_fields if field in values})
+
+    def _ssm_call(self, operation: Any, **kwargs: Any) -> Any:
+        try:
+            return operation(**kwargs)
+        except ClientError as error:
+            if _code(error) in _SSM_TRANSIENT:
+                raise Transient("The settings store is busy; retry in a moment.") from error
+            raise
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _to_setup(item: dict[str, Any]) -> ConnectorSetup:
+    return ConnectorSetup.model_validate({name: item[name] for name in _FIELDS if name in item})
