@@ -23,9 +23,10 @@ function visible(element) {
 // What the form's filled-in fields say, or undefined when nothing was filled in.
 function body(form, fields) {
   const values = {};
-  for (const { name } of fields) {
+  for (const { name, required } of fields) {
     const value = form.elements[name].value.trim();
     if (value) values[name] = value;
+    else if (required) values[name] = form.elements[name].value;  // sent as typed: the server's sentence says why
   }
   return Object.keys(values).length ? values : undefined;
 }
