@@ -170,8 +170,7 @@ def withdraw_handoff(
     responses=answers(200, HandoffOut, "Resolved.", 404, 409, body=True),
 )
 def resolve_handoff(
-    session_id: UUID, handoff_id: UUID, who: Caller, deps: Deps, body: Annotated[HandoffResolve | None, Body()] = None
+    session_id: UUID, handoff_id: UUID, body: Annotated[HandoffResolve, Body()], who: Caller, deps: Deps
 ) -> Response[str]:
-    notes = body.resolution_notes if body else ""
-    resolved = handoffs.resolve(who, str(session_id), str(handoff_id), notes, deps.handoffs)
+    resolved = handoffs.resolve(who, str(session_id), str(handoff_id), body.resolution_notes, deps.handoffs)
     return json_response(200, handoff_out(resolved))

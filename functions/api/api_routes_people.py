@@ -51,7 +51,8 @@ def patch_account_user(
     user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)], patch: Annotated[UserPatch, Body()], who: Caller, deps: Deps
 ) -> Response[str]:
     def revoke_live(demoted_id: str) -> int:
-        return realtime.close_connections_of(demoted_id, deps.connections, deps.live)
+        reason = f"Your role in {_account_name(who.account_id, deps)} is now viewer: live updates need the engineer role."
+        return realtime.close_connections_of(demoted_id, deps.connections, deps.live, reason)
 
     changed = users.change_user(who, user_id, patch, deps.users, revoke_live)
     return json_response(200, user_out(changed))
@@ -65,8 +66,18 @@ def patch_account_user(
 def remove_account_user(
     user_id: Annotated[str, Path(pattern=USER_ID_PATTERN)], _: NoBody, who: Caller, deps: Deps, chat: LinkDeps
 ) -> Response[str]:
+    reason = f"You were removed from {_account_name(who.account_id, deps)}."
     users.remove_user(
-        who, user_id, deps.users, lambda removed_id: realtime.close_connections_of(removed_id, deps.connections, deps.live)
+        who,
+        user_id,
+        deps.users,
+        lambda removed_id: realtime.close_connections_of(removed_id, deps.connections, deps.live, reason),
     )
     chat_links.forget_member(who.account_id, user_id, chat.links)  # their chat users no longer act as anyone
     return Response(status_code=204, body="")
+
+
+def _account_name(account_id: str, deps: Deps) -> str:
+    """The account's name as its people know it (its id when it has none)."""
+    account = deps.accounts.get(account_id)
+    return account.name if account else account_id

@@ -24,7 +24,7 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __in
 )
 def get_sla_policy(who: Caller, deps: Deps) -> Response[str]:
     policy = sla.get_policy(who, deps.policies)
-    return json_response(200, SlaPolicyOut.model_validate(policy.model_dump()))
+    return json_response(200, SlaPolicyOut.model_validate(policy.model_dump(mode="json")))
 
 
 @router.put(
@@ -33,11 +33,11 @@ def get_sla_policy(who: Caller, deps: Deps) -> Response[str]:
     responses=answers(200, SlaPolicyOut, "The policy now in force (from each handoff's next deadline).", 404, body=True),
 )
 def put_sla_policy(body: Annotated[SlaPolicyIn, Body()], who: Caller, deps: Deps) -> Response[str]:
-    given = body.model_dump(exclude_none=True)
+    given = body.model_dump(mode="json", exclude_none=True)
     if body.notify is None:  # left out: who is emailed stays as it is
-        given["notify"] = sla.get_policy(who, deps.policies).notify
+        given["notify"] = sla.get_policy(who, deps.policies).notify.model_dump(mode="json")
     policy = sla.set_policy(who, Policy.model_validate(given), deps.policies)
-    return json_response(200, SlaPolicyOut.model_validate(policy.model_dump()))
+    return json_response(200, SlaPolicyOut.model_validate(policy.model_dump(mode="json")))
 
 
 @router.get(

@@ -103,7 +103,7 @@ def on_hello(event: WsEvent) -> dict[str, int]:
 
 
 def on_ping(event: WsEvent) -> dict[str, int]:
-    return _reply(event, {"type": "pong"})
+    return _reply(event, realtime.pong(event.request_context.authorizer.account_id, dependencies().handoffs))
 
 
 def on_resume(event: WsEvent) -> dict[str, int]:

@@ -120,6 +120,11 @@ def test_invited_by_baton_admin_signs_in_joins_picks_up_and_loses_access_when_re
     expect(row).to_have_count(0)
     # Then her live connection is gone at once, and on her next load she is told she is not a member
     expect(page.locator("#connection")).not_to_have_attribute("data-state", "live", timeout=10_000)
+    # (issue 24: she is told why, the page stops reconnecting, and what it shows can no longer be acted on)
+    expect(page.locator("#notice")).to_contain_text("You were removed from Acme IT.", timeout=10_000)
+    expect(page.locator("#connection")).to_have_text("Disconnected")
+    expect(page.locator("#context-actions .action-buttons button").first).to_be_disabled()
+    screenshot(page, "removed")
     page.reload()
     expect(page.locator("#join")).to_be_visible(timeout=10_000)
     expect(page.locator("#join-why")).to_contain_text("not a member")
@@ -149,11 +154,13 @@ def test_the_people_page_invites_revokes_and_changes_roles(open_console: Open, s
     # When it is revoked, Then it leaves the list
     pending.get_by_role("button", name=f"Revoke the invitation of {address}").click()
     expect(pending).to_have_count(0, timeout=10_000)
-    # When the owner makes senior2 a viewer and back, Then each change is said
+    # When the owner makes senior2 a viewer and back (each confirmed: issue 24), Then each change is said
     role = owner.locator("#members-body tr[data-email='senior2@acme.test'] select")
     role.select_option("viewer")
+    owner.locator("#role-confirm").click()
     expect(owner.locator("#people-message")).to_contain_text("is now a viewer", timeout=10_000)
     owner.locator("#members-body tr[data-email='senior2@acme.test'] select").select_option("engineer")
+    owner.locator("#role-confirm").click()
     expect(owner.locator("#people-message")).to_contain_text("is now an engineer", timeout=10_000)
     # And an admin sees the owner's row locked and cannot offer the owner role
     admin = open_console()

@@ -122,6 +122,9 @@ def test_a_user_made_viewer_is_disconnected_and_receives_nothing_more(stack: Sta
             with stack.client("owner@globex.test") as owner:
                 assert owner.patch(f"/api/v1/account/users/{user['id']}", json={"role": "viewer"}).status_code == 200
             try:
+                # (issue 24: it is told why first, then closed)
+                told = await admin.next(timeout=5)
+                assert told == {"type": "closed", "detail": told["detail"]} and "now viewer" in told["detail"]
                 with pytest.raises(websockets.ConnectionClosed):
                     await admin.next(timeout=5)
             finally:
@@ -188,7 +191,7 @@ def test_bad_messages_get_an_error_and_the_connection_stays_open(stack: Stack) -
             await client.socket.send("not json")
             assert (await client.next("error"))["detail"]
             await client.send({"action": "ping"})
-            assert await client.next("pong") == {"type": "pong"}
+            assert (await client.next("pong")).keys() == {"type", "changed_at"}  # issue 24: the newest change time
 
     asyncio.run(scenario())
 
@@ -254,7 +257,8 @@ def test_every_change_is_pushed_with_a_version_to_order_by(stack: Stack) -> None
             base = f"/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}"
             with stack.client("senior2@acme.test") as other:
                 for action in ("claim", "release", "claim", "resolve"):
-                    assert other.post(f"{base}/{action}", json={}).status_code == 200
+                    body = {"resolution_notes": "Fixed the CNAME"} if action == "resolve" else {}
+                    assert other.post(f"{base}/{action}", json=body).status_code == 200
             # SQS standard queues do not keep order (nor does AWS): clients order by version
             by_version: dict[int, str] = {}
             while len(by_version) < 5:
@@ -270,3 +274,20 @@ def test_every_change_is_pushed_with_a_version_to_order_by(stack: Stack) -> None
             }
 
     asyncio.run(scenario())
+
+
+def test_the_pong_carries_the_accounts_newest_change(stack: Stack) -> None:
+    """Issue 24: the server side of "never Live while behind" (the console resumes when a pong is newer)."""
+
+    async def scenario() -> tuple[str, str | None]:
+        async with Live(stack, "senior@acme.test") as client:
+            # Given a change of the account (a new escalation), pushed to this connection
+            _, handoff_id = await asyncio.to_thread(_handoff, stack, "junior@acme.test", "escalate", "pong check")
+            pushed = await client.next_for(handoff_id, "handoff_created")
+            # When the client pings, Then the pong names the newest change time: that one (or a later one)
+            await client.send({"action": "ping"})
+            pong = await client.next("pong")
+            return str(pushed["handoff"]["updated_at"]), pong.get("changed_at")
+
+    updated_at, changed_at = asyncio.run(scenario())
+    assert changed_at is not None and changed_at >= updated_at

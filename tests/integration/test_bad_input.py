@@ -165,8 +165,9 @@ def test_json_in_any_spelling_is_read_as_json(api: ApiClient, users: dict[str, U
     raw = json.dumps(POLICY).encode()
     # When it is sent, Then it is read as JSON (200, not Powertools' unmapped "unsupported content type", a 500)
     reply = api.call("PUT", "/api/v1/account/policy", owner, raw_body=raw, headers={"content-type": media_type})
-    assert reply.status == 200 and {k: v for k, v in reply.body.items() if k != "notify"} == POLICY, reply.body
-    assert {k: v for k, v in api.call("GET", "/api/v1/account/policy", owner).body.items() if k != "notify"} == POLICY
+    steps = {name: reply.body[name] for name in POLICY} if reply.status == 200 else reply.body  # v2 answers more (issue 24)
+    assert reply.status == 200 and steps == POLICY, reply.body
+    assert {name: api.call("GET", "/api/v1/account/policy", owner).body[name] for name in POLICY} == POLICY
 
 
 def _operations_with_a_body(api: ApiClient) -> list[tuple[str, str]]:

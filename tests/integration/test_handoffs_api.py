@@ -15,6 +15,8 @@ from local.template import Template
 from tests.integration.builders import handoff_path, new_handoff, new_session
 from tests.integration.conftest import ApiClient
 
+FIXED = {"resolution_notes": "Fixed the CNAME"}
+
 
 @pytest.mark.parametrize("intent", ["park", "escalate"])
 def test_create_handoff_returns_201_with_all_fields(api: ApiClient, users: dict[str, User], intent: str) -> None:
@@ -160,17 +162,49 @@ def test_resolve_needs_the_claimer_or_a_supervisor(api: ApiClient, users: dict[s
     session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
     api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"])
     # When someone else (an engineer) resolves it, Then 403
-    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["senior2@acme.test"]).status == 403
+    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["senior2@acme.test"], FIXED).status == 403
     # When the owner resolves it, Then it is resolved; a second resolve is a conflict
-    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["owner@acme.test"]).status == 200
-    again = api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["owner@acme.test"])
+    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["owner@acme.test"], FIXED).status == 200
+    again = api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["owner@acme.test"], FIXED)
     assert again.status == 409 and "resolved" in again.body["detail"]
+
+
+@pytest.mark.parametrize("body", [None, {}, {"resolution_notes": ""}, {"resolution_notes": " \n\t "}])
+def test_a_resolve_without_notes_is_422_and_changes_nothing(api: ApiClient, users: dict[str, User], body: Any) -> None:
+    # Given a handoff the senior picked up
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    senior = users["senior@acme.test"]
+    api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior)
+    # When he resolves it without saying what fixed it
+    reply = api.call("POST", handoff_path(session_id, handoff_id, "resolve"), senior, body)
+    # Then it is a 422 with a sentence (naming the notes whenever a body came), and the handoff is still his
+    assert reply.status == 422 and reply.body["detail"], reply.body
+    assert body is None or "resolution" in reply.body["detail"].lower(), reply.body
+    assert api.call("GET", handoff_path(session_id, handoff_id), senior).body["handoff"]["status"] == "claimed"
+
+
+def test_the_fix_and_the_parks_notes_stay_in_the_timeline(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a park with notes, escalated with new notes, picked up and resolved with the fix
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    session_id, handoff_id = new_handoff(api, junior, "park", notes="Waiting for the DNS logs")
+    escalated = api.call(
+        "POST", handoff_path(session_id, handoff_id, "escalate"), junior, {"engineer_notes": "Logs show NXDOMAIN"}
+    )
+    assert escalated.status == 200 and escalated.body["engineer_notes"] == "Logs show NXDOMAIN"
+    api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior)
+    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), senior, FIXED).status == 200
+    # When the junior reads the timeline
+    timeline = api.call("GET", handoff_path(session_id, handoff_id, "timeline"), junior).body
+    # Then the escalate entry keeps the park's notes and the resolve entry says what fixed it
+    notes = {entry["action"]: entry["notes"] for entry in timeline}
+    assert notes["escalate"] == "Waiting for the DNS logs" and notes["resolve"] == "Fixed the CNAME"
+    assert notes["create"] is None and notes["claim"] is None
 
 
 def test_claiming_a_resolved_handoff_is_409(api: ApiClient, users: dict[str, User]) -> None:
     session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
     assert api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"]).status == 200
-    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["admin@acme.test"]).status == 200
+    assert api.call("POST", handoff_path(session_id, handoff_id, "resolve"), users["admin@acme.test"], FIXED).status == 200
     reply = api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior2@acme.test"])
     assert reply.status == 409 and "it is resolved" in reply.body["detail"]
 
@@ -244,7 +278,7 @@ def test_a_write_the_sdk_resends_after_a_lost_answer_answers_as_the_first_did(
     operation = "UpdateItem" if action == "claim" else "TransactWriteItems"
     events.register_first(f"needs-retry.dynamodb.{operation}", resend_once)
     # When the senior acts
-    reply = api.call("POST", handoff_path(session_id, handoff_id, action), senior, {} if action == "claim" else None)
+    reply = api.call("POST", handoff_path(session_id, handoff_id, action), senior, {} if action == "claim" else FIXED)
     events.unregister(f"needs-retry.dynamodb.{operation}", resend_once)
     # Then the resent write did not turn the senior's own success into a 409, and it happened once
     assert resent and reply.status == 200, reply.body

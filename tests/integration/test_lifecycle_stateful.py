@@ -66,6 +66,7 @@ actors = st.sampled_from(("holder", "creator", "holder", "creator", *LOGINS))
 away = st.sampled_from((False, False, False, True))
 reasons = st.none() | st.just("") | st.text(min_size=1, max_size=24)
 notes = st.text(max_size=24)
+fixes = st.text(max_size=24).filter(str.strip)  # a resolve says what fixed it (blank notes are a 422 of their own)
 intents = st.sampled_from(("park", "escalate"))
 # Which handoff a step acts on: mostly ("fit") the newest one the action can start from, so that long
 # lifecycles happen; sometimes ("misfit") one in a status the action cannot start from, preferably an
@@ -383,7 +384,7 @@ class RandomLifecycles(RuleBasedStateMachine):
         )
 
     @precondition(lambda self: self._can_start(Action.RESOLVE))
-    @rule(handoff_id=handoffs, aim=aims, login=actors, elsewhere=away, text=notes)
+    @rule(handoff_id=handoffs, aim=aims, login=actors, elsewhere=away, text=fixes)
     def resolve(self, handoff_id: str, aim: str, login: str, elsewhere: bool, text: str) -> None:
         handoff = self._aim(handoff_id, aim, Action.RESOLVE)
         who = actor(handoff, login, elsewhere)

@@ -57,6 +57,33 @@ def test_a_viewer_may_read_sessions_users_and_themselves(api: ApiClient, users: 
     assert {u["account_id"] for u in listed} == {"acme"} and len(listed) == 6
 
 
+@pytest.mark.parametrize("email", ["viewer@acme.test", "senior@acme.test", "owner@acme.test"])
+def test_any_member_reads_the_recent_handoffs_of_their_own_account_only(
+    api: ApiClient, users: dict[str, User], email: str
+) -> None:
+    # Given a claimed acme handoff and a globex one
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    api.call("POST", handoff_path(session_id, handoff_id, "claim"), users["senior@acme.test"])
+    _, globex_id = new_handoff(api, users["junior@globex.test"])
+    # When an acme member of any role reads the recent handoffs
+    reply = api.call("GET", "/api/v1/handoffs/recent", users[email])
+    # Then they get acme's, each with its timeline, and nothing of globex
+    assert reply.status == 200, reply.body
+    assert {item["handoff"]["account_id"] for item in reply.body} == {"acme"}
+    (mine,) = [item for item in reply.body if item["handoff"]["id"] == handoff_id]
+    assert [entry["action"] for entry in mine["timeline"]] == ["create", "claim"]
+    assert globex_id not in {item["handoff"]["id"] for item in reply.body}
+
+
+def test_the_recent_handoffs_are_newest_change_first_and_bounded(api: ApiClient, users: dict[str, User]) -> None:
+    first = new_handoff(api, users["junior@acme.test"])
+    second = new_handoff(api, users["junior@acme.test"])
+    api.call("POST", handoff_path(*first, "claim"), users["senior@acme.test"])  # the first changed last
+    listed = api.call("GET", "/api/v1/handoffs/recent", users["viewer@acme.test"], query={"limit": "2"}).body
+    assert [item["handoff"]["id"] for item in listed] == [first[1], second[1]]
+    assert api.call("GET", "/api/v1/handoffs/recent", users["viewer@acme.test"], query={"limit": "101"}).status == 422
+
+
 @pytest.mark.parametrize(("method", "path", "body"), [("GET", "{session}", None), *WITH_IDS])
 def test_another_accounts_ids_answer_404_like_missing_ones(
     api: ApiClient, users: dict[str, User], method: str, path: str, body: object

@@ -4,7 +4,7 @@ the timer function's conditional raise, and the overdue emails of each level."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -83,16 +83,17 @@ def _timer_of(handoff: dict[str, Any]) -> Timer:
 def test_the_policy_starts_at_the_defaults_and_an_admin_sets_it(api: ApiClient, users: dict[str, User]) -> None:
     # Given a fresh account, When its admin reads the policy, Then it is the defaults
     admin = users["admin@acme.test"]
-    assert api.call("GET", POLICY, admin).body == {
-        "remind_after_s": 300,
-        "escalate_after_s": 900,
-        "repeat_every_s": 900,
-        "notify": NOTIFY,
-    }
+    assert _steps(api.call("GET", POLICY, admin).body) == {"remind_after_s": 300, "escalate_after_s": 900, "repeat_every_s": 900}
     # When the admin sets a quick one, Then it is answered and kept
     put = api.call("PUT", POLICY, admin, QUICK)
-    assert (put.status, put.body) == (200, {**QUICK, "notify": NOTIFY})
-    assert api.call("GET", POLICY, users["owner@acme.test"]).body == {**QUICK, "notify": NOTIFY}
+    assert (put.status, _steps(put.body)) == (200, QUICK)
+    assert _steps(api.call("GET", POLICY, users["owner@acme.test"]).body) == QUICK
+    assert put.body["notify"] == NOTIFY
+
+
+def _steps(policy: dict[str, Any]) -> dict[str, Any]:
+    """The account's own steps of a policy answer (policy v2 answers more: the cap, priorities, business hours)."""
+    return {name: policy[name] for name in QUICK}
 
 
 @pytest.mark.parametrize("email", ["senior@acme.test", "viewer@acme.test"])
@@ -107,9 +108,14 @@ def test_a_whole_number_written_with_a_decimal_point_is_that_number(api: ApiClie
     # When an owner sets it, Then it is stored as the whole numbers it says
     reply = api.call("PUT", POLICY, users["owner@acme.test"], body)
     stored = api.call("GET", POLICY, users["owner@acme.test"]).body
-    whole = {"remind_after_s": 60, "escalate_after_s": 120, "repeat_every_s": 90, "notify": NOTIFY}
-    assert reply.status == 200
-    assert json.dumps(reply.body, sort_keys=True) == json.dumps(stored, sort_keys=True) == json.dumps(whole, sort_keys=True)
+    whole = {"remind_after_s": 60, "escalate_after_s": 120, "repeat_every_s": 90}
+    assert reply.status == 200 and reply.body["notify"] == NOTIFY
+    assert (
+        json.dumps(_steps(reply.body), sort_keys=True)
+        == json.dumps(_steps(stored), sort_keys=True)
+        == json.dumps(whole, sort_keys=True)
+    )
+    assert json.dumps(reply.body, sort_keys=True) == json.dumps(stored, sort_keys=True)
 
 
 @pytest.mark.parametrize(
@@ -136,7 +142,7 @@ def test_no_account_sees_or_changes_another_accounts_policy(api: ApiClient, user
     # Then globex still has the defaults, and globex's change leaves acme's alone
     assert api.call("GET", POLICY, users["admin@globex.test"]).body["remind_after_s"] == 300
     api.call("PUT", POLICY, users["admin@globex.test"], {**QUICK, "remind_after_s": 600})
-    assert api.call("GET", POLICY, users["admin@acme.test"]).body == {**QUICK, "notify": NOTIFY}
+    assert _steps(api.call("GET", POLICY, users["admin@acme.test"]).body) == QUICK
 
 
 # --- deadlines on the handoff ---------------------------------------------------------------------
@@ -324,3 +330,144 @@ def test_level_one_is_emailed_to_the_engineers_and_level_two_on_to_admins_and_ow
         handoff = _handoff(api, senior, session_id, handoff_id)["handoff"]
         _fire(_timer_event(aws, _timer_of(handoff)), parse_iso(handoff["due_at"]), monkeypatch)
         assert _overdue_mail(aws, level) == ["admin@acme.test", "owner@acme.test"]
+
+
+# --- policy v2: the cap, priorities, business hours ---------------------------------------------------
+
+BERLIN_HOURS = {"time_zone": "Europe/Berlin", "weekly": {d: [["08:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}}
+
+
+def _escalate_at(
+    api: ApiClient, user: User, at: datetime, priority: str | None, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, str]:
+    """An escalation created at `at` (the API's clock set there) of a session with `priority`."""
+    import baton.logic.handoffs as handoff_logic
+
+    body: dict[str, Any] = {"intake_type": "ticket", "intake_content": {"ticket": "INC-1"}}
+    if priority:
+        body["priority"] = priority
+    session = api.call("POST", "/api/v1/ai-sessions", user, body)
+    assert session.status == 201, session.body
+    with monkeypatch.context() as clock:
+        clock.setattr(handoff_logic, "utc_now", lambda: at)
+        reply = api.call("POST", f"/api/v1/ai-sessions/{session.body['id']}/handoff", user, {"intent": "escalate"})
+    assert reply.status == 201, reply.body
+    return str(session.body["id"]), str(reply.body["id"])
+
+
+def test_the_policy_v2_fields_are_answered_with_their_defaults_and_kept(api: ApiClient, users: dict[str, User]) -> None:
+    # Given a fresh account, When its admin reads the policy, Then max_level is 3 and P1 climbs twice as fast, always on
+    admin = users["admin@acme.test"]
+    policy = api.call("GET", POLICY, admin).body
+    assert policy["max_level"] == 3 and policy["business_hours"] is None
+    assert policy["priorities"]["P1"] == {
+        "remind_after_s": 150,
+        "escalate_after_s": 450,
+        "repeat_every_s": 450,
+        "always_on": True,
+    }
+    assert policy["priorities"]["P4"] == {
+        "remind_after_s": 300,
+        "escalate_after_s": 900,
+        "repeat_every_s": 900,
+        "always_on": False,
+    }
+    # When the admin sets business hours, a cap and P2's own steps, Then they are answered and kept
+    p2 = {"remind_after_s": 60, "escalate_after_s": 60, "repeat_every_s": 60, "always_on": True}
+    body = {**QUICK, "max_level": 2, "priorities": {"P2": p2}, "business_hours": {**BERLIN_HOURS, "holidays": ["2026-12-25"]}}
+    put = api.call("PUT", POLICY, admin, body)
+    assert put.status == 200, put.body
+    assert api.call("GET", POLICY, admin).body == put.body
+    assert (
+        put.body["max_level"] == 2 and put.body["priorities"]["P2"] == p2 and put.body["priorities"]["P1"]["remind_after_s"] == 30
+    )
+    assert put.body["business_hours"]["holidays"] == ["2026-12-25"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"max_level": 0},
+        {"max_level": 51},
+        {"priorities": {"P5": {"remind_after_s": 60, "escalate_after_s": 60, "repeat_every_s": 60}}},
+        {"priorities": {"P1": {"remind_after_s": 10, "escalate_after_s": 60, "repeat_every_s": 60}}},
+        {"business_hours": {"time_zone": "Mars/Olympus"}},
+        {"business_hours": {"weekly": {"mon": [["18:00", "08:00"]]}}},
+        {"business_hours": {"weekly": {"mon": [["08:00", "12:00"], ["11:00", "13:00"]]}}},
+        {"business_hours": {"weekly": {}}},
+        {"business_hours": {"holidays": ["2026-02-30"]}},
+        {"business_hours": {"weekly": {"mon": [["8:00", "18:00"]]}}},
+    ],
+)
+def test_a_bad_v2_policy_is_a_422_that_says_where(api: ApiClient, users: dict[str, User], change: dict[str, Any]) -> None:
+    reply = api.call("PUT", POLICY, users["owner@acme.test"], {**QUICK, **change})
+    assert reply.status == 422 and reply.body["detail"] and reply.body["errors"], reply.body
+    assert api.call("GET", POLICY, users["owner@acme.test"]).body["remind_after_s"] == 300
+
+
+def test_deadlines_pause_over_a_weekend_across_a_time_zone_change_and_over_a_holiday(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given Berlin business hours (08:00-18:00 on weekdays, Christmas Day off) and a 10-minute reminder
+    policy = {"remind_after_s": 600, "escalate_after_s": 900, "repeat_every_s": 900}
+    api.call("PUT", POLICY, users["admin@acme.test"], {**policy, "business_hours": {**BERLIN_HOURS, "holidays": ["2026-12-25"]}})
+    junior, senior = users["junior@acme.test"], users["senior@acme.test"]
+    # When a P3 is raised on Friday 23 October at 17:58 in Berlin (CEST, UTC+2: 15:58 UTC)
+    friday = datetime(2026, 10, 23, 15, 58, tzinfo=UTC)
+    weekend = _handoff(api, senior, *_escalate_at(api, junior, friday, "P3", monkeypatch))["handoff"]
+    # Then 2 minutes run on Friday, and the other 8 on Monday from 08:00, now CET (UTC+1, clocks went back Sunday)
+    assert weekend["due_at"] == "2026-10-26T07:08:00.000Z"
+    # And when its timer fires then, the next deadline is 15 business minutes later
+    _fire(_timer_event(aws, _timer_of(weekend).model_copy(update={"priority": "P3"})), parse_iso(weekend["due_at"]), monkeypatch)
+    raised = _handoff(api, senior, weekend["session_id"], weekend["id"])["handoff"]
+    assert (raised["overdue_level"], raised["due_at"]) == (1, "2026-10-26T07:23:00.000Z")
+    # When a P3 is raised on Thursday 24 December at 17:58 (Christmas Day is off, then the weekend)
+    christmas = _handoff(api, senior, *_escalate_at(api, junior, datetime(2026, 12, 24, 16, 58, tzinfo=UTC), "P3", monkeypatch))
+    # Then it is due on Monday 28 December at 08:08 in Berlin
+    assert christmas["handoff"]["due_at"] == "2026-12-28T07:08:00.000Z"
+    # When a P1 (always on, half the steps) is raised on that Friday evening, Then its clock does not pause
+    p1 = _handoff(api, senior, *_escalate_at(api, junior, friday, "P1", monkeypatch))["handoff"]
+    assert p1["due_at"] == "2026-10-23T16:03:00.000Z"
+
+
+def test_a_30_s_policy_for_30_minutes_notifies_each_person_at_most_max_level_times(
+    api: ApiClient, users: dict[str, User], aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import email_handler
+
+    # Given a 30 s policy (default cap: 3) and an escalation whose creation emails went out already
+    api.call("PUT", POLICY, users["admin@acme.test"], {"remind_after_s": 30, "escalate_after_s": 30, "repeat_every_s": 30})
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"], "escalate")
+    _route_stream()
+    email_handler.handler(sqs_event(aws["EmailQueue"]), lambda_context())
+    boto3.client("sqs").purge_queue(QueueUrl=aws["EmailQueue"])
+    before = len(ses_backends[ACCOUNT][REGION].sent_messages)
+    start = parse_iso(_handoff(api, users["senior@acme.test"], session_id, handoff_id)["handoff"]["created_at"])
+    # When nobody picks it up for 30 minutes, every timer firing at its deadline and every change routed and emailed
+    fired = 0
+    for _ in range(60):
+        armed = [timer for timer, _ in _armed() if timer.handoff_id == handoff_id]
+        _drain_timers()
+        due = [timer for timer in armed if parse_iso(timer.due_at) <= start + timedelta(minutes=30)]
+        if not due:
+            break
+        for timer in due:
+            _fire(_timer_event(aws, timer), parse_iso(timer.due_at), monkeypatch)
+            fired += 1
+        _route_stream()
+        emailed = sqs_event(aws["EmailQueue"])
+        email_handler.handler(emailed, lambda_context())
+        for record in emailed["Records"]:
+            boto3.client("sqs").delete_message(QueueUrl=aws["EmailQueue"], ReceiptHandle=record["receiptHandle"])
+    # Then it stopped at level 3 with no deadline left, and nobody got more than 3 overdue emails
+    after = _handoff(api, users["senior@acme.test"], session_id, handoff_id)
+    assert (after["handoff"]["overdue_level"], after["handoff"]["due_at"]) == (3, None)
+    assert [e["action"] for e in after["timeline"]].count("overdue") == 3
+    assert "the last" in after["timeline"][-1]["reason"]
+    mails = list(ses_backends[ACCOUNT][REGION].sent_messages)[before:]
+    per_person: dict[str, int] = {}
+    for mail in mails:
+        for address in mail.destinations["ToAddresses"]:  # type: ignore[attr-defined]
+            per_person[address] = per_person.get(address, 0) + 1
+    assert per_person and max(per_person.values()) <= 3, per_person
+    assert per_person["admin@acme.test"] == 2  # levels 2 and 3

@@ -167,6 +167,10 @@ class InMemoryHandoffs:
     def sla_policy(self, account_id: str) -> Policy:
         return self.policies.get(account_id, DEFAULT_POLICY)
 
+    def recent(self, account_id: str, limit: int) -> list[Handoff]:
+        found = [h for hs in self.handoffs.values() for h in hs if h.account_id == account_id]
+        return sorted(found, key=lambda h: (h.updated_at, h.id), reverse=True)[:limit]
+
     def mine(
         self, account_id: str, user_id: str, role: MineRole, status: HandoffStatus, limit: int, after: str | None
     ) -> QueuePage:

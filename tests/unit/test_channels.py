@@ -148,3 +148,19 @@ def test_long_notes_are_cut_to_what_slack_takes_and_an_overdue_message_says_its_
     assert message.link == "https://console.example/#/handoffs/s1/h1"
     slack = channels.payload("slack", message)
     assert all(len(block["text"]["text"]) <= 3000 for block in slack["blocks"] if block["type"] == "section" and "text" in block)
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        ("ReadTimeoutError", "it took too long to answer"),
+        ("NewConnectionError (ConnectionRefusedError)", "the connection was refused"),
+        ("SSLError (SSLCertVerificationError)", "the secure connection failed"),
+        (None, "no answer came"),
+    ],
+)
+def test_a_missing_answer_is_said_in_words_not_an_error_class(error: str | None, words: str) -> None:
+    # Given a post that got no answer, When it is described to people, Then it is a sentence without the class name
+    said = webhook_rules.describe("Slack", ProviderAnswer(status=None, error=error))
+    assert said.startswith(f"Slack did not answer: {words}.")
+    assert "Error" not in said

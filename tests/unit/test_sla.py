@@ -50,11 +50,8 @@ def test_each_level_waits_its_own_step() -> None:
 
 
 def test_the_defaults_are_300_900_900_and_a_step_under_30_s_is_refused() -> None:
-    assert ladder.DEFAULT_POLICY.model_dump(exclude={"notify"}) == {
-        "remind_after_s": 300,
-        "escalate_after_s": 900,
-        "repeat_every_s": 900,
-    }
+    steps = ladder.DEFAULT_POLICY.model_dump(include={"remind_after_s", "escalate_after_s", "repeat_every_s"})
+    assert steps == {"remind_after_s": 300, "escalate_after_s": 900, "repeat_every_s": 900}
     with pytest.raises(ValueError, match="greater than or equal to 30"):
         Policy(remind_after_s=29)
 
@@ -94,14 +91,15 @@ def test_a_timer_waits_between_0_and_900_s_and_never_past_its_deadline(seconds_l
 class FakeLadder:
     """A store holding one handoff, with the raise's condition as the table's write has it, and a queue."""
 
-    def __init__(self, handoff: Handoff) -> None:
+    def __init__(self, handoff: Handoff, max_level: int = 10) -> None:
         self.handoff = handoff
         self.scheduled: list[tuple[Timer, int]] = []
+        self.max_level = max_level  # past the default cap (3), so the levels after it can be told too
 
     def sla_policy(self, account_id: str) -> Policy:
-        return Policy(remind_after_s=30, escalate_after_s=40, repeat_every_s=50)
+        return Policy(remind_after_s=30, escalate_after_s=40, repeat_every_s=50, max_level=self.max_level)
 
-    def raise_overdue(self, timer: Timer, entry: TimelineEntry, next_due: str) -> Handoff | None:
+    def raise_overdue(self, timer: Timer, entry: TimelineEntry, next_due: str | None) -> Handoff | None:
         h = self.handoff
         if (h.status, h.intent, h.overdue_level, h.due_at) != ("open", "escalate", timer.level, timer.due_at):
             return None
@@ -143,6 +141,21 @@ def test_an_early_timer_waits_on_and_a_stale_one_does_nothing() -> None:
     store.handoff = store.handoff.model_copy(update={"status": "claimed", "due_at": None})
     assert sla.fire(timer, NOW + timedelta(seconds=301), store, store).outcome == "stale"
     assert store.handoff.overdue_level == 0
+
+
+def test_the_last_level_is_raised_without_a_next_deadline_and_a_timer_past_it_does_nothing() -> None:
+    # Given the default cap (3) and a handoff at level 2
+    store = FakeLadder(_handoff(overdue_level=2), max_level=3)
+    # When its timer fires, Then it reaches level 3, the last: no next deadline, so no timer is armed after it
+    fired = sla.fire(_timer_of(store.handoff), NOW + timedelta(days=1), store, store)
+    assert fired.outcome == "raised" and fired.handoff is not None
+    assert (fired.handoff.overdue_level, fired.handoff.due_at) == (3, None)
+    assert "the last" in (fired.handoff.timeline[-1].reason or "")
+    assert ladder.timer_for_change(_handoff(overdue_level=2), fired.handoff) is None
+    # And a timer for level 3 (the policy lowered meanwhile, or a stray one) raises nothing
+    stray = Timer(account_id="acme", session_id="s1", handoff_id="h1", level=3, due_at=iso(NOW))
+    assert sla.fire(stray, NOW + timedelta(days=1), store, store).outcome == "stopped"
+    assert store.handoff.overdue_level == 3
 
 
 # --- the figures -----------------------------------------------------------------------------------

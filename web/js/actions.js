@@ -6,7 +6,7 @@
 // Ids: the button `do-<action>`, its form `form-<action>` (with aria-controls/aria-expanded between
 // them), a field `<action>-<name>`; a text field is a textarea, a `colleague` field a select of the
 // answer's `assignees`.
-import { $, busy, el } from "./dom.js";
+import { $, busy, el, isStale } from "./dom.js";
 
 // Field ids from before the forms were drawn from the answer, which the browser tests (and anyone's
 // habits) use; every other field gets `<action>-<name>`.
@@ -23,9 +23,10 @@ function visible(element) {
 // What the form's filled-in fields say, or undefined when nothing was filled in.
 function body(form, fields) {
   const values = {};
-  for (const { name } of fields) {
+  for (const { name, required } of fields) {
     const value = form.elements[name].value.trim();
     if (value) values[name] = value;
+    else if (required) values[name] = form.elements[name].value;  // sent as typed: the server's sentence says why
   }
   return Object.keys(values).length ? values : undefined;
 }
@@ -56,7 +57,7 @@ export class ActionPanel {
     offered.forEach((entry, index) => {
       const { button } = this.drawn.get(entry.action) || this.draw(entry);
       if (this.buttons.children[index] !== button) this.buttons.insertBefore(button, this.buttons.children[index] || null);
-      button.disabled = false;
+      button.disabled = isStale();
       button.setAttribute("aria-label", `${entry.label} ${what}`);
     });
     $("#no-actions", this.root).hidden = !actions || actions.length > 0;

@@ -1,7 +1,7 @@
 // The HTTP API, with the bearer token. Errors carry the API's `detail` sentence.
 export class ApiError extends Error {
   constructor(status, body) {
-    super((body && body.detail) || `HTTP ${status}`);
+    super((body && body.detail) || `baton answered HTTP ${status} without saying why. Try again in a moment.`);
     this.status = status;
     this.body = body || {};
   }
@@ -18,11 +18,22 @@ export class Api {
   async request(method, path, body) {
     const headers = { Authorization: `Bearer ${this.token}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const reply = await fetch(`${this.baseUrl}${path}`, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let reply;
+    try {
+      reply = await fetch(`${this.baseUrl}${path}`, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      // The browser says "Failed to fetch": people are told what it means and what to do.
+      throw new ApiError(0, { detail: "baton could not be reached. Check the network connection and try again." });
+    }
     const text = await reply.text();
-    const data = text ? JSON.parse(text) : null;
+    let data = null;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch (error) {
+      data = { detail: `baton answered with something that is not JSON (HTTP ${reply.status}). Try again in a moment.` };
+    }
     if (!reply.ok) throw new ApiError(reply.status, data);
     return { data, headers: reply.headers };
   }

@@ -33,11 +33,13 @@ const FIGURES_MS = 60000;  // the figures strip above the queue
 // The screens, in nav order (router.js says what each part of an entry means). To add one: its
 // <section> in index.html, its module, and an entry here. `engineer`: the parts startEngineer made.
 function screens({ api, me }, engineer) {
+  let viewer = null;  // one screen for the viewer's list and the handoff links that open in it
+  const viewerScreen = () => viewer || (viewer = new ViewerScreen({ api }));
   return {
     queue: { section: "#queue", focus: "#queue-title", nav: "Queue", roles: ENGINEERS, screen: () => engineer.queue },
     mine: { section: "#mywork", focus: "#mywork-title", nav: "My work", roles: ENGINEERS, screen: () => engineer.mywork },
     new: { section: "#new-session", focus: "#new-title", nav: "Hand off", roles: ENGINEERS, back: false, screen: () => engineer.newSession },
-    sessions: { section: "#viewer", focus: "#viewer-title", nav: "Sessions", roles: ["viewer"], screen: () => new ViewerScreen({ api }) },
+    sessions: { section: "#viewer", focus: "#viewer-title", nav: "Sessions", roles: ["viewer"], screen: viewerScreen },
     team: { section: "#team", focus: "#team-title", nav: "Team & SLA", roles: ENGINEERS, screen: () => engineer.team },
     people: { section: "#people", focus: "#people-title", nav: "People", roles: MANAGERS, screen: () => new PeoplePage(api, me) },
     profile: { section: "#profile", focus: "#profile-title", nav: "My email", roles: ENGINEERS, screen: () => new ProfileScreen(api, me) },
@@ -56,6 +58,11 @@ function screens({ api, me }, engineer) {
     handoff: {
       section: "#context", focus: "#context-title", nav: null, roles: ENGINEERS, pattern: /^#\/handoffs\/([\w-]+)\/([\w-]+)$/,
       screen: () => engineer.context,
+    },
+    // A handoff's link (from an email or a chat message) opened by a viewer: it opens in their read-only list.
+    viewhandoff: {
+      section: "#viewer", focus: "#viewer-title", nav: null, roles: ["viewer"], pattern: /^#\/handoffs\/([\w-]+)\/([\w-]+)$/,
+      screen: viewerScreen,
     },
   };
 }
@@ -143,6 +150,7 @@ async function main() {
       return showSignIn(config, error.message);
     }
     $("#who").textContent = `${me.display_name} · ${me.role} · ${me.account_id}`;
+    $("#account-menu").hidden = false;
     $("#sign-out").hidden = false;
     const router = new Router(me);
     const engineer = me.role === "viewer" ? null : await startEngineer({ config, api, me }, router);

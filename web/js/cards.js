@@ -1,6 +1,6 @@
 // A list of handoff cards (the open queue, "Picked up by you", the lists of "My work"). Keyed
 // rendering: cards keep their element (and focus) across updates; only new arrivals animate.
-import { el } from "./dom.js";
+import { el, isStale } from "./dom.js";
 import { clock, kind, sla, waitingFor } from "./format.js";
 
 // [field, label, how its value reads (default: as it is)]; a PSA ticket reads "connectwise #4711".
@@ -146,6 +146,7 @@ export class CardList {
         <p class="sla" hidden><span class="sla-icon" aria-hidden="true"></span><span class="sla-text"></span></p>
         <p class="standing" hidden></p>
         <p class="notes"></p>
+        <p class="resolution" hidden></p>
         <p class="outcome" role="status"></p>
         <div class="buttons"></div>
       </article>`;
@@ -194,6 +195,9 @@ export class CardList {
     standingLine.hidden = !this.status && !own;
     standingLine.textContent = this.status ? this.status(handoff) : own ? "You handed this off." : "";
     card.querySelector(".notes").textContent = handoff.engineer_notes || "(no notes)";
+    const resolution = card.querySelector(".resolution");
+    resolution.hidden = !(handoff.status === "resolved" && handoff.resolution_notes);
+    resolution.textContent = resolution.hidden ? "" : `What fixed it: ${handoff.resolution_notes}`;
     const lost = this.taken.has(handoff.id) && handoff.status !== "open";
     card.dataset.taken = lost ? "true" : "false";
     card.querySelector(".outcome").textContent = lost ? lostLine(handoff) : card.dataset.refusal || "";
@@ -204,7 +208,7 @@ export class CardList {
     button.hidden = own && !lost;
     button.textContent = lost ? "Dismiss" : "Pick Up";
     button.setAttribute("aria-label", `${lost ? "Dismiss" : "Pick up"} ${what}`);
-    button.disabled = false;
+    button.disabled = isStale();
   }
 
   updateSla(card, handoff) {

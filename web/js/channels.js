@@ -89,11 +89,21 @@ export class ChannelsScreen {
   async run(channel, busy, action) {
     const parts = this.forms[channel];
     this.say(parts, busy, "");
+    const buttons = [parts.save, parts.test, parts.remove];
+    for (const button of buttons) {
+      button.disabled = true;  // one action at a time: a second click would send it twice
+      button.setAttribute("aria-busy", "true");
+    }
     let said;
     try {
       said = await action();
     } catch (error) {
       said = { text: error.message, tone: "error" };
+    } finally {
+      for (const button of buttons) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+      }
     }
     const { text, tone } = typeof said === "string" ? { text: said, tone: "ok" } : said;
     try {

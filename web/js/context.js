@@ -7,6 +7,8 @@ import { ApiError } from "./api.js";
 import { $, el, facts } from "./dom.js";
 import { clock, fill, kind, when } from "./format.js";
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 // How a timeline entry reads: "<actor> <phrase>". Unknown actions still show, by name.
 const PHRASES = {
   create: "handed it off",
@@ -33,7 +35,7 @@ function status(handoff, me) {
     const holder = handoff.claimed_by === me.id ? "you" : handoff.claimed_by_name || handoff.claimed_by;
     return `picked up by ${holder} at ${clock(handoff.claimed_at)}`;
   }
-  if (handoff.status === "resolved") return `resolved at ${clock(handoff.resolved_at)}`;
+  if (handoff.status === "resolved") return `resolved by ${handoff.claimed_by === me.id ? "you" : handoff.claimed_by_name || "someone"} at ${clock(handoff.resolved_at)}`;
   if (handoff.status === "open") return handoff.overdue_level > 0 ? `open, waiting for a senior (overdue, level ${handoff.overdue_level})` : "open, waiting for a senior";
   return handoff.status;
 }
@@ -52,7 +54,40 @@ function timelineItem(entry) {
     item.append(arrow, el("span", { className: "visually-hidden", textContent: " to " }), el("span", { className: "assignee", textContent: to }));
   }
   if (entry.reason) item.append(el("span", { className: "reason", textContent: `Reason: ${entry.reason}` }));
+  if (entry.notes) item.append(el("span", { className: "entry-notes", textContent: `${NOTES_LABELS[entry.action] || "Notes"}: ${entry.notes}` }));
   return item;
+}
+
+// What a timeline entry's `notes` are, by its action.
+const NOTES_LABELS = { resolve: "What fixed it", escalate: "The park's notes were" };
+
+// The SLA ladder's raises in a row are one row: "raised to level 3; 3 reminders", the last one's reason kept.
+function grouped(timeline) {
+  const rows = [];
+  for (const entry of timeline) {
+    const last = rows[rows.length - 1];
+    if (entry.action === "overdue" && last && last.action === "overdue") last.entries.push(entry);
+    else rows.push({ action: entry.action, entries: [entry] });
+  }
+  return rows.map((row) => (row.entries.length > 1 ? ladderItem(row.entries) : timelineItem(row.entries[0])));
+}
+
+function ladderItem(entries) {
+  const first = entries[0];
+  const last = entries[entries.length - 1];
+  const item = el(
+    "li", { className: "ladder" },
+    el("time", { dateTime: first.at, textContent: `${when(first.at)} – ${clock(last.at)}` }),
+    el("span", { className: "actor", textContent: "baton" }),
+    ` raised it to level ${levelOf(last) || entries.length}; ${entries.length} reminders: nobody had picked it up in time`,
+  );
+  if (last.reason) item.append(el("span", { className: "reason", textContent: `Last: ${last.reason}` }));
+  return item;
+}
+
+function levelOf(entry) {
+  const found = /level (\d+)/.exec(entry.reason || "");
+  return found ? Number(found[1]) : 0;
 }
 
 export class ContextScreen {
@@ -75,6 +110,10 @@ export class ContextScreen {
 
   async enter([sessionId, handoffId], note) {
     if (this.handoff && this.handoff.id === handoffId && !note) return true;
+    if (![sessionId, handoffId].every((id) => UUID.test(id))) {
+      this.onUnavailable("That link does not name a handoff: it should end in two 36-character ids. Check that it was copied whole.");
+      return false;
+    }
     let context;
     try {
       context = await this.api.context(sessionId, handoffId);
@@ -123,7 +162,10 @@ export class ContextScreen {
       ["Handed off", when(handoff.created_at)],
     ]);
     $("#context-notes", this.root).textContent = handoff.engineer_notes || "(no notes)";
-    $("#context-timeline", this.root).replaceChildren(...(context.timeline || []).map(timelineItem));
+    $("#context-timeline", this.root).replaceChildren(...grouped(context.timeline || []));
+    const resolved = handoff.status === "resolved" && handoff.resolution_notes;
+    $("#context-resolution", this.root).hidden = !resolved;
+    $("#context-resolution-notes", this.root).textContent = resolved ? handoff.resolution_notes : "";
     facts($("#context-intake", this.root), [["Type", session.intake_type], ...Object.entries(session.intake_content)]);
     const messages = session.conversation_messages;
     const conversation = $("#context-conversation", this.root);

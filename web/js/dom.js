@@ -26,13 +26,47 @@ export function announce(text) {
   $("#announcer").textContent = text;
 }
 
+// A visible notice at the top of the page (and said to a screen reader by its status role), until
+// dismissed or replaced: what happened to the user's own handoffs ("Sam resolved it: …").
+export function showNotice(text) {
+  const notice = $("#notice");
+  if (!notice) return;
+  $("#notice-text").textContent = text;
+  notice.hidden = false;
+  const close = $("#notice-close");
+  close.onclick = () => { notice.hidden = true; };
+}
+
+// While the page may be behind (offline, or its live connection ended), what it shows is dimmed and marked
+// "as of" the last moment it was known current, and the buttons that would act on it are disabled.
+const ACTING = "#main .cards .pickup, #context-actions .action-buttons button";
+
+export function isStale() {
+  return document.body.dataset.stale === "true";
+}
+
+export function setStale(asOf, why = "Offline") {
+  const stale = Boolean(asOf);
+  document.body.dataset.stale = stale ? "true" : "false";
+  const note = $("#stale-note");
+  if (note) {
+    note.hidden = !stale;
+    note.textContent = stale ? `${why}: this is the queue as of ${asOf}. Actions come back once the console is live again.` : "";
+  }
+  for (const button of document.querySelectorAll(ACTING)) button.disabled = stale || button.dataset.busy === "true";
+}
+
 // A button that is working: disabled (with `text` meanwhile); the returned function gives it back.
 export function busy(button, text = button.textContent) {
   const label = button.textContent;
   button.disabled = true;
+  button.dataset.busy = "true";
+  button.setAttribute("aria-busy", "true");
   button.textContent = text;
   return () => {
-    button.disabled = false;
+    delete button.dataset.busy;
+    button.removeAttribute("aria-busy");
+    button.disabled = isStale();
     button.textContent = label;
   };
 }

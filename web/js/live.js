@@ -3,19 +3,24 @@
 // from the newest change this page has applied, so nothing made while it was away is missed; the
 // network's own signals (`online`/`offline`, the tab becoming visible) are acted on at once. What it
 // pushes goes into the store like any answer (by version), and the header says how it is doing.
-import { $ } from "./dom.js";
+import { $, setStale, showNotice } from "./dom.js";
+import { clock } from "./format.js";
 import { Heartbeat } from "./heartbeat.js";
 
 const MAX_BACKOFF_MS = 30000;
 const BASE_BACKOFF_MS = 500;
-const LABELS = { live: "Live", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline" };
+const LABELS = {
+  live: "Live", catching: "Catching up…", connecting: "Connecting…", reconnecting: "Reconnecting…", offline: "Offline", closed: "Disconnected",
+};
+const STALE = new Set(["offline", "closed"]);  // what the page shows may be behind: dimmed, and no actions
 
-// The header's indicator, in words as well as colour.
-function showConnection(status) {
+// The header's indicator, in words as well as colour; offline (or closed), the page says since when it is behind.
+function showConnection(status, { lastHeard = null } = {}) {
   const badge = $("#connection");
   badge.hidden = false;
   badge.dataset.state = status;
   badge.textContent = LABELS[status] || status;
+  setStale(STALE.has(status) ? clock(lastHeard || new Date().toISOString()) : null, LABELS[status]);
 }
 
 // Pushed handoff events into `store`; `onEvent(message)` hears each of them too. Returns the connection.
@@ -26,7 +31,8 @@ export function startLiveUpdates({ api, config, store, since, onEvent }) {
       if (message.handoff && message.type.startsWith("handoff_")) {
         store.apply(message.handoff, message);
         onEvent(message);
-      } else if (message.type === "error") console.warn("baton live:", message.detail);
+      } else if (message.type === "closed") showNotice(message.detail);
+      else if (message.type === "error") console.warn("baton live:", message.detail);
     },
     onState: showConnection,
     pingSeconds: config.pingSeconds,
@@ -91,6 +97,8 @@ export class LiveConnection {
     try {
       url = (await this.ticket()).url;
     } catch (error) {
+      // Refused (403: no longer a member, or a viewer now): retrying cannot help; say why and stop.
+      if (error && error.status === 403) return this.closedByServer({ type: "closed", detail: error.message });
       return this.scheduleReconnect();
     } finally {
       this.connecting = false;
@@ -109,19 +117,34 @@ export class LiveConnection {
   }
 
   received(message) {
-    if (message.type === "pong") return this.heartbeat.pong();
+    this.lastHeard = new Date().toISOString();
+    if (message.type === "pong") {
+      this.heartbeat.pong();
+      // The account changed after the newest change we applied: a push is late or lost. Catch up now.
+      if (message.changed_at && this.since && message.changed_at > this.since && !this.resumingFrom) this.catchUp();
+      return;
+    }
     if (message.type === "ready") {
       this.attempt = 0;
       document.body.dataset.connectionId = message.connection_id;  // handy when debugging a drop
       this.onState("live");
       this.heartbeat.start();
-      // After every (re)connection: what changed since the newest change we applied.
+      // After every (re)connection: what changed since the newest change we applied (a pong that shows the page
+      // is behind says "Catching up" until it has caught up).
       if (this.since) this.resume(this.since);
       return;
     }
+    if (message.type === "closed") return this.closedByServer(message);
     if (message.type === "resumed") this.resumed(message);
     if (message.handoff && message.handoff.updated_at) this.noteChange(message.handoff.updated_at);
     this.onMessage(message);
+  }
+
+  // "Catching up" until the resume's last page has come: the badge never says "Live" while the page is behind.
+  catchUp() {
+    this.catching = true;
+    this.onState("catching");
+    this.resume(this.since);
   }
 
   resume(since) {
@@ -133,9 +156,22 @@ export class LiveConnection {
   // `next_since` until none are. Were a page not to move forward (more changes in one millisecond than a
   // page holds), time alone could not page them: the page reloads and reads everything afresh.
   resumed(message) {
-    if (!message.more) return;
+    if (!message.more) {
+      this.resumingFrom = null;
+      if (this.socket && this.catching) this.onState("live");
+      this.catching = false;
+      return;
+    }
     if (message.next_since > this.resumingFrom) this.resume(message.next_since);
     else location.reload();
+  }
+
+  // The server ended this connection on purpose (removed from the account, made a viewer): say why, and stay
+  // disconnected (a reconnection would be refused).
+  closedByServer(message) {
+    this.onMessage(message);
+    this.stop();
+    this.onState("closed", { lastHeard: this.lastHeard });
   }
 
   send(message) {
@@ -145,6 +181,8 @@ export class LiveConnection {
   // The socket cannot be trusted any more: forget it and connect anew.
   drop(why) {
     console.info("baton live: reconnecting,", why);
+    this.resumingFrom = null;
+    this.catching = false;
     this.closeSocket();
     this.scheduleReconnect();
   }
@@ -160,7 +198,9 @@ export class LiveConnection {
     this.closeSocket();
     clearTimeout(this.retry);
     this.retry = null;
-    this.onState("offline");
+    this.resumingFrom = null;
+    this.catching = false;
+    this.onState("offline", { lastHeard: this.lastHeard });
   }
 
   reconnectNow() {

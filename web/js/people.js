@@ -5,6 +5,18 @@ import { $, el } from "./dom.js";
 import { dateTime } from "./format.js";
 
 const ROLES = ["viewer", "engineer", "admin", "owner"];
+// What each role can do, said before a role changes (the server's rules: DESIGN §2, §3b).
+const CAN = {
+  viewer: "A viewer can read sessions and see who is in the account, nothing else: no queue, no Pick Up, no live updates (their open consoles are disconnected).",
+  engineer: "An engineer sees the live queue, hands sessions off, picks them up, releases, reassigns and resolves them, and is emailed about escalations.",
+  admin: "An admin can do everything an engineer can, and also invite and remove people (not owners), set the channels and the SLA ladder; admins are told when an escalation is overdue at level 2.",
+  owner: "An owner can do everything an admin can, and also make or remove owners and rename the account.",
+};
+const REFRESH_MS = 15000;  // while the page is shown: someone joined, left or changed role elsewhere
+
+function article(role) {
+  return /^[aeiou]/.test(role) ? "an" : "a";
+}
 
 function cell(content) {
   return el("td", {}, content);
@@ -29,17 +41,50 @@ export class PeoplePage {
 
   async enter() {
     await this.load().catch((error) => this.say(error.message, "error"));
+    clearInterval(this.refresher);
+    this.refresher = setInterval(() => this.refresh(), REFRESH_MS);
+    this.onVisible = this.onVisible || (() => { if (!document.hidden && this.refresher) this.refresh(); });
+    document.addEventListener("visibilitychange", this.onVisible);
   }
 
-  async load() {
+  leave() {
+    clearInterval(this.refresher);
+    this.refresher = null;
+    if (this.onVisible) document.removeEventListener("visibilitychange", this.onVisible);
+  }
+
+  // The lists again, drawn only when they changed, and never under an open question.
+  async refresh() {
+    if (document.hidden || $("#role-dialog").open) return;
+    await this.load({ onlyChanged: true }).catch((error) => console.warn("baton people:", error.message));
+  }
+
+  async load({ onlyChanged = false } = {}) {
     const [account, members, pending] = await Promise.all([
       this.api.request("GET", "/api/v1/account"),
       this.api.request("GET", "/api/v1/account/users"),
       this.api.request("GET", "/api/v1/account/invitations"),
     ]);
     $("#people-account").textContent = account.data.name;
+    const seen = JSON.stringify([members.data, pending.data]);
+    if (onlyChanged && seen === this.seen) return;
+    this.seen = seen;
     this.renderMembers(members.data);
     this.renderInvitations(pending.data);
+  }
+
+  // Asks before `member` becomes `role`, saying what that role can do. Resolves true when confirmed.
+  confirmRole(member, role) {
+    const dialog = $("#role-dialog");
+    $("#role-dialog-title").textContent = `Make ${member.display_name} ${article(role)} ${role}?`;
+    $("#role-dialog-what").textContent = `${member.display_name} is ${article(member.role)} ${member.role} now. ${CAN[role]}`;
+    $("#role-confirm").textContent = `Make ${article(role)} ${role}`;
+    dialog.returnValue = "";
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+      dialog.showModal();
+      $("#role-cancel").focus();
+    });
   }
 
   async run(action, done) {
@@ -65,10 +110,17 @@ export class PeoplePage {
       role.replaceChildren(...choices.map((r) => new Option(r, r)));
       role.value = member.role;
       role.disabled = locked;
-      role.addEventListener("change", () => this.run(
-        () => this.api.request("PATCH", `/api/v1/account/users/${encodeURIComponent(member.id)}`, { role: role.value }),
-        `${member.display_name} is now ${/^[aeiou]/.test(role.value) ? "an" : "a"} ${role.value}.`,
-      ));
+      role.addEventListener("change", async () => {
+        const wanted = role.value;
+        role.value = member.role;  // nothing changes until it is confirmed
+        if (!(await this.confirmRole(member, wanted))) return role.focus();
+        role.value = wanted;
+        role.disabled = true;
+        await this.run(
+          () => this.api.request("PATCH", `/api/v1/account/users/${encodeURIComponent(member.id)}`, { role: wanted }),
+          `${member.display_name} is now ${article(wanted)} ${wanted}.`,
+        );
+      });
       const remove = el("button", { type: "button", className: "secondary remove", textContent: "Remove" });
       remove.setAttribute("aria-label", `Remove ${member.display_name}`);
       remove.disabled = locked;

@@ -14,9 +14,10 @@ const SEARCHED = ["ticket_ref", "client_name", "subject"];
 // The card's own shortcut (the context screen's buttons say what the answer's `actions` say).
 const PICKED_UP = "Picked up: it is yours. The notes, timeline and conversation are below.";
 
+// The default order: overdue first (the highest level first), then by priority, then the oldest.
 function byPriority(a, b) {
   const rank = (h) => PRIORITY_RANK[(h.session || {}).priority] || 9;
-  return rank(a) - rank(b) || byAge(a, b);
+  return (b.overdue_level || 0) - (a.overdue_level || 0) || rank(a) - rank(b) || byAge(a, b);
 }
 
 const SORTS = { priority: byPriority, age: byAge };

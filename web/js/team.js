@@ -10,7 +10,34 @@ const seconds = (value) => {
   return minutes < 60 ? `${minutes} min ${Math.round(value % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 };
 
-const FIELDS = ["remind_after_s", "escalate_after_s", "repeat_every_s"];
+const FIELDS = ["remind_after_s", "escalate_after_s", "repeat_every_s", "max_level"];
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+// The priorities set on purpose: those unlike the defaults the server derives from the account's steps (P1: half of
+// each step, always on; P2-P4: the steps). The others are left out, so they follow the steps saved with them.
+function overrides(policy) {
+  const steps = ["remind_after_s", "escalate_after_s", "repeat_every_s"];
+  const derived = (priority) => ({
+    ...Object.fromEntries(steps.map((name) => [name, priority === "P1" ? Math.max(30, Math.floor(policy[name] / 2)) : policy[name]])),
+    always_on: priority === "P1",
+  });
+  const same = (a, b) => [...steps, "always_on"].every((name) => a[name] === b[name]);
+  return Object.fromEntries(Object.entries(policy.priorities || {}).filter(([priority, own]) => !same(own, derived(priority))));
+}
+
+// The rest of the policy (set through the API), in one sentence: priorities and business hours.
+function policySummary(policy) {
+  const p1 = policy.priorities && policy.priorities.P1;
+  const parts = [];
+  if (p1) parts.push(`P1: level 1 after ${p1.remind_after_s} s${p1.always_on ? ", around the clock" : ""}`);
+  const hours = policy.business_hours;
+  if (hours) {
+    const open = DAYS.filter((day) => (hours.weekly[day] || []).length)
+      .map((day) => `${day} ${hours.weekly[day].map(([from, to]) => `${from}–${to}`).join(", ")}`);
+    parts.push(`the clock runs in business hours (${hours.time_zone}: ${open.join("; ")}${hours.holidays.length ? `; ${hours.holidays.length} days off` : ""}) and pauses outside them`);
+  } else parts.push("the clock runs around the clock (no business hours set)");
+  return `${parts.join("; ")}.`;
+}
 
 export class Figures {
   constructor(api) { this.api = api; }
@@ -100,13 +127,17 @@ export class TeamPage {
   }
 
   fill(policy) {
+    this.current = policy;
     for (const name of FIELDS) this.form.elements[name].value = String(policy[name]);
+    this.root.querySelector("#policy-summary").textContent = policySummary(policy);
   }
 
   async save(event) {
     event.preventDefault();
     const status = this.root.querySelector("#policy-message");
-    const policy = Object.fromEntries(FIELDS.map((name) => [name, Number(this.form.elements[name].value)]));
+    // The steps and the cap from the form; the priorities and business hours as they are (the PUT replaces the policy).
+    const kept = this.current ? { business_hours: this.current.business_hours, priorities: overrides(this.current) } : {};
+    const policy = { ...kept, ...Object.fromEntries(FIELDS.map((name) => [name, Number(this.form.elements[name].value)])) };
     try {
       this.fill(await this.figures.setPolicy(policy));
       status.dataset.tone = "ok";

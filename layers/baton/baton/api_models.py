@@ -18,7 +18,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from baton.connectors.declaration import ConnectorKind
 from baton.connectors.registry import CHANNELS, Channel, ConnectorName
-from baton.domain import email_address, invitation_csv, safe_text
+from baton.domain import email_address, invitation_csv, ladder, safe_text
 from baton.domain.chat import ChatProvider
 from baton.domain.lifecycle import Action
 from baton.domain.modeling import Complete, Model
@@ -33,6 +33,7 @@ from baton.domain.models import (
     HandoffDraft,
     HandoffFields,
     InvitationStatus,
+    Priority,
     Role,
     Session,
     SessionDraft,
@@ -84,7 +85,12 @@ class HandoffCreate(RequestBody, HandoffDraft):
 
 
 class HandoffResolve(RequestBody):
-    resolution_notes: str = Field(default="", max_length=NOTES_MAX)
+    resolution_notes: str = Field(
+        min_length=1,
+        max_length=NOTES_MAX,
+        json_schema_extra={"pattern": f"[^{SPACE}]"},
+        description="What fixed it (required, not only white space): shown to the engineer who handed it off.",
+    )
 
 
 class HandoffRelease(RequestBody):
@@ -242,6 +248,13 @@ class TimelineEntryOut(Complete, TimelineEntryFields):
     pass
 
 
+class RecentHandoffOut(Model):
+    """One of the account's recent handoffs, read only, with its timeline (what a viewer follows)."""
+
+    handoff: HandoffOut
+    timeline: list[TimelineEntryOut]
+
+
 # The stored fields an answer leaves out, each on purpose (a test holds every other one to be in its answer).
 NOT_ANSWERED: dict[type[Model], set[str]] = {
     Handoff: {"timeline"},  # answered on its own (`.../timeline`, and in the context answer)
@@ -293,6 +306,15 @@ def _integral_float_as_int(value: Any) -> Any:
 WholeNumber = Annotated[StrictInt, BeforeValidator(_integral_float_as_int)]
 
 
+class PriorityStepsIn(RequestBody):
+    """One priority's steps (seconds, each at least 30, at most 7 days)."""
+
+    remind_after_s: WholeNumber = Field(ge=30, le=604_800)
+    escalate_after_s: WholeNumber = Field(ge=30, le=604_800)
+    repeat_every_s: WholeNumber = Field(ge=30, le=604_800)
+    always_on: StrictBool = Field(default=False, description="The clock runs outside business hours too.")
+
+
 class SlaPolicyIn(RequestBody):
     """The account's SLA ladder, in seconds between deadlines (each at least 30 s, at most 7 days), and who is emailed
     (`notify`; left out, it stays as it is)."""
@@ -300,13 +322,30 @@ class SlaPolicyIn(RequestBody):
     remind_after_s: WholeNumber = Field(ge=30, le=604_800, description="Open escalation to level 1 (the engineers are told).")
     escalate_after_s: WholeNumber = Field(ge=30, le=604_800, description="Level 1 to level 2 (admins and owners are told).")
     repeat_every_s: WholeNumber = Field(ge=30, le=604_800, description="Each further level (admins and owners again).")
+    max_level: WholeNumber = Field(
+        default=ladder.DEFAULT_MAX_LEVEL,
+        ge=1,
+        le=ladder.MAX_LEVEL_LIMIT,
+        description="The last level (default 3): no raise and no notice after it.",
+    )
+    priorities: dict[Priority, PriorityStepsIn] | SkipJsonSchema[None] = Field(
+        default=None, description="Steps per priority; a priority left out gets the default (P1: half the steps, always on)."
+    )
+    business_hours: ladder.BusinessHours | None = Field(
+        default=None, description="When the clock runs (null or left out: around the clock)."
+    )
     notify: "NotifyPolicyIn | SkipJsonSchema[None]" = None
 
 
 class SlaPolicyOut(Model):
+    """The policy in force, with every priority's steps spelled out."""
+
     remind_after_s: int
     escalate_after_s: int
     repeat_every_s: int
+    max_level: int
+    priorities: dict[Priority, ladder.PrioritySteps]
+    business_hours: ladder.BusinessHours | None
     notify: "NotifyPolicyOut"
 
 

@@ -112,6 +112,10 @@ class Handoffs(Protocol):
 
     def open_queue(self, account_id: str, intent: str | None, limit: int, after: str | None) -> QueuePage: ...
 
+    def recent(self, account_id: str, limit: int) -> list[Handoff]:
+        """The account's handoffs, newest change first, with their timelines."""
+        ...
+
     def mine(
         self, account_id: str, user_id: str, role: MineRole, status: HandoffStatus, limit: int, after: str | None
     ) -> QueuePage:
@@ -134,7 +138,7 @@ class OverdueStore(Protocol):
 
     def sla_policy(self, account_id: str) -> Policy: ...
 
-    def raise_overdue(self, timer: Timer, entry: TimelineEntry, next_due: str) -> Handoff | None: ...
+    def raise_overdue(self, timer: Timer, entry: TimelineEntry, next_due: str | None) -> Handoff | None: ...
 
 
 class TimerQueue(Protocol):
@@ -165,6 +169,10 @@ class Sender(Protocol):
 
 class ChangeLog(Protocol):
     def changed_since(self, account_id: str, since: str, limit: int) -> list[Handoff]: ...
+
+    def latest_change(self, account_id: str) -> str | None:
+        """When the account's newest handoff change was made (None: no handoff yet)."""
+        ...
 
 
 class EventPublisher(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 
 def utc_now() -> datetime:
@@ -23,6 +23,12 @@ def parse_iso(text: str) -> datetime:
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except OverflowError as error:
         raise ValueError(f"{text} is outside the years 1-9999 in UTC") from error
+
+
+def local_time(text: str, zone: tzinfo) -> str:
+    """An ISO time as people read it in the account's zone: "Thu 24 Dec 18:00 CET"."""
+    moment = parse_iso(text).astimezone(zone)
+    return f"{moment:%a} {moment.day} {moment:%b %H:%M} {moment.tzname() or ''}".rstrip()
 
 
 def new_id() -> str:

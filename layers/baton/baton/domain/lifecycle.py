@@ -201,7 +201,17 @@ RULES: dict[Action, Rule] = {
                 Form(
                     "Close it",
                     "Mark resolved",
-                    (FormField("resolution_notes", "Resolution notes", "text", max_length=NOTES_MAX, rows=3),),
+                    (
+                        FormField(
+                            "resolution_notes",
+                            "What fixed it",
+                            "text",
+                            hint="required; the engineer who handed it off reads it",
+                            required=True,
+                            max_length=NOTES_MAX,
+                            rows=3,
+                        ),
+                    ),
                 ),
             ),
             session_status="resolved",

@@ -275,6 +275,7 @@ class TimelineEntryFields(Model):
     to_user_id: str | None = None
     to_user_name: str | None = None
     reason: str | None = None
+    notes: str | None = None  # what the step left in writing: a resolve's fix, the park's notes an escalate replaced
     version: int = 0  # assigned by the store: entry n made version n
 
 

@@ -139,8 +139,22 @@ def retry_after_seconds(header: str | None, now: datetime | None = None) -> int 
     return max(0, int((at - (now or utc_now())).total_seconds()))
 
 
+# What a failure with no answer means, in words (the HTTP client's error names are no sentence for people).
+_NO_ANSWER = {
+    "ReadTimeoutError": "it took too long to answer",
+    "ConnectTimeoutError": "the connection took too long to open",
+    "NewConnectionError": "the connection was refused",
+    "NameResolutionError": "its address could not be found",
+    "SSLError": "the secure connection failed",
+    "ProtocolError": "the connection broke off",
+}
+
+
 def describe(provider: str, answer: ProviderAnswer) -> str:
     if answer.status is None:
-        return f"{provider} did not answer: {answer.error or 'no response'}."
+        error = answer.error or ""
+        words = [said for name, said in _NO_ANSWER.items() if name in error]
+        why = words[0] if words else "no answer came"
+        return f"{provider} did not answer: {why}. If it keeps failing, check the webhook URL and the network."
     said = f": {answer.body.strip()[:200]}" if answer.body.strip() else ""
     return f"{provider} answered {answer.status}{said}."

@@ -10,13 +10,15 @@ from typing import Any
 
 from baton.domain import ladder
 from baton.domain.clock import iso, new_id, utc_now
-from baton.domain.errors import NotFound
+from baton.domain.errors import Invalid, NotFound
 from baton.domain.lifecycle import RULES, Action, SlaClock, check_assignee
 from baton.domain.models import Handoff, HandoffDraft, HandoffStatus, MineRole, QueuePage, Role, Session, TimelineEntry, User
 from baton.ports import Handoffs, Users
 
 QUEUE_LIMIT_MAX = 200
 MINE_LIMIT_MAX = 100
+RECENT_LIMIT_MAX = 100
+RESOLUTION_NOTES_REQUIRED = "Resolution notes are required: say what fixed it, so the engineer who handed it off learns the fix."
 
 
 def create_handoff(caller: User, session_id: str, body: HandoffDraft, store: Handoffs) -> Handoff:
@@ -25,7 +27,7 @@ def create_handoff(caller: User, session_id: str, body: HandoffDraft, store: Han
     if session is None:
         raise NotFound("No such session in your account.")
     now = iso(utc_now())
-    due_at = ladder.first_due(body.intent, now, policy)
+    due_at = ladder.first_due(body.intent, now, policy, session.priority)
     handoff = Handoff(
         id=new_id(),
         session_id=session_id,
@@ -57,6 +59,12 @@ def my_handoffs(
     """What the caller holds or created, in one status, newest change first ("my work" after a reload)."""
     caller.role.require(Role.ENGINEER)
     return store.mine(caller.account_id, caller.id, role, status, min(limit, MINE_LIMIT_MAX), cursor)
+
+
+def recent_handoffs(caller: User, limit: int, store: Handoffs) -> list[Handoff]:
+    """The account's latest handoffs with their timelines, read only: what a viewer may follow (any member)."""
+    caller.role.require(Role.VIEWER)
+    return store.recent(caller.account_id, min(limit, RECENT_LIMIT_MAX))
 
 
 def session_handoffs(caller: User, session_id: str, store: Handoffs) -> list[Handoff]:
@@ -102,11 +110,17 @@ def reassign(
 
 
 def escalate(caller: User, session_id: str, handoff_id: str, notes: str | None, store: Handoffs) -> Handoff:
-    """A park becomes an escalation ("waited for logs, now I need help"); new notes replace the old ones."""
+    """A park becomes an escalation ("waited for logs, now I need help"); new notes replace the old ones on the
+    handoff, and the park's notes they replace stay in the escalate entry of the timeline."""
     fields: dict[str, Any] = {"intent": "escalate"}
+    park_notes = None
     if notes:
         fields["engineer_notes"] = notes
-    return _act(Action.ESCALATE, caller, session_id, handoff_id, store, _entry(Action.ESCALATE, caller, iso(utc_now())), fields)
+        caller.role.require(Role.ENGINEER)
+        current = store.get_handoff(caller.account_id, session_id, handoff_id)
+        park_notes = current.engineer_notes if current and current.engineer_notes != notes else None
+    entry = _entry(Action.ESCALATE, caller, iso(utc_now()), notes=park_notes)
+    return _act(Action.ESCALATE, caller, session_id, handoff_id, store, entry, fields)
 
 
 def withdraw(caller: User, session_id: str, handoff_id: str, reason: str | None, store: Handoffs) -> Handoff:
@@ -115,9 +129,13 @@ def withdraw(caller: User, session_id: str, handoff_id: str, reason: str | None,
 
 
 def resolve(caller: User, session_id: str, handoff_id: str, notes: str, store: Handoffs) -> Handoff:
+    """Closes it with what fixed it: the engineer who handed it off learns the fix, so the notes are required."""
+    caller.role.require(Role.ENGINEER)
+    if not notes.strip():
+        raise Invalid(RESOLUTION_NOTES_REQUIRED)
     now = iso(utc_now())
     fields = {"resolved_at": now, "resolution_notes": notes}
-    return _act(Action.RESOLVE, caller, session_id, handoff_id, store, _entry(Action.RESOLVE, caller, now), fields)
+    return _act(Action.RESOLVE, caller, session_id, handoff_id, store, _entry(Action.RESOLVE, caller, now, notes=notes), fields)
 
 
 def _act(
@@ -144,15 +162,20 @@ def _sla_fields(
         return {"due_at": None}
     if clock is not SlaClock.START:
         return {}
-    intent = fields.get("intent")
-    if intent is None:  # a release: a claimed handoff's intent cannot change under us
-        current = store.get_handoff(caller.account_id, session_id, handoff_id)
-        intent = current.intent if current else "park"  # a missing one is refused by the write itself
-    return {"due_at": ladder.first_due(intent, at, store.sla_policy(caller.account_id)), "overdue_level": 0}
+    current = store.get_handoff(caller.account_id, session_id, handoff_id)  # its priority (a missing one: the write refuses)
+    intent = fields.get("intent") or (current.intent if current else "park")  # a release: a claimed intent cannot change
+    priority = current.session.priority if current else None
+    return {"due_at": ladder.first_due(intent, at, store.sla_policy(caller.account_id), priority), "overdue_level": 0}
 
 
 def _entry(
-    action: Action, actor: User, at: str, reason: str | None = None, to_user: User | None = None, version: int = 0
+    action: Action,
+    actor: User,
+    at: str,
+    reason: str | None = None,
+    to_user: User | None = None,
+    version: int = 0,
+    notes: str | None = None,
 ) -> TimelineEntry:
     return TimelineEntry(
         at=at,
@@ -162,5 +185,6 @@ def _entry(
         to_user_id=to_user.id if to_user else None,
         to_user_name=to_user.display_name if to_user else None,
         reason=reason or None,
+        notes=notes or None,
         version=version,
     )

@@ -2,10 +2,12 @@
 recipients is split into batches the email queue carries to further invocations."""
 
 from collections.abc import Iterable, Iterator
+from datetime import UTC, tzinfo
 
 from pydantic import ConfigDict, Field
 
 from baton.domain import recipients as rule
+from baton.domain.clock import local_time
 from baton.domain.events import EventHandoff, HandoffEvent
 from baton.domain.invitation_events import InvitationEvent
 from baton.domain.messages import Email
@@ -46,7 +48,8 @@ def handoff_link(console_url: str, handoff: EventHandoff) -> str:
     return f"{console_url.rstrip('/')}/#/handoffs/{handoff.session_id}/{handoff.id}"
 
 
-def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
+def compose(event: HandoffEvent, recipient: User, console_url: str, zone: tzinfo = UTC) -> Email:
+    """The email about `event` for `recipient`; times are written for people, in `zone` (the account's)."""
     handoff = event.handoff
     link = handoff_link(console_url, handoff)
     actor = event.actor.name if event.actor else handoff.created_by_name
@@ -79,7 +82,7 @@ def compose(event: HandoffEvent, recipient: User, console_url: str) -> Email:
             "",
             f"{action}: {link}",
             "",
-            f"At {event.occurred_at}. You get this because email notifications are on for you in baton.",
+            f"At {local_time(event.occurred_at, zone)}. You get this because email notifications are on for you in baton.",
         ]
     )
     return Email(to=recipient.email, subject=f"[baton] {summary(event)}", text=text)
@@ -144,7 +147,7 @@ def compose_invitation(event: InvitationEvent, console_url: str) -> Email:
             "",
             f"Sign in with this address ({invitation.email}) and join: {link}",
             "",
-            f"The invitation can be used once and expires at {invitation.expires_at}.",
+            f"The invitation can be used once and expires on {local_time(invitation.expires_at, UTC)}.",
             "If you did not expect it, ignore this email.",
         ]
     )

@@ -1,7 +1,9 @@
 """The WebSocket side: tickets, connect/disconnect, and the messages clients send."""
 
+import json
 import secrets
 import time
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +12,15 @@ from baton.domain.clock import iso, parse_iso, utc_now
 from baton.domain.errors import Forbidden, Invalid, Unauthorized
 from baton.domain.modeling import Model
 from baton.domain.models import Role, User
-from baton.domain.websocket import CONNECTION_TTL_SECONDS, TICKET_TTL_SECONDS, Connection, Ticket
+from baton.domain.websocket import (
+    CONNECTION_TTL_SECONDS,
+    TICKET_TTL_SECONDS,
+    Connection,
+    ConnectionGone,
+    PostFailed,
+    Throttled,
+    Ticket,
+)
 from baton.ports import ChangeLog, Connections, Sender, Users
 
 RESUME_LIMIT = 200
@@ -83,10 +93,21 @@ def resume(account_id: str, since: str, changes: ChangeLog) -> list[dict[str, An
     return [*latest.values(), done]
 
 
-def close_connections_of(user_id: str, connections: Connections, sender: Sender) -> int:
-    """Close (and forget) every open WebSocket of a user, e.g. after a downgrade to viewer."""
+def pong(account_id: str, changes: ChangeLog) -> dict[str, Any]:
+    """The heartbeat's answer, with the account's newest change time: a console whose newest applied change is
+    older knows at once that it is behind (a push was delayed or lost) and resumes, rather than saying "Live"."""
+    return {"type": "pong", "changed_at": changes.latest_change(account_id)}
+
+
+def close_connections_of(user_id: str, connections: Connections, sender: Sender, reason: str | None = None) -> int:
+    """Close (and forget) every open WebSocket of a user, e.g. after a downgrade to viewer or a removal. With a
+    `reason`, each connection is first told it (`{"type": "closed", "detail": reason}`), so the console can say why
+    rather than reconnect."""
     ids = connections.ids_of_user(user_id)
     for connection_id in ids:
+        if reason:
+            with suppress(ConnectionGone, Throttled, PostFailed):  # gone, throttled or failing: closing is what matters
+                sender.send(connection_id, json.dumps({"type": "closed", "detail": reason}).encode())
         sender.close(connection_id)
         connections.delete(connection_id)
     return len(ids)

@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Literal
 
 from baton.domain import ladder, lifecycle
-from baton.domain.clock import iso
+from baton.domain.clock import iso, local_time
 from baton.domain.models import Handoff, Role, TimelineEntry, User
-from baton.domain.recipients import NotifyPolicy
 from baton.ports import OverdueStore, Policies, TimerQueue
 
 
@@ -36,13 +35,14 @@ def arm(before: Handoff | None, after: Handoff | None, queue: TimerQueue, now: d
 
 @dataclass(frozen=True)
 class Fired:
-    outcome: Literal["waiting", "raised", "stale"]
+    outcome: Literal["waiting", "raised", "stale", "stopped"]
     handoff: Handoff | None = None
 
 
 def fire(timer: ladder.Timer, now: datetime, store: OverdueStore, queue: TimerQueue) -> Fired:
     """A timer message arrived. Before its deadline (a 15-minute step of a longer wait) it sends itself
-    on; at or after it, it raises the level if the handoff is still where it expects it."""
+    on; at or after it, it raises the level if the handoff is still where it expects it. The policy's
+    `max_level` is the last: a timer past it (the policy was lowered meanwhile) raises nothing."""
     wait = timer.delay_s(now)
     if wait > 0:
         queue.schedule(timer.next_hop(), wait)
@@ -50,14 +50,16 @@ def fire(timer: ladder.Timer, now: datetime, store: OverdueStore, queue: TimerQu
     at = iso(now)
     level = timer.level + 1
     policy = store.sla_policy(timer.account_id)
+    if level > policy.max_level:
+        return Fired("stopped")
     entry = TimelineEntry(
         at=at,
         action=lifecycle.OVERDUE.action,
         actor_id=None,
         actor_name=None,
-        reason=_reason(level, timer.due_at, policy.notify),
+        reason=_reason(level, timer.due_at, policy),
     )
-    raised = store.raise_overdue(timer, entry, ladder.next_due(at, level, policy))
+    raised = store.raise_overdue(timer, entry, ladder.next_due(at, level, policy, timer.priority))
     return Fired("raised", raised) if raised else Fired("stale")
 
 
@@ -70,8 +72,11 @@ _AUDIENCE_NAMES = {
 }
 
 
-def _reason(level: int, due_at: str, notify: NotifyPolicy) -> str:
-    """The timeline's words for a raise: who the account's policy emails at this level (baton/domain/recipients.py)."""
+def _reason(level: int, due_at: str, policy: ladder.Policy) -> str:
+    """The timeline's words for a raise: who the account's policy emails at this level (baton/domain/recipients.py),
+    when the deadline was in the account's time zone, and whether this is the last level."""
+    notify = policy.notify
     audiences = sorted(notify.on_level_1 if level <= 1 else notify.on_level_2)
     told = ", ".join(_AUDIENCE_NAMES[audience] for audience in audiences) or "nobody by email"
-    return f"Nobody picked it up by {due_at}: overdue level {level}, {told} told."
+    last = " (the last: no more reminders)" if level >= policy.max_level else ""
+    return f"Nobody picked it up by {local_time(due_at, policy.time_zone())}: overdue level {level}{last}, {told} told."

@@ -217,13 +217,42 @@ class HandoffRepository:
         )
         return [_to_handoff(from_attrs(item)) for item in page.get("Items", [])]
 
+    def recent(self, account_id: str, limit: int) -> list[Handoff]:
+        """The account's handoffs, newest change first (the change index, read backwards: one page)."""
+        page = call(
+            self._client.query,
+            TableName=self._table,
+            IndexName=keys.CHANGES_INDEX,
+            KeyConditionExpression="changes_pk = :pk",
+            ExpressionAttributeValues=to_attrs({":pk": keys.account_pk(account_id)}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_to_handoff(from_attrs(item)) for item in page.get("Items", [])]
+
+    def latest_change(self, account_id: str) -> str | None:
+        """The account's newest change time: the change index's last key (one item, keys only)."""
+        page = call(
+            self._client.query,
+            TableName=self._table,
+            IndexName=keys.CHANGES_INDEX,
+            KeyConditionExpression="changes_pk = :pk",
+            ExpressionAttributeValues=to_attrs({":pk": keys.account_pk(account_id)}),
+            ProjectionExpression="changes_sk",
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = page.get("Items", [])
+        return str(from_attrs(items[0])["changes_sk"]).split("#", 1)[0] if items else None
+
     # --- the SLA ladder and the figures -----------------------------------------------------
     def sla_policy(self, account_id: str) -> Policy:
         return PolicyRepository(self._table, self._client).get(account_id)
 
-    def raise_overdue(self, timer: Timer, entry: TimelineEntry, next_due: str) -> Handoff | None:
+    def raise_overdue(self, timer: Timer, entry: TimelineEntry, next_due: str | None) -> Handoff | None:
         """One level up, if the handoff is still where the timer expects it (the rule `lifecycle.OVERDUE`:
-        an open escalation at the timer's level and deadline). None when it is not: the timer is stale."""
+        an open escalation at the timer's level and deadline). None when it is not: the timer is stale.
+        Without a next deadline (the policy's last level) the handoff keeps its level and climbs no more."""
         rule = lifecycle.OVERDUE
         values: dict[str, Any] = {
             ":level": timer.level,
@@ -248,9 +277,10 @@ class HandoffRepository:
                 TableName=self._table,
                 Key=to_attrs(keys.handoff_key(timer.account_id, timer.session_id, timer.handoff_id)),
                 UpdateExpression=(
-                    "SET overdue_level = :next_level, due_at = :next_due, updated_at = :now, changes_sk = :changed,"
-                    " version = version + :one, timeline = list_append(if_not_exists(timeline, :none), :entry)"
-                    " ADD overdue_raises :one"
+                    f"SET overdue_level = :next_level, {'due_at = :next_due, ' if next_due else ''}updated_at = :now,"
+                    " changes_sk = :changed, version = version + :one,"
+                    " timeline = list_append(if_not_exists(timeline, :none), :entry)"
+                    f" ADD overdue_raises :one{'' if next_due else ' REMOVE due_at'}"
                 ),
                 ConditionExpression=(
                     f"attribute_exists(pk) AND #status IN ({', '.join(statuses)}) AND intent = :intent"

@@ -49,6 +49,7 @@ class PolicyRepository:
 
 
 def policy_of(account_item: dict[str, Any] | None) -> Policy:
-    """The policy an account item holds (the defaults when it holds none, or there is no item)."""
+    """The policy an account item holds (the defaults when it holds none, or there is no item). A v1 policy (three
+    steps) reads as v2 with the defaults for the rest."""
     stored = (account_item or {}).get("sla_policy")
     return Policy.model_validate(stored) if stored else DEFAULT_POLICY  # from_attrs made its numbers whole
