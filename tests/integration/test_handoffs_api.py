@@ -289,6 +289,10 @@ def test_a_write_the_sdk_resends_after_a_lost_answer_answers_as_the_first_did(
 _TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
 
 
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
 def _granted(template: Template, function: str) -> set[tuple[str, str]]:
     """(action, table logical id) pairs a function's policy statements allow: its own role's (`Role: !GetAtt
     <X>Role.Arn`, each function has one) and any SAM `Policies` on the function."""
@@ -300,8 +304,7 @@ def _granted(template: Template, function: str) -> set[tuple[str, str]]:
     pairs = set()
     for document in documents:
         for statement in document.get("Statement", []):
-            actions = statement.get("Action", []) if isinstance(statement.get("Action", []), list) else [statement["Action"]]
-            resources = statement.get("Resource", []) if isinstance(statement.get("Resource", []), list) else [statement["Resource"]]
+            actions, resources = (_listed(statement.get(key, [])) for key in ("Action", "Resource"))
             tables = {str(resource.get("Fn::GetAtt", [resource.get("Fn::Sub", "")])[0]).split(".")[0] for resource in resources}
             pairs |= {(action.removeprefix("dynamodb:"), table.removeprefix("${")) for action in actions for table in tables}
     return pairs
