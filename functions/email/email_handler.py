@@ -8,6 +8,7 @@ emailed about it (unless they asked to be). A long recipient list is sent back t
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 from functools import cache
 from typing import Any
 
@@ -119,18 +120,21 @@ def record_handler(record: SQSRecord) -> None:
         return  # the subscription's filter policy should never let these through
     deps = dependencies()
     members = deps.users.list_by_account(event.account_id)
-    chosen = notify.recipients(event, members, deps.policies.get(event.account_id).notify)
+    policy = deps.policies.get(event.account_id)
+    chosen = notify.recipients(event, members, policy.notify)
     if len(chosen) > notify.BATCH_SIZE:
         for batch in notify.batches(event, chosen):  # a redelivery sends them again: each email is still sent once
             deps.email_queue.send(batch)
         logger.info("email batched", extra={**event.log_fields(), "recipients": len(chosen)})
         return None
-    return deliver(event, chosen, members)
+    return deliver(event, chosen, members, policy.time_zone())
 
 
-def deliver(event: HandoffEvent, chosen: list[Recipient], members: list[User] | None = None) -> None:
-    """Email each recipient now, or add the event to their digest, or skip them (their console is live)."""
+def deliver(event: HandoffEvent, chosen: list[Recipient], members: list[User] | None = None, zone: tzinfo | None = None) -> None:
+    """Email each recipient now, or add the event to their digest, or skip them (their console is live); times
+    are written in the account's zone (its business hours')."""
     deps = dependencies()
+    zone = zone or deps.policies.get(event.account_id).time_zone()
     by_id = {member.id: member for member in members or deps.users.list_by_account(event.account_id)}
     deferred: list[str] = []
     bounced: list[str] = []
@@ -149,7 +153,7 @@ def deliver(event: HandoffEvent, chosen: list[Recipient], members: list[User] | 
             add_to_digest(event, member)
             continue
         try:
-            email = notify.compose(event, member, deps.console_url)
+            email = notify.compose(event, member, deps.console_url, zone)
         except ValidationError:  # an address the email library cannot write (stored before addresses were checked)
             logger.warning("email bounced", extra={**event.log_fields(), "recipient_id": member.id, "code": UNWRITABLE})
             bounced.append(UNWRITABLE)

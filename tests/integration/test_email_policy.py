@@ -274,3 +274,24 @@ def test_a_digest_reader_gets_one_email_per_window_with_everything_in_it(
     _route()
     _email(aws)
     assert _window(senior) not in (None, window)
+
+
+def test_an_email_gives_its_time_in_the_accounts_zone(api: ApiClient, users: dict[str, User], aws: dict[str, str]) -> None:
+    # Given acme's business hours are kept in Berlin (its people's zone)
+    owner, junior, senior = users["owner@acme.test"], users["junior@acme.test"], users["senior@acme.test"]
+    weekdays = {day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    policy = {"remind_after_s": 300, "escalate_after_s": 900, "repeat_every_s": 900}
+    berlin = {**policy, "business_hours": {"time_zone": "Europe/Berlin", "weekly": weekdays}}
+    assert api.call("PUT", "/api/v1/account/policy", owner, berlin).status == 200
+    session_id, handoff_id = new_handoff(api, junior, "escalate", notes="Printer offline")
+    _route()
+    _email(aws)
+    before = len(ses_backends[ACCOUNT][REGION].sent_messages)
+    # When a senior picks it up (the junior is emailed)
+    assert api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior).status == 200
+    _route()
+    assert _email(aws) == {"batchItemFailures": []}
+    # Then the email says when in Berlin's time (CET or CEST), not in UTC
+    (pickup,) = list(ses_backends[ACCOUNT][REGION].sent_messages)[before:]
+    at_line = next(line for line in pickup.body.splitlines() if line.startswith("At "))
+    assert at_line.split(".")[0].endswith(("CET", "CEST")), at_line
