@@ -3,6 +3,7 @@
 import re
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from pydantic import (
     BeforeValidator,
     ConfigDict,
@@ -304,6 +305,7 @@ def _integral_float_as_int(value: Any) -> Any:
 
 # A whole number however the client's JSON writes it; never a string, a boolean or a fraction.
 WholeNumber = Annotated[StrictInt, BeforeValidator(_integral_float_as_int)]
+DigestMinutes = Annotated[StrictInt, Ge(DIGEST_MINUTES_MIN), Le(DIGEST_MINUTES_MAX), BeforeValidator(_integral_float_as_int)]
 
 
 class PriorityStepsIn(RequestBody):
@@ -381,7 +383,9 @@ class MyEmailSettings(RequestBody, EmailSettingsChange):
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     email_mode: EmailMode | SkipJsonSchema[None] = None
-    digest_minutes: WholeNumber | SkipJsonSchema[None] = Field(default=None, ge=DIGEST_MINUTES_MIN, le=DIGEST_MINUTES_MAX)
+    # The bounds sit on the number itself: a Field(ge, le) on this union is written as `ge`/`le`, which JSON Schema
+    # does not know, so the document said any integer while the server refused 0.
+    digest_minutes: DigestMinutes | SkipJsonSchema[None] = None
     email_when_live: StrictBool | SkipJsonSchema[None] = None
 
     @model_validator(mode="before")
