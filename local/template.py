@@ -19,6 +19,7 @@ from local import language_extensions
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _NO_VALUE = object()  # `Ref: AWS::NoValue`: the list item or property is left out, as CloudFormation does
 
 
@@ -234,14 +235,23 @@ class Template:
         return (self.root / self.resources[logical_id]["Properties"]["ContentUri"]).resolve()
 
     def http_routes(self) -> list[HttpRoute]:
+        """The HTTP API's routes, read from its OpenAPI document (DefinitionBody) as API Gateway imports it: each
+        operation's integration (inline or a `$ref` to the shared ones) names the function; an operation without
+        `security` gets the API's default authorizer (SAM adds it), and SAM's `NONE` leaves it open."""
+        (spec,) = self.of_type("AWS::Serverless::HttpApi").values()
+        body = spec["Properties"]["DefinitionBody"]
+        default_authorizer = spec["Properties"].get("Auth", {}).get("DefaultAuthorizer")
         routes = []
-        for name, spec in self.of_type("AWS::Serverless::Function").items():
-            for event in spec["Properties"].get("Events", {}).values():
-                if event["Type"] != "HttpApi":
-                    continue
-                props = event["Properties"]
-                authorizer = props.get("Auth", {}).get("Authorizer")
-                routes.append(HttpRoute(props["Method"].upper(), props["Path"], name, authorized=authorizer != "NONE"))
+        for path, item in body["paths"].items():
+            for method, operation in item.items():
+                if method not in _HTTP_METHODS:
+                    continue  # a path item's `parameters`, `summary`...
+                integration = operation["x-amazon-apigateway-integration"]
+                if "$ref" in integration:
+                    integration = _pointed_at(body, integration["$ref"])
+                security = operation.get("security") or ([{default_authorizer: []}] if default_authorizer else [])
+                authorized = any(name != "NONE" for requirement in security for name in requirement)
+                routes.append(HttpRoute(method.upper(), path, _function_in_uri(integration["uri"]), authorized))
         return routes
 
     def http_api(self) -> dict[str, Any]:
@@ -315,6 +325,16 @@ class Template:
             if isinstance(subscription.get("FilterPolicy"), str):
                 subscription["FilterPolicy"] = json.loads(subscription["FilterPolicy"])
         return subscriptions
+
+
+def _pointed_at(document: dict[str, Any], reference: str) -> Any:
+    """What a local JSON pointer (`#/components/x-amazon-apigateway-integrations/api`) names in `document`."""
+    if not reference.startswith("#/"):
+        raise ValueError(f"template.yaml: only references within the document are read, not {reference!r}")
+    found: Any = document
+    for part in reference.removeprefix("#/").split("/"):
+        found = found[part.replace("~1", "/").replace("~0", "~")]
+    return found
 
 
 def _function_in_uri(uri: Any) -> str:

@@ -9,6 +9,8 @@ samconfig.toml environment whose stack_name is STACK, then PARAMS (what you will
   first one may be refused until AWS verifies the account, and the first deploy rolls back);
 - the account's Lambda concurrency quota against what baton's functions may run at once;
 - SES: the sandbox, and whether SenderEmail (or its domain) is verified in the region;
+- the stack's Cognito pool's email: the SES identity it sends through (SesIdentity, else SenderEmail) verified, and
+  what the sandbox means for sign-up codes;
 - the Cognito hosted-UI prefix (stack's own pool): its form, and whether another pool, here or elsewhere, has it;
 - the account's API Gateway logging role against CreateApiGatewayLoggingRole;
 - a stack of that name left by a failed first deploy.
@@ -19,6 +21,7 @@ Exit status 1 when a check fails (the deploy would fail, or leave a stack nobody
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import shlex
 import socket
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from local.template import Template
 
@@ -137,9 +140,9 @@ def lambda_concurrency(params: dict[str, str], lambda_: Any, consumers: int) -> 
     return Finding(check, "ok", f"the quota is {limit} (baton's consumers take at most {consumers}).")
 
 
-def ses_account(sesv2: Any) -> Finding:
+def ses_account(account: dict[str, Any]) -> Finding:
+    """`account`: SES v2 GetAccount's answer."""
     check = "SES account"
-    account = sesv2.get_account()
     if not account.get("SendingEnabled", True):
         return Finding(
             check,
@@ -193,6 +196,59 @@ def ses_sender(params: dict[str, str], ses: Any, local_default: str) -> Finding:
         f"aws sesv2 create-email-identity --email-identity {domain} (then its DKIM records), or "
         f"aws ses verify-email-identity --email-address {sender} (docs/deploy.md section 2).",
     )
+
+
+def cognito_email(params: dict[str, str], ses: Any, account: dict[str, Any]) -> Finding:
+    """The stack's pool emails sign-up codes through SES (EmailConfiguration DEVELOPER): its SourceArn is the identity
+    `SesIdentity`, else `SenderEmail` itself, and Cognito refuses to create the pool while that identity is not verified
+    in the region (the first deploy rolls back). `account`: SES v2 GetAccount's answer."""
+    check = "Cognito email (SesIdentity)"
+    if params.get("JwtIssuer"):
+        return Finding(check, "ok", "JwtIssuer is set: the stack makes no Cognito pool, so it sends no sign-up codes.")
+    sender = params.get("SenderEmail", "")
+    if "@" not in sender:
+        return Finding(check, "warn", "not checked: SenderEmail is not set (see SES sender).")
+    domain = sender.rpartition("@")[2]
+    identity = params.get("SesIdentity") or sender
+    if identity not in (sender, domain) and not domain.endswith(f".{identity}"):
+        return Finding(
+            check,
+            "fail",
+            f"SenderEmail {sender} is not an address of SesIdentity {identity}: Cognito would send from an address "
+            "its identity does not cover.",
+            f"Deploy with SesIdentity={domain} (the verified domain of SenderEmail), or empty when the address itself "
+            "is verified.",
+        )
+    found = ses.get_identity_verification_attributes(Identities=[identity, domain])["VerificationAttributes"]
+    states = {name: found.get(name, {}).get("VerificationStatus", "absent") for name in (identity, domain)}
+    if states[identity] != "Success":
+        if identity == sender and states[domain] == "Success":
+            return Finding(
+                check,
+                "fail",
+                f"the pool would send through the SES identity {sender} (SesIdentity is empty), which is not one; "
+                f"its domain {domain} is verified. Cognito refuses to create the pool, and the first deploy rolls back.",
+                f"Deploy with SesIdentity={domain}.",
+            )
+        return Finding(
+            check,
+            "fail",
+            f"the pool would send through the SES identity {identity}, which is {states[identity]} in this region: "
+            "Cognito refuses to create the pool, and the first deploy rolls back.",
+            f"Verify {identity} first (docs/deploy.md section 2; check with aws sesv2 get-email-identity "
+            f"--email-identity {identity}), or set SesIdentity to the verified domain of SenderEmail.",
+        )
+    if not account.get("ProductionAccessEnabled", False):
+        return Finding(
+            check,
+            "warn",
+            f"{identity} is verified, but SES is in the sandbox here: Cognito's sign-up codes reach only verified "
+            "addresses, so an invited person whose address is not verified in SES cannot finish signing up, and "
+            "never joins.",
+            "Leave the sandbox before inviting people (SES account above); for a trial with a few people, verify each "
+            "address first: aws sesv2 create-email-identity --email-identity person@msp.example.",
+        )
+    return Finding(check, "ok", f"the pool sends sign-up codes from {sender} through the verified identity {identity}.")
 
 
 def cognito_prefix(params: dict[str, str], region: str, cognito: Any, resolves: Callable[[str], bool]) -> Finding:
@@ -282,15 +338,34 @@ def run_checks(
     stack: str, params: dict[str, str], region: str, clients: Clients, resolves: Callable[[str], bool]
 ) -> list[Finding]:
     local_default = str(Template(ROOT / "template.yaml").doc["Parameters"]["SenderEmail"]["Default"])
-    return [
-        stack_state(stack, clients.cloudformation),
-        cloudfront_account(params, clients.cloudfront),
-        lambda_concurrency(params, clients.lambda_, consumer_concurrency()),
-        ses_account(clients.sesv2),
-        ses_sender(params, clients.ses, local_default),
-        cognito_prefix(params, region, clients.cognito, resolves),
-        api_gateway_logging(params, clients.apigateway),
+    ses = functools.cache(clients.sesv2.get_account)  # asked once, for the account and the Cognito email checks
+    checks: list[tuple[str, Callable[[], Finding]]] = [
+        ("Stack", lambda: stack_state(stack, clients.cloudformation)),
+        ("CloudFront (HostConsole)", lambda: cloudfront_account(params, clients.cloudfront)),
+        ("Lambda concurrency", lambda: lambda_concurrency(params, clients.lambda_, consumer_concurrency())),
+        ("SES account", lambda: ses_account(ses())),
+        ("SES sender", lambda: ses_sender(params, clients.ses, local_default)),
+        ("Cognito email (SesIdentity)", lambda: cognito_email(params, clients.ses, ses())),
+        ("Cognito hosted UI", lambda: cognito_prefix(params, region, clients.cognito, resolves)),
+        ("API Gateway logging role", lambda: api_gateway_logging(params, clients.apigateway)),
     ]
+    return [_checked(check, call) for check, call in checks]
+
+
+def _checked(check: str, call: Callable[[], Finding]) -> Finding:
+    """The check's finding; when AWS refuses or does not answer the call (a right the credentials lack), a warning
+    that says so instead of a traceback, and the other checks still run."""
+    try:
+        return call()
+    except (ClientError, BotoCoreError) as error:
+        answer = error.response.get("Error", {}) if isinstance(error, ClientError) else {}
+        said = f"{answer.get('Code', '')}: {answer.get('Message', '')}" if answer else str(error)
+        return Finding(
+            check,
+            "warn",
+            f"not checked: AWS answered {said.strip(': ')}.",
+            "Give these credentials the rights docs/deploy.md lists for make preflight (section 1), then run it again.",
+        )
 
 
 def resolves_in_dns(host: str) -> bool:

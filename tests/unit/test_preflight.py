@@ -6,6 +6,7 @@ calls are botocore Stubbers (answers in the shape of AWS's API model); everythin
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,7 @@ from tools import preflight
 REGION = "us-east-1"
 READY = {
     "SenderEmail": "baton@msp.example",
+    "SesIdentity": "msp.example",  # the verified domain the stack's Cognito pool sends through
     "CognitoDomainPrefix": "msp-baton-pilot",
     "CreateApiGatewayLoggingRole": "false",
 }
@@ -128,11 +130,13 @@ def test_a_new_account_hears_each_thing_to_fix_and_how(aws: None) -> None:
         findings["SES sender"].status == "fail"
         and "create-email-identity --email-identity msp.example" in findings["SES sender"].todo
     )
+    assert findings["Cognito email (SesIdentity)"].status == "fail"
+    assert "Cognito refuses to create the pool" in findings["Cognito email (SesIdentity)"].detail
     assert findings["Cognito hosted UI"].status == "fail" and pool in findings["Cognito hosted UI"].detail
     assert findings["API Gateway logging role"].status == "fail"
     assert "CreateApiGatewayLoggingRole=true" in findings["API Gateway logging role"].todo
     assert findings["Stack"].status == "ok"
-    assert preflight.report(list(findings.values())).endswith("4 to fix before sam deploy.")
+    assert preflight.report(list(findings.values())).endswith("5 to fix before sam deploy.")
 
 
 def test_a_prefix_another_account_holds_is_found_in_dns(aws: None) -> None:
@@ -168,10 +172,44 @@ def test_a_quota_that_fits_but_differs_from_the_alarms_asks_for_the_parameter(aw
 
 
 def test_paused_sending_fails(aws: None) -> None:
-    client = boto3.client("sesv2", region_name=REGION)
-    with Stubber(client) as stub:
-        stub.add_response("get_account", {"ProductionAccessEnabled": True, "SendingEnabled": False})
-        assert preflight.ses_account(client).status == "fail"
+    assert preflight.ses_account({"ProductionAccessEnabled": True, "SendingEnabled": False}).status == "fail"
+
+
+PRODUCTION = {"ProductionAccessEnabled": True, "SendingEnabled": True}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "words"),
+    [
+        # SesIdentity empty: the pool's SourceArn names the address, which is no identity (only its domain is)
+        ({"SesIdentity": ""}, "fail", "SesIdentity=msp.example"),
+        ({"SesIdentity": "msp.example"}, "ok", "through the verified identity msp.example"),
+        ({"SesIdentity": "msp.example", "SenderEmail": "baton@mail.msp.example"}, "ok", "msp.example"),
+        ({"SesIdentity": "other.example"}, "fail", "not an address of SesIdentity other.example"),
+        ({"SesIdentity": "unverified.example", "SenderEmail": "baton@unverified.example"}, "fail", "absent"),
+        ({"JwtIssuer": "https://msp.okta.com/oauth2/default", "SesIdentity": ""}, "ok", "no Cognito pool"),
+    ],
+)
+def test_the_stack_pools_email_goes_through_a_verified_identity(
+    aws: None, overrides: dict[str, str], status: str, words: str
+) -> None:
+    # Given an account with the sender's domain verified in SES (not the address itself), out of the sandbox
+    _ready_account()
+    # When preflight checks the identity the stack's Cognito pool would send its sign-up codes through
+    finding = preflight.cognito_email(_params(**overrides), boto3.client("ses", region_name=REGION), PRODUCTION)
+    # Then a deploy Cognito would refuse fails here first, with the parameter to give
+    assert finding.status == status, finding
+    assert words in finding.detail + finding.todo
+
+
+def test_in_the_sandbox_the_pool_reaches_only_verified_addresses(aws: None) -> None:
+    # Given the verified domain, SES in the sandbox
+    _ready_account()
+    sandbox = {"ProductionAccessEnabled": False, "SendingEnabled": True}
+    finding = preflight.cognito_email(_params(), boto3.client("ses", region_name=REGION), sandbox)
+    # Then preflight says invited people cannot finish signing up, and what to do
+    assert finding.status == "warn" and "cannot finish signing up" in finding.detail
+    assert "create-email-identity --email-identity person@msp.example" in finding.todo
 
 
 def test_an_existing_logging_role_is_kept_unless_the_operator_replaces_it(aws: None) -> None:
@@ -200,3 +238,20 @@ def test_the_parameters_are_the_ones_sam_deploy_would_use() -> None:
     assert values["HostConsole"] == "true" and values["LogRetentionDays"] == "90"
     assert values["SenderEmail"] == "baton@msp.example" and values["XRayTracing"] == "Active"
     assert preflight.consumer_concurrency() == 32  # 26, and 2 for each of the three PSA connectors
+
+
+def test_a_right_the_credentials_lack_is_a_warning_and_the_other_checks_still_run(aws: None) -> None:
+    # Given credentials without lambda:GetAccountSettings (or an endpoint that does not answer it)
+    _ready_account()
+    denied = boto3.client("lambda", region_name=REGION)
+    stub = Stubber(denied)
+    stub.add_client_error("get_account_settings", "AccessDeniedException", "not authorized to perform GetAccountSettings")
+    stub.activate()
+    clients = dataclasses.replace(_clients(), lambda_=denied)
+    # When preflight runs
+    findings = _by_check(preflight.run_checks("baton-dev", _params(), REGION, clients, _never_resolves))
+    # Then that check says it could not look, and why, instead of a traceback; every other check still answers
+    assert findings["Lambda concurrency"].status == "warn"
+    assert "not checked: AWS answered AccessDeniedException" in findings["Lambda concurrency"].detail
+    assert "section 1" in findings["Lambda concurrency"].todo
+    assert len(findings) == 8 and findings["SES sender"].status == "ok"

@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 import snapshot_restore_py
-from samtranslator.translator.transform import transform
 
 from baton.domain.modeling import Model
 from baton.snapstart import build_models, declared_models
 from local.lambda_worker import snapshot_and_restore
 from local.template import Template
 from tests.conftest import ROOT
-from tools.render_template import rendered
+from tests.unit.sam_transform import transformed
 
 USER_FACING = {"ApiFunction", "WsFunction", "WsAuthorizerFunction"}
 
@@ -46,27 +45,9 @@ def test_the_pilot_configuration_deploys_with_snapstart_and_dev_without() -> Non
     assert "SnapStart=true" in pilot and "SnapStart" not in dev
 
 
-def _transformed(parameters: dict[str, str]) -> dict[str, Any]:
-    """template.yaml as CloudFormation receives it from SAM (code locations as `sam package` would write them)."""
-    document = rendered((ROOT / "template.yaml").read_text(), {})
-    for spec in document["Resources"].values():
-        if spec["Type"] == "AWS::Serverless::Function":
-            spec["Properties"]["CodeUri"] = "s3://bucket/code.zip"
-        if spec["Type"] == "AWS::Serverless::LayerVersion":
-            spec["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
-    document["Transform"] = "AWS::Serverless-2016-10-31"
-
-    class NoManagedPolicies:
-        def load(self) -> dict[str, str]:
-            return {}
-
-    defaults = {name: spec.get("Default", "") for name, spec in document["Parameters"].items()}
-    return transform(document, {**defaults, **parameters}, NoManagedPolicies())  # type: ignore[arg-type]
-
-
 @pytest.fixture(scope="module")
 def deployed() -> dict[str, Any]:
-    return _transformed({"SnapStart": "true"})["Resources"]
+    return transformed({"SnapStart": "true"})["Resources"]
 
 
 def test_every_event_source_of_a_user_facing_function_invokes_its_alias(deployed: dict[str, Any]) -> None:
@@ -85,7 +66,7 @@ def test_every_event_source_of_a_user_facing_function_invokes_its_alias(deployed
         assert permissions and all(name == {"Ref": alias} for name in permissions), function
     # And the HTTP API's routes, the WebSocket routes' integration and the $connect authorizer call the aliases
     http_api = json.dumps(deployed["HttpApi"]["Properties"]["Body"])
-    assert "${ApiFunctionAliaslive}" in http_api and "${ApiFunction.Arn}" not in http_api
+    assert '{"Ref": "ApiFunctionAliaslive"}' in http_api and "${ApiFunction.Arn}" not in http_api
     assert '{"Ref": "WsFunctionAliaslive"}' in json.dumps(deployed["WsIntegration"]["Properties"]["IntegrationUri"])
     assert '{"Ref": "WsAuthorizerFunctionAliaslive"}' in json.dumps(deployed["WsTicketAuthorizer"]["Properties"]["AuthorizerUri"])
 
