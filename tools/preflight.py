@@ -21,7 +21,6 @@ Exit status 1 when a check fails (the deploy would fail, or leave a stack nobody
 from __future__ import annotations
 
 import argparse
-import functools
 import re
 import shlex
 import socket
@@ -198,10 +197,10 @@ def ses_sender(params: dict[str, str], ses: Any, local_default: str) -> Finding:
     )
 
 
-def cognito_email(params: dict[str, str], ses: Any, account: dict[str, Any]) -> Finding:
+def cognito_email(params: dict[str, str], ses: Any, account: dict[str, Any] | None) -> Finding:
     """The stack's pool emails sign-up codes through SES (EmailConfiguration DEVELOPER): its SourceArn is the identity
     `SesIdentity`, else `SenderEmail` itself, and Cognito refuses to create the pool while that identity is not verified
-    in the region (the first deploy rolls back). `account`: SES v2 GetAccount's answer."""
+    in the region (the first deploy rolls back). `account`: SES v2 GetAccount's answer (None: AWS did not give it)."""
     check = "Cognito email (SesIdentity)"
     if params.get("JwtIssuer"):
         return Finding(check, "ok", "JwtIssuer is set: the stack makes no Cognito pool, so it sends no sign-up codes.")
@@ -237,6 +236,13 @@ def cognito_email(params: dict[str, str], ses: Any, account: dict[str, Any]) -> 
             "Cognito refuses to create the pool, and the first deploy rolls back.",
             f"Verify {identity} first (docs/deploy.md section 2; check with aws sesv2 get-email-identity "
             f"--email-identity {identity}), or set SesIdentity to the verified domain of SenderEmail.",
+        )
+    if account is None:
+        return Finding(
+            check,
+            "warn",
+            f"{identity} is verified; whether SES is in the sandbox here (then only verified addresses get their sign-up "
+            "codes) is not known: see SES account.",
         )
     if not account.get("ProductionAccessEnabled", False):
         return Finding(
@@ -338,18 +344,31 @@ def run_checks(
     stack: str, params: dict[str, str], region: str, clients: Clients, resolves: Callable[[str], bool]
 ) -> list[Finding]:
     local_default = str(Template(ROOT / "template.yaml").doc["Parameters"]["SenderEmail"]["Default"])
-    ses = functools.cache(clients.sesv2.get_account)  # asked once, for the account and the Cognito email checks
+    ses = _answer(clients.sesv2.get_account)  # asked once, for the account and the Cognito email checks
     checks: list[tuple[str, Callable[[], Finding]]] = [
         ("Stack", lambda: stack_state(stack, clients.cloudformation)),
         ("CloudFront (HostConsole)", lambda: cloudfront_account(params, clients.cloudfront)),
         ("Lambda concurrency", lambda: lambda_concurrency(params, clients.lambda_, consumer_concurrency())),
-        ("SES account", lambda: ses_account(ses())),
+        ("SES account", lambda: ses_account(_given(ses))),
         ("SES sender", lambda: ses_sender(params, clients.ses, local_default)),
-        ("Cognito email (SesIdentity)", lambda: cognito_email(params, clients.ses, ses())),
+        ("Cognito email (SesIdentity)", lambda: cognito_email(params, clients.ses, None if isinstance(ses, Exception) else ses)),
         ("Cognito hosted UI", lambda: cognito_prefix(params, region, clients.cognito, resolves)),
         ("API Gateway logging role", lambda: api_gateway_logging(params, clients.apigateway)),
     ]
     return [_checked(check, call) for check, call in checks]
+
+
+def _answer(call: Callable[[], dict[str, Any]]) -> dict[str, Any] | ClientError | BotoCoreError:
+    try:
+        return call()
+    except (ClientError, BotoCoreError) as error:
+        return error
+
+
+def _given(answer: dict[str, Any] | ClientError | BotoCoreError) -> dict[str, Any]:
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
 
 
 def _checked(check: str, call: Callable[[], Finding]) -> Finding:
@@ -360,6 +379,8 @@ def _checked(check: str, call: Callable[[], Finding]) -> Finding:
     except (ClientError, BotoCoreError) as error:
         answer = error.response.get("Error", {}) if isinstance(error, ClientError) else {}
         said = f"{answer.get('Code', '')}: {answer.get('Message', '')}" if answer else str(error)
+        said = " ".join(said.split())  # one line, even when an endpoint answered with an HTML page
+        said = said if len(said) <= 160 else f"{said[:160]}..."
         return Finding(
             check,
             "warn",

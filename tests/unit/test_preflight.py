@@ -247,7 +247,12 @@ def test_a_right_the_credentials_lack_is_a_warning_and_the_other_checks_still_ru
     stub = Stubber(denied)
     stub.add_client_error("get_account_settings", "AccessDeniedException", "not authorized to perform GetAccountSettings")
     stub.activate()
-    clients = dataclasses.replace(_clients(), lambda_=denied)
+    # and an endpoint that answers SES v2's GetAccount with an HTML page (moto's server has no such call)
+    ses_v2 = boto3.client("sesv2", region_name=REGION)
+    ses_stub = Stubber(ses_v2)
+    ses_stub.add_client_error("get_account", "404", "<!doctype html>\n<title>404 Not Found</title>\n<p>" + "x" * 300)
+    ses_stub.activate()
+    clients = dataclasses.replace(_clients(), lambda_=denied, sesv2=ses_v2)
     # When preflight runs
     findings = _by_check(preflight.run_checks("baton-dev", _params(), REGION, clients, _never_resolves))
     # Then that check says it could not look, and why, instead of a traceback; every other check still answers
@@ -255,3 +260,8 @@ def test_a_right_the_credentials_lack_is_a_warning_and_the_other_checks_still_ru
     assert "not checked: AWS answered AccessDeniedException" in findings["Lambda concurrency"].detail
     assert "section 1" in findings["Lambda concurrency"].todo
     assert len(findings) == 8 and findings["SES sender"].status == "ok"
+    # And an unreadable answer is one short line; the Cognito email check still checks the identity
+    assert findings["SES account"].status == "warn" and "\n" not in findings["SES account"].detail
+    assert len(findings["SES account"].detail) < 200
+    cognito = findings["Cognito email (SesIdentity)"]
+    assert cognito.status == "warn" and "msp.example is verified; whether SES is in the sandbox" in cognito.detail
