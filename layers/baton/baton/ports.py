@@ -247,6 +247,11 @@ class ConnectorStore(Protocol):
 
     def link_ticket(self, link: TicketLink) -> None: ...
 
+    def claim_ticket(self, claim: TicketLink, seen: TicketLink | None) -> bool:
+        """Write `claim` only if the ticket's link is still `seen` (None: no link yet); False when another call
+        changed it first (two callbacks about one ticket at once: one of them escalates)."""
+        ...
+
     def ticket_link(self, account_id: str, name: str, ticket_id: str) -> TicketLink | None: ...
 
 
