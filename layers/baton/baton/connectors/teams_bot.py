@@ -89,6 +89,17 @@ class TeamsBot(Model):
     app_id: str
     app_password: str
 
+    @classmethod
+    def of(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> TeamsBot:
+        """From the connector's stored settings and secrets (empty where one is missing)."""
+        return cls(
+            tenant_id=str(settings.get("tenant_id", "")),
+            service_url=str(settings.get("service_url", "")),
+            conversation_id=str(settings.get("conversation_id", "")),
+            app_id=secrets.get("app_id", ""),
+            app_password=secrets.get("app_password", ""),
+        )
+
 
 # --- the card -------------------------------------------------------------------------------------------
 def _card_time(at: str) -> str:
