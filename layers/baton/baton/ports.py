@@ -308,6 +308,22 @@ class SlackWebApi(Protocol):
     def open_view(self, token: str, trigger_id: str, view: dict[str, Any]) -> None: ...
 
 
+class SlackAuth(Protocol):
+    """Slack's auth.test, tried when a Slack app is saved (the adapter is the same WebClient as `SlackWebApi`)."""
+
+    def auth_test(self, token: str) -> dict[str, Any]:
+        """Whom the token authenticates (`team_id`, `user_id`); `Invalid` (`invalid_auth`, `token_revoked`) when no one."""
+        ...
+
+
+class BotCredentials(Protocol):
+    """Entra's token endpoint, tried when a Teams bot is saved (the adapter is the same as `BotConnectorApi`)."""
+
+    def check_credentials(self, bot: TeamsBot) -> None:
+        """A fresh client-credentials token from the bot's tenant; `Invalid` with Entra's words when it refuses."""
+        ...
+
+
 class BotConnectorApi(Protocol):
     """The Bot Connector REST API as one account's bot (a client-credentials token from its tenant); raises
     `Transient` for what a retry may fix (429 with Retry-After, 5xx, no answer) and `Invalid` for a refusal."""
