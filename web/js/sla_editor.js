@@ -6,6 +6,7 @@ import { el } from "./dom.js";
 
 export const PRIORITIES = ["P1", "P2", "P3", "P4"];
 export const STEPS = ["remind_after_s", "escalate_after_s", "repeat_every_s"];
+const PRIORITY_NAMES = { P1: "P1, the most urgent", P2: "P2", P3: "P3", P4: "P4, the least urgent" };
 const MIN_STEP_S = 30;
 const DAYS = [
   ["mon", "Monday"], ["tue", "Tuesday"], ["wed", "Wednesday"], ["thu", "Thursday"],
@@ -88,7 +89,7 @@ export class SlaEditor {
     const always = el("input", { type: "checkbox", id: id("always"), name: id("always") });
     return el(
       "fieldset", { className: "priority-steps", id: id("steps") },
-      el("legend", { textContent: priority }),
+      el("legend", { textContent: PRIORITY_NAMES[priority] }),
       el("div", { className: "check" }, own, el("label", { htmlFor: own.id, textContent: `Own steps for ${priority}` })),
       el("p", { className: "hint", id: id("hint") }),
       ...fields,
@@ -192,6 +193,12 @@ export class SlaEditor {
     const remove = el("button", { type: "button", className: "link", textContent: "Remove" });
     remove.setAttribute("aria-label", `Remove these hours on ${name}`);
     const span = el("div", { className: "span" }, ...time("opens", opens, "Opens"), ...time("closes", closes, "Closes"), remove);
+    const [from, to] = span.querySelectorAll("input");
+    const inOrder = () => to.setCustomValidity(
+      to.value && to.value !== "00:00" && to.value <= from.value ? "It must close after it opens (00:00 is midnight)." : "",
+    );
+    from.addEventListener("input", inOrder);
+    to.addEventListener("input", inOrder);
     remove.addEventListener("click", () => {
       span.remove();
       this.showClosed(day);
