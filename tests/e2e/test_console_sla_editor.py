@@ -36,9 +36,9 @@ ADMIN = "admin@acme.test"
 STEPS = ("remind_after_s", "escalate_after_s", "repeat_every_s")
 
 
-def _screenshot(page: Page, name: str) -> None:
+def _screenshot(page: Page, name: str, part: str = "#policy") -> None:
     if os.environ.get("BATON_SCREENSHOTS"):
-        page.locator("#policy").screenshot(path=str(DOCS / f"console-sla-editor{name}.png"))
+        page.locator(part).screenshot(path=str(DOCS / f"console-sla-editor{name}.png"))
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_an_admin_sets_p1s_own_clock_and_business_hours_with_a_day_off_and_they_
     admin.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
     assert not overflows(admin)
     assert axe_violations(admin, axe_script) == []
-    _screenshot(admin, "-phone")
+    _screenshot(admin, "-phone", "#policy-form .sla-hours")
 
 
 def test_around_the_clock_sends_no_business_hours_and_p1_back_to_the_ladder(

@@ -185,14 +185,15 @@ export class SlaEditor {
     const n = this.drawn[day];
     const time = (what, value, text) => {
       const id = `day-${day}-${n}-${what}`;
-      return [
+      return el(
+        "div", { className: "time" },
         el("label", { htmlFor: id, textContent: text }),
         el("input", { type: "time", id, name: id, value: value === "24:00" ? "00:00" : value, required: true, step: "60" }),
-      ];
+      );
     };
     const remove = el("button", { type: "button", className: "link", textContent: "Remove" });
     remove.setAttribute("aria-label", `Remove these hours on ${name}`);
-    const span = el("div", { className: "span" }, ...time("opens", opens, "Opens"), ...time("closes", closes, "Closes"), remove);
+    const span = el("div", { className: "span" }, time("opens", opens, "Opens"), time("closes", closes, "Closes"), remove);
     const [from, to] = span.querySelectorAll("input");
     const inOrder = () => to.setCustomValidity(
       to.value && to.value !== "00:00" && to.value <= from.value ? "It must close after it opens (00:00 is midnight)." : "",
