@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import Runtime, summary
+from bench.harness import Runtime, escalate, summary
 
 
 async def claim_race(rt: Runtime, handoffs: int = 200, claimers: int = 50) -> dict[str, Any]:
@@ -25,17 +25,8 @@ async def claim_race(rt: Runtime, handoffs: int = 200, claimers: int = 50) -> di
     async with httpx.AsyncClient(base_url=rt.base_url, timeout=60, limits=limits) as http:
         targets = []
         for _ in range(handoffs):
-            session = (
-                await http.post(
-                    "/api/v1/ai-sessions", headers=rt.headers(junior), json={"intake_type": "race", "intake_content": {}}
-                )
-            ).json()
-            handoff = (
-                await http.post(
-                    f"/api/v1/ai-sessions/{session['id']}/handoff", headers=rt.headers(junior), json={"intent": "escalate"}
-                )
-            ).json()
-            targets.append(f"/api/v1/ai-sessions/{session['id']}/handoffs/{handoff['id']}/claim")
+            session_id, handoff_id = await escalate(http, rt.headers(junior), "race")
+            targets.append(f"/api/v1/ai-sessions/{session_id}/handoffs/{handoff_id}/claim")
 
         async def claim(path: str, who: int) -> int:
             started = time.perf_counter()

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import httpx
 
 from baton.api_models import SessionCreate
 from baton.logic.sessions import create_session
@@ -153,10 +152,8 @@ async def one_size(rt: Runtime, listeners: int, rounds: int) -> dict[str, Any]:
     account = f"fanout{listeners}"
     junior = rt.add_account(account, 1)[0]
     stored = await asyncio.to_thread(_stored_rows, rt, 9 * listeners // 100, 100)
-    async with httpx.AsyncClient(base_url=rt.base_url, timeout=60) as http:
-        urls = [(await http.post("/api/v1/ws-ticket", headers=rt.headers(junior))).json()["url"] for _ in range(listeners)]
     # The clients live in a process of their own, so they compete with neither poster for the GIL.
-    clients = await asyncio.to_thread(ListenerProcess, urls)
+    clients = await asyncio.to_thread(ListenerProcess, rt.base_url, rt.headers(junior), listeners)
     store = HandoffRepository("DataTable", rt.client("dynamodb"))
     sessions = [
         create_session(junior, SessionCreate(intake_type="bench", intake_content={}), store).id for _ in range(rounds + WARM_UP)

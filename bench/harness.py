@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -119,6 +120,16 @@ class Runtime:
                     kib = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
                 totals["aws_endpoint" if b"local.aws_endpoint" in command else "gateway_and_workers"] += kib
         return totals
+
+
+async def escalate(http: httpx.AsyncClient, headers: dict[str, str], intake_type: str) -> tuple[str, str]:
+    """A session and its escalation, made through the API as an engineer makes them: (session id, handoff id)."""
+    session = (
+        await http.post("/api/v1/ai-sessions", headers=headers, json={"intake_type": intake_type, "intake_content": {}})
+    ).json()
+    path = f"/api/v1/ai-sessions/{session['id']}/handoff"
+    handoff = (await http.post(path, headers=headers, json={"intent": "escalate"})).json()
+    return str(session["id"]), str(handoff["id"])
 
 
 @contextlib.contextmanager

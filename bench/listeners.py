@@ -12,15 +12,19 @@ from collections import defaultdict
 from multiprocessing.connection import Connection
 from typing import Any
 
+import httpx
 import websockets
 
 
-async def _listen(urls: list[str], pipe: Connection) -> None:
-    # Concurrently, 50 at a time: each URL's ticket lives 60 s, and one by one a loaded machine took longer than
-    # that for 1,000 clients (the last ones were refused).
+async def _listen(base_url: str, headers: dict[str, str], count: int, pipe: Connection) -> None:
+    # 50 at a time, each batch's tickets asked for just before it connects: a ticket lives 60 s, and on a loaded
+    # machine 2,000 tickets asked for up front were stale before the last clients connected (refused with 403).
     sockets: list[Any] = []
-    for start in range(0, len(urls), 50):
-        sockets += await asyncio.gather(*(websockets.connect(url, max_queue=None) for url in urls[start : start + 50]))
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as http:
+        for start in range(0, count, 50):
+            tickets = [await http.post("/api/v1/ws-ticket") for _ in range(min(50, count - start))]
+            urls = [ticket.raise_for_status().json()["url"] for ticket in tickets]
+            sockets += await asyncio.gather(*(websockets.connect(url, max_queue=None) for url in urls))
     arrivals: dict[str, list[float]] = defaultdict(list)
 
     async def listen(socket: Any) -> None:
@@ -41,20 +45,26 @@ async def _listen(urls: list[str], pipe: Connection) -> None:
     await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
 
 
-def _main(urls: list[str], pipe: Connection) -> None:
-    asyncio.run(_listen(urls, pipe))
+def _main(base_url: str, headers: dict[str, str], count: int, pipe: Connection) -> None:
+    try:
+        asyncio.run(_listen(base_url, headers, count, pipe))
+    except Exception as error:  # told to the parent, which would otherwise wait for "ready" for ever
+        pipe.send(("failed", f"{type(error).__name__}: {error}", 0.0))
 
 
 class ListenerProcess:
-    """Connects every URL in a child process; `wait_all_heard` returns the last arrival of an event."""
+    """`count` clients of the user `headers` signs in as, connected in a child process; `wait_all_heard` returns
+    the last arrival of an event."""
 
-    def __init__(self, urls: list[str]) -> None:
+    def __init__(self, base_url: str, headers: dict[str, str], count: int) -> None:
         self._pipe, child = multiprocessing.get_context("spawn").Pipe()
-        self._process = multiprocessing.get_context("spawn").Process(target=_main, args=(urls, child), daemon=True)
+        spawn = multiprocessing.get_context("spawn")
+        self._process = spawn.Process(target=_main, args=(base_url, headers, count, child), daemon=True)
         self._process.start()
+        child.close()  # the child's end is the child's: if it dies, recv() below ends with EOFError, not a hang
         kind, connected, _ = self._pipe.recv()
-        if kind != "ready" or connected != str(len(urls)):
-            raise RuntimeError(f"the listener process connected {connected} of {len(urls)} clients")
+        if kind != "ready" or connected != str(count):
+            raise RuntimeError(f"the listener process connected {connected} of {count} clients")
 
     def wait_all_heard(self, handoff_id: str, timeout: float) -> float | None:
         """time() of the handoff's event's last arrival once every client has it; None on timeout."""

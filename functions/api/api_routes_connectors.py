@@ -1,6 +1,7 @@
 """An account's connectors (owner, admin): set one up, remove it, test it, read and correct its member map
 (DESIGN §3e). The list (`GET /api/v1/account/connectors`) is in api_routes_integrations.py."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated
@@ -17,7 +18,7 @@ from api_openapi import answers, no_content
 from api_routes_integrations import ChannelDeps, connector_store
 from baton.api_models import ConnectorOut, ConnectorSet, ConnectorTestOut, MemberRowOut, MembersOut, MembersSet
 from baton.connectors.registry import NAMES, ConnectorName, allowed_hosts
-from baton.logic import channels, connector_setup
+from baton.logic import channels, chat_setup, connector_setup
 from baton.publishers.provider_http import ProviderHttp
 from baton.repositories.connectors import ConnectorRepository
 from baton.settings import Settings
@@ -30,13 +31,32 @@ NamePath = Annotated[ConnectorName, Path(description=" or ".join(NAMES))]
 class ConnectorDependencies:
     store: ConnectorRepository
     transport: ProviderHttp
+    chat: chat_setup.ChatApis
 
 
 @cache
 def connector_dependencies() -> ConnectorDependencies:
     settings = Settings.from_env()
-    transport = ProviderHttp(allowed_hosts(settings.connector_hosts), settings.webhook_ca_bundle)
-    return ConnectorDependencies(connector_store(), transport)
+    allowed = allowed_hosts(settings.connector_hosts)
+    transport = ProviderHttp(allowed, settings.webhook_ca_bundle)
+    return ConnectorDependencies(connector_store(), transport, _chat_apis(settings, allowed["slack"]))
+
+
+def _chat_apis(settings: Settings, slack_hosts: Sequence[str]) -> chat_setup.ChatApis:
+    """What a chat app's credentials are tried with at save: Slack's Web API, the bot's Entra token endpoint.
+    Imported here, on the first connector call, not with the API: slack_sdk is no part of its cold start."""
+    from baton.publishers.bot_connector import DEFAULT_METADATA_BASE, DEFAULT_TOKEN_URL, BotConnector
+    from baton.publishers.slack_web_api import DEFAULT_BASE_URL as DEFAULT_SLACK_API
+    from baton.publishers.slack_web_api import SlackWebApi
+
+    return chat_setup.ChatApis(
+        slack=SlackWebApi(settings.slack_api_url or DEFAULT_SLACK_API, settings.webhook_ca_bundle or None, slack_hosts),
+        bots=BotConnector(
+            settings.bot_connector_url or DEFAULT_METADATA_BASE,
+            settings.bot_token_url or DEFAULT_TOKEN_URL,
+            settings.webhook_ca_bundle,
+        ),
+    )
 
 
 ConnectorDeps = Annotated[ConnectorDependencies, Depends(connector_dependencies)]
@@ -51,6 +71,7 @@ def _services(deps: ConnectorDeps, chat: ChannelDeps, core: Deps) -> connector_s
         poster=chat.poster,
         allowed=chat.allowed,
         console_url=chat.console_url,
+        chat=deps.chat,
     )
 
 

@@ -7,14 +7,12 @@ A rate limit (429, or the account's request budget) puts the message back for th
 waits in its queue, never dropped.
 """
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -22,20 +20,21 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from baton.connectors.registry import NAMES, allowed_hosts, connector
+from baton.connectors.registry import PSAS, allowed_hosts
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
 from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
 from baton.logic import psa_notes
-from baton.observability import instruments
+from baton.observability import OutboundReport, instruments
 from baton.publishers.provider_http import ProviderHttp
 from baton.repositories.connectors import ConnectorRepository
-from baton.settings import Settings
+from baton.settings import Settings, served_connector
 
 logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 METRIC_OF = {"delivered": "PsaNotesDelivered", "already_there": "PsaNotesDelivered", "rejected": "PsaRejected"}
+report = OutboundReport(logger, metrics, "psa note", METRIC_OF, "PsaNotesDeferred")
 MAX_WAIT_S = 12 * 3600  # SQS's longest visibility timeout
 
 
@@ -54,18 +53,10 @@ class Dependencies:
     sqs: Any
 
 
-def connector_of_function() -> str:
-    value = os.environ.get("PSA_CONNECTOR", "")
-    if value not in NAMES or connector(value).psa is None:
-        psas = ", ".join(name for name in NAMES if connector(name).psa is not None)
-        raise RuntimeError(f"PSA_CONNECTOR must be one of {psas} (set by template.yaml); it is {value!r}")
-    return value
-
-
 @cache
 def dependencies() -> Dependencies:
     settings = Settings.from_env()
-    name = connector_of_function()
+    name = served_connector("PSA_CONNECTOR", PSAS)
     dynamodb = boto3.client("dynamodb")
     store = ConnectorRepository(settings.data_table_name, settings.connectors_parameter_path, dynamodb, boto3.client("ssm"))
     transport = ProviderHttp(allowed_hosts(settings.connector_hosts), settings.webhook_ca_bundle)
@@ -80,12 +71,7 @@ def dependencies() -> Dependencies:
         """Delivered or refused for good, the outcome is recorded once; a retryable failure raises `Transient`."""
         result = psa_notes.write_back(note.event, note.connector, store, transport, settings.console_url, redelivered)
         fields = {**note.event.log_fields(), "connector": note.connector, "account_id": note.event.account_id}
-        if result.outcome in METRIC_OF:
-            metrics.add_metric(name=METRIC_OF[result.outcome], unit=MetricUnit.Count, value=1)
-        if result.outcome == "rejected":  # not retried: the connector's last delivery shows it in the console
-            logger.error("psa note rejected", extra={**fields, **result.model_dump()})
-        else:
-            logger.info("psa note", extra={**fields, **result.model_dump()})
+        report.outcome(result.outcome, {**fields, **result.model_dump()})
         return result.model_dump()
 
     return Dependencies(name, note_once, config, boto3.client("sqs"))
@@ -112,10 +98,7 @@ def record_handler(record: SQSRecord) -> None:
     try:
         deps.note_once(note=Note(connector=deps.name, event=event), redelivered=redelivered)
     except Transient as error:
-        metrics.add_metric(name="PsaNotesDeferred", unit=MetricUnit.Count, value=1)
-        logger.warning(
-            "psa note deferred", extra={**event.log_fields(), "connector": deps.name, "detail": error.detail, **error.extra}
-        )
+        report.deferred(error, {**event.log_fields(), "connector": deps.name})
         if isinstance(error.extra.get("retry_after_s"), int):
             _wait(record, error.extra["retry_after_s"], deps.sqs)
         raise

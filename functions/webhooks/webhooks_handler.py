@@ -5,14 +5,12 @@ One code base, deployed once per chat connector (TeamsFunction, SlackFunction) w
 name: each has its own queue, DLQ, alarms and concurrency, so a failing Slack never holds up Teams, email or push.
 """
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import boto3
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -25,7 +23,7 @@ from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
 from baton.domain.redelivery import DEAD_LETTER_RETENTION_SECONDS
 from baton.logic import channels, chat_delivery
-from baton.observability import instruments
+from baton.observability import OutboundReport, instruments
 from baton.publishers.bot_connector import DEFAULT_METADATA_BASE, DEFAULT_TOKEN_URL, BotConnector
 from baton.publishers.slack_web_api import DEFAULT_BASE_URL as DEFAULT_SLACK_API
 from baton.publishers.slack_web_api import SlackWebApi
@@ -33,11 +31,12 @@ from baton.publishers.webhooks import WebhookPoster
 from baton.repositories.chat import ChatRepository
 from baton.repositories.connectors import ConnectorRepository
 from baton.repositories.integrations import IntegrationRepository
-from baton.settings import Settings
+from baton.settings import Settings, served_connector
 
 logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 METRIC_OF = {"delivered": "WebhooksDelivered", "rejected": "WebhooksRejected"}
+report = OutboundReport(logger, metrics, "webhook", METRIC_OF, "WebhooksDeferred")
 # The chat tools that can be set up as an app (their messages follow the handoff): how their consumer serves one.
 APP_DELIVERY: dict[str, Callable[..., channels.Outcome]] = {
     "slack": chat_delivery.deliver_slack_app,
@@ -59,17 +58,10 @@ class Dependencies:
     idempotency: IdempotencyConfig
 
 
-def channel_of_function() -> Channel:
-    value = os.environ.get("WEBHOOK_CHANNEL", "")
-    if value not in CHANNELS:
-        raise RuntimeError(f"WEBHOOK_CHANNEL must be one of {', '.join(CHANNELS)} (set by template.yaml); it is {value!r}")
-    return value
-
-
 @cache
 def dependencies() -> Dependencies:
     settings = Settings.from_env()
-    channel = channel_of_function()
+    channel: Channel = served_connector("WEBHOOK_CHANNEL", CHANNELS)
     dynamodb = boto3.client("dynamodb")
     store = IntegrationRepository(settings.data_table_name, settings.integrations_parameter_path, dynamodb, boto3.client("ssm"))
     allowed = allowed_hosts(settings.connector_hosts)
@@ -98,12 +90,7 @@ def dependencies() -> Dependencies:
         else:
             result = channels.deliver(post.event, post.channel, store, poster, settings.console_url)
         fields = {**post.event.log_fields(), "channel": post.channel, "account_id": post.event.account_id, **result.model_dump()}
-        if result.outcome in METRIC_OF:
-            metrics.add_metric(name=METRIC_OF[result.outcome], unit=MetricUnit.Count, value=1)
-        if result.outcome == "rejected":  # not retried: the channel's last delivery shows it in the console
-            logger.error("webhook rejected", extra=fields)
-        else:
-            logger.info("webhook", extra=fields)
+        report.outcome(result.outcome, fields)
         return result.model_dump()
 
     return Dependencies(channel, post_once, config)
@@ -115,10 +102,7 @@ def record_handler(record: SQSRecord) -> None:
     try:
         deps.post_once(post=Post(channel=deps.channel, event=event))
     except Transient as error:
-        metrics.add_metric(name="WebhooksDeferred", unit=MetricUnit.Count, value=1)
-        logger.warning(
-            "webhook deferred", extra={**event.log_fields(), "channel": deps.channel, "detail": error.detail, **error.extra}
-        )
+        report.deferred(error, {**event.log_fields(), "channel": deps.channel})
         raise
 
 

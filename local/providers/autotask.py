@@ -3,9 +3,10 @@
 
 What baton calls, answered with Autotask's shapes: the `ApiIntegrationCode`, `UserName` and `Secret` headers (401
 without them; each demo company's in `KEYS`), the API user's hourly threshold (`ThresholdInformation`; over 10,000
-requests an hour: 429), `Resources/query`, `Tickets/{id}/Notes` (GET, POST), `PATCH Tickets`, `TicketWebhooks` (with
-their `Fields` and `ExcludedResources`). Webhook calls carry `X-Hook-Signature: sha1=<base64 HMAC-SHA1(secret key,
-body)>`; a change made by an excluded resource is not sent, as Autotask does.
+requests an hour: 429), `Resources/query` (500 a page at most, then its `pageDetails.nextPageUrl`),
+`Tickets/{id}/Notes` (GET, POST), `PATCH Tickets`, `TicketWebhooks` (with their `Fields` and `ExcludedResources`).
+Webhook calls carry `X-Hook-Signature: sha1=<base64 HMAC-SHA1(secret key, body)>`; a change made by an excluded
+resource is not sent, as Autotask does.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class AutotaskStandIn(StandIn):
         super().__init__(*args, **kwargs)
         self.tenants = {company: Tenant(_resources(company, 29680000 if company == "acme" else 29690000)) for company in KEYS}
         self._ids = 5000
+        self._pagings: dict[str, tuple[Tenant, list[dict[str, Any]], int, int]] = {}  # nextPageUrl's paging id
 
     @property
     def zone_url(self) -> str:
@@ -112,6 +114,7 @@ class AutotaskStandIn(StandIn):
         app.router.add_get(f"{BASE}/zoneInformation", self.zone)
         app.router.add_get(f"{BASE}/ThresholdInformation", self.threshold)
         app.router.add_get(f"{BASE}/Resources/query", self.resources)
+        app.router.add_get(f"{BASE}/Resources/query/next", self.next_resources)
         app.router.add_get(f"{BASE}/Tickets/{{id}}/Notes", self.list_notes)
         app.router.add_post(f"{BASE}/Tickets/{{id}}/Notes", self.add_note)
         app.router.add_patch(f"{BASE}/Tickets", self.patch_ticket)
@@ -134,16 +137,33 @@ class AutotaskStandIn(StandIn):
         )
 
     async def resources(self, request: web.Request) -> web.Response:
+        """A query answers up to MaxRecords (at most 500) active resources; when more match, `pageDetails.nextPageUrl`
+        says where the next page is (Autotask pages by that URL, not by a page number)."""
         tenant = self._tenant(request)
         try:
             search = json.loads(request.query.get("search", "{}"))
         except ValueError:
             raise _error(400, "search: not JSON") from None
         limit = int(search.get("MaxRecords", MAX_PAGE)) if isinstance(search, dict) else MAX_PAGE
-        rows = [r for r in tenant.resources if r["isActive"]][: min(limit, MAX_PAGE)]
-        return web.json_response(
-            {"items": rows, "pageDetails": {"count": len(rows), "requestCount": MAX_PAGE, "nextPageUrl": None}}
-        )
+        rows = [r for r in tenant.resources if r["isActive"]]
+        return self._resource_page(tenant, rows, 0, max(1, min(limit, MAX_PAGE)))
+
+    async def next_resources(self, request: web.Request) -> web.Response:
+        tenant = self._tenant(request)
+        paging = self._pagings.get(request.query.get("paging", ""))
+        if paging is None or paging[0] is not tenant:
+            raise _error(400, "paging: unknown or expired")
+        _, rows, offset, size = paging
+        return self._resource_page(tenant, rows, offset, size)
+
+    def _resource_page(self, tenant: Tenant, rows: list[dict[str, Any]], offset: int, size: int) -> web.Response:
+        page, next_url = rows[offset : offset + size], None
+        if offset + size < len(rows):
+            paging = uuid.uuid4().hex
+            self._pagings[paging] = (tenant, rows, offset + size, size)
+            next_url = f"{self.url}{BASE}/Resources/query/next?paging={paging}"
+        details = {"count": len(page), "requestCount": size, "prevPageUrl": None, "nextPageUrl": next_url}
+        return web.json_response({"items": page, "pageDetails": details})
 
     def _ticket(self, tenant: Tenant, ticket_id: int) -> dict[str, Any]:
         if ticket_id not in tenant.tickets:

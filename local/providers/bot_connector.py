@@ -12,8 +12,10 @@ Under its URL (`<base>`):
   `GET <base>/botframework/v1/.well-known/keys` → the JWKS (one RSA key, `endorsements: ["msteams"]`), as
   `login.botframework.com` serves them;
 - `POST <base>/entra/{tenant}/oauth2/v2.0/token` (client credentials, scope `https://api.botframework.com/.default`) →
-  `{token_type, expires_in, access_token}`; an app id is bound to the first password it uses (a different one
-  later is `401 invalid_client`), a wrong scope is `400 invalid_scope`;
+  `{token_type, expires_in, access_token}`; refused as Entra refuses, `{error, error_description, error_codes, …}`
+  whose description starts with its AADSTS code: a tenant it does not know is `400 invalid_request` (AADSTS90002),
+  an app id not registered in that tenant `400 unauthorized_client` (AADSTS700016: the bots are single-tenant), a
+  wrong client secret `401 invalid_client` (AADSTS7000215), a wrong scope `400 invalid_scope` (AADSTS70011);
 - `POST <base>/teams/v3/conversations/{id}/activities` → `{id}`; `PUT …/activities/{activity_id}` → `{id}` (404
   for an activity it never saw); `POST …/activities/{activity_id}` (a reply) → `{id}`; each needs a token it
   issued (else 401); an armed rate limit answers 429 with `Retry-After`.
@@ -68,6 +70,7 @@ class BotConnectorStandIn(StandIn):
         self.bots: dict[str, dict[str, str]] = {account: self._bot(account) for account in ACCOUNTS}
         self.activities: dict[tuple[str, str], dict[str, Any]] = {}
         self.passwords: dict[str, str] = {bot["app_id"]: bot["app_password"] for bot in self.bots.values()}
+        self.tenants: dict[str, str] = {bot["app_id"]: bot["tenant_id"] for bot in self.bots.values()}
         self.tokens: dict[str, tuple[float, str]] = {}  # access token -> (expiry, app id)
         self._ids = count(1)
         self._last_fired: tuple[str, bytes, dict[str, str]] | None = None
@@ -128,19 +131,35 @@ class BotConnectorStandIn(StandIn):
     # --- Entra's token endpoint ------------------------------------------------------------------------------------
     async def _token(self, request: web.Request) -> web.Response:
         form = dict(parse_qsl((await request.read()).decode("utf-8", "replace")))
-        body: dict[str, Any]
-        app_id, password = form.get("client_id", ""), form.get("client_secret", "")
+        tenant, app_id, password = request.match_info["tenant"], form.get("client_id", ""), form.get("client_secret", "")
         if form.get("grant_type") != "client_credentials":
-            status, body = 400, {"error": "unsupported_grant_type"}
-        elif form.get("scope") != SCOPE:
-            status, body = 400, {"error": "invalid_scope"}
-        elif not app_id or not password or self.passwords.get(app_id) != password:
-            status, body = 401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}
-        else:
-            token = "local-bot-" + secrets.token_urlsafe(24)
-            self.tokens[token] = (time.time() + 3600, app_id)
-            status, body = 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
-        return web.json_response(body, status=status)
+            return _entra_error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
+        if tenant not in self.tenants.values():
+            return _entra_error(
+                400, "invalid_request", 90002, f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID."
+            )
+        if self.tenants.get(app_id) != tenant:
+            return _entra_error(
+                400,
+                "unauthorized_client",
+                700016,
+                f"Application with identifier '{app_id}' was not found in the directory '{tenant}'. You may have sent "
+                "your authentication request to the wrong tenant.",
+            )
+        if not password or self.passwords.get(app_id) != password:
+            return _entra_error(
+                401,
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, "
+                f"not the client secret ID, for a secret added to app '{app_id}'.",
+            )
+        if form.get("scope") != SCOPE:
+            return _entra_error(400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.")
+        token = "local-bot-" + secrets.token_urlsafe(24)
+        self.tokens[token] = (time.time() + 3600, app_id)
+        body = {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+        return web.json_response(body)
 
     # --- conversations ----------------------------------------------------------------------------------------------
     def _refusal(self, request: web.Request) -> web.Response | None:
@@ -219,6 +238,22 @@ class BotConnectorStandIn(StandIn):
         if how == "expired":
             return {"Authorization": self.keys.bearer(bot["app_id"], bot["service_url"], expires_in=-600)}
         return {"Authorization": self.keys.bearer(bot["app_id"], bot["service_url"])}
+
+
+def _entra_error(status: int, error: str, code: int, text: str) -> web.Response:
+    """An Entra token endpoint's refusal: the OAuth error, and a description that starts with its AADSTS code and ends
+    with the trace lines Entra adds."""
+    trace, now = str(uuid.uuid4()), time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())
+    body = {
+        "error": error,
+        "error_description": f"AADSTS{code}: {text}\r\nTrace ID: {trace}\r\nCorrelation ID: {uuid.uuid4()}\r\nTimestamp: {now}",
+        "error_codes": [code],
+        "timestamp": now,
+        "trace_id": trace,
+        "correlation_id": str(uuid.uuid4()),
+        "error_uri": f"https://login.microsoftonline.com/error?code={code}",
+    }
+    return web.json_response(body, status=status)
 
 
 def _execute_data(card_activity: dict[str, Any], verb: str) -> dict[str, Any]:

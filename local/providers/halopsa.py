@@ -1,7 +1,8 @@
 """HaloPSA API stand-in: `https://127.0.0.1:<port>` as a Halo's base URL.
 
 What baton calls: `POST /auth/token` (OAuth client credentials; each demo company's client in `CLIENTS`), then with
-`Authorization: Bearer <token>` (401 without a valid one): `GET /api/Status`, `GET /api/Agent`, `GET|POST /api/Actions`
+`Authorization: Bearer <token>` (401 without a valid one): `GET /api/Status`, `GET /api/Agent` (paged with
+`pageinate=true&page_size&page_no`), `GET|POST /api/Actions`
 (POST takes a list, as Halo's API does), `POST /api/Tickets` (a list: the agent), `POST /api/Webhook` (a list) and
 `DELETE /api/Webhook/{id}`. A webhook call carries the Basic authentication baton set when it registered the webhook,
 and the changed ticket.
@@ -109,7 +110,18 @@ class HaloStandIn(StandIn):
         return web.json_response([{"id": 1, "name": "New"}, {"id": 9, "name": "Closed"}, {"id": 21, "name": "Escalate to T2"}])
 
     async def agents(self, request: web.Request) -> web.Response:
-        return web.json_response(self._instance(request).agents)
+        """Every agent, or with `pageinate=true` the page `page_no` (from 1) of `page_size`, with the record count."""
+        agents = self._instance(request).agents
+        if request.query.get("pageinate", "").lower() != "true":
+            return web.json_response(agents)
+        try:
+            size, number = int(request.query.get("page_size", "50")), int(request.query.get("page_no", "1"))
+        except ValueError:
+            raise _error(400, "page_size and page_no are numbers") from None
+        if size < 1 or number < 1:
+            raise _error(400, "page_size and page_no start at 1")
+        page = agents[(number - 1) * size : number * size]
+        return web.json_response({"page_no": number, "page_size": size, "record_count": len(agents), "agents": page})
 
     async def list_actions(self, request: web.Request) -> web.Response:
         instance = self._instance(request)

@@ -103,7 +103,17 @@ class SlackStandIn(StandIn):
         return web.json_response(getattr(self, "_" + method.replace(".", "_"))(account, args))
 
     def _auth_test(self, account: str, _: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://baton-local.slack.com/", "team": "baton local", "team_id": TEAM, "user_id": "UBATON"}
+        """Slack's auth.test: whom the bot token is (a bad one never reaches here: `invalid_auth` / `not_authed`)."""
+        return {
+            "ok": True,
+            "url": "https://baton-local.slack.com/",
+            "team": "baton local",
+            "user": "baton",
+            "team_id": TEAM,
+            "user_id": "UBATON",
+            "bot_id": f"B{account.upper()[:8]}",
+            "is_enterprise_install": False,
+        }
 
     def _chat_postMessage(self, account: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))

@@ -189,9 +189,20 @@ def callers(stack: Stack, own_account: OwnAccount) -> Iterator[dict[str, tuple[d
     """Each caller's bearer header (a token lasts an hour) and a session that keeps its connection."""
     headers = {**{email: {"Authorization": f"Bearer {stack.token(email)}"} for email in ROLES}, OWNER: own_account.headers}
     sessions = {caller: requests.Session() for caller in headers}
+    email_settings = {email: _email_settings(stack, email) for email in ROLES}
     yield {caller: (headers[caller], sessions[caller]) for caller in headers}
     for session in sessions.values():
         session.close()
+    # PATCH /me ran with generated settings (email off, say): the runtime is shared, so put each person's back.
+    for email, kept in email_settings.items():
+        with stack.client(email) as client:
+            assert client.patch("/api/v1/me", json=kept).status_code == 200
+
+
+def _email_settings(stack: Stack, email: str) -> dict[str, Any]:
+    with stack.client(email) as client:
+        me = client.get("/api/v1/me").json()
+    return {name: me[name] for name in ("email_mode", "digest_minutes", "email_when_live")}
 
 
 def _checks_for(case: schemathesis.Case, real: bool) -> tuple[CheckFunction, ...]:

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 from typing import Any
 
+import boto3
 import pytest
+from moto.dynamodb.models import DynamoDBBackend
 
 from baton.domain.models import User
+from baton.repositories.connectors import ConnectorRepository
 from local.providers.connectwise import ConnectWiseStandIn, sign
 from local.providers.server import ProviderServer
 from tests.integration.conftest import ApiClient, lambda_context
@@ -157,7 +161,7 @@ def _hook_event(account: str, body: bytes, signature: str) -> dict[str, Any]:
     }
 
 
-def _callback(standin: ConnectWiseStandIn, ticket: int, status: str = "Escalate to T2") -> bytes:
+def _callback(standin: ConnectWiseStandIn, ticket: int, status: str = "Escalate to T2", message_id: str | None = None) -> bytes:
     entity = {
         "id": ticket,
         "summary": "Printer on fire",
@@ -166,7 +170,7 @@ def _callback(standin: ConnectWiseStandIn, ticket: int, status: str = "Escalate 
         "_info": {"lastUpdated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "updatedBy": "asenior"},
     }
     payload = {
-        "MessageId": f"m-{ticket}",
+        "MessageId": message_id or f"m-{ticket}",
         "MemberId": "asenior",
         "Type": "ticket",
         "ID": ticket,
@@ -200,3 +204,55 @@ def test_a_signed_callback_escalates_once_and_a_forged_one_is_401(
     assert other["statusCode"] == 404
     queue = api.call("GET", "/api/v1/ai-sessions/queue", users["senior@acme.test"]).body
     assert not [h for h in queue if (h["session"]["psa_ticket"] or {}).get("id") == "9002"]
+
+
+def test_two_callbacks_about_one_ticket_at_once_make_one_session_and_one_handoff(
+    api: ApiClient, users: dict[str, User], standins: ProviderServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given two deliveries about one ticket (different MessageIds) handled at once, both reading the ticket's link
+    before either writes it, When both run, Then one session and one handoff exist: the loser found the winner's."""
+    import hooks_handler
+
+    assert api.call("PUT", CONNECTOR, users["owner@acme.test"], _body(standins)).status == 200
+    standin = _cw(standins)
+    both_read = threading.Barrier(2)
+    first_read = threading.local()
+    read = ConnectorRepository.ticket_link
+
+    def read_then_wait(self: ConnectorRepository, account_id: str, name: str, ticket_id: str) -> Any:
+        found = read(self, account_id, name, ticket_id)
+        if not getattr(first_read, "done", False):  # each call's first read waits for the other's
+            first_read.done = True
+            both_read.wait(timeout=10)
+        return found
+
+    monkeypatch.setattr(ConnectorRepository, "ticket_link", read_then_wait)
+    # DynamoDB applies each conditional write atomically; moto checks and writes without a lock: give it one
+    one_write = threading.Lock()
+    put = DynamoDBBackend.put_item
+
+    def atomic_put(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with one_write:
+            return put(self, *args, **kwargs)
+
+    monkeypatch.setattr(DynamoDBBackend, "put_item", atomic_put)
+    bodies = [_callback(standin, 9101, message_id=f"m-9101-{n}") for n in (1, 2)]
+    answers: list[dict[str, Any]] = []
+
+    def deliver(body: bytes) -> None:
+        answers.append(hooks_handler.handler(_hook_event("acme", body, sign(standin.signing_key, body)), lambda_context()))
+
+    threads = [threading.Thread(target=deliver, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(json.loads(a["body"])["outcome"] for a in answers) == ["accepted", "ignored"], answers
+    sessions = [
+        item
+        for item in boto3.client("dynamodb").scan(TableName="DataTable")["Items"]
+        if item["sk"]["S"] == "SESSION" and "9101" in json.dumps(item.get("psa_ticket", {}))
+    ]
+    assert len(sessions) == 1, sessions
+    queue = api.call("GET", "/api/v1/ai-sessions/queue", users["senior@acme.test"]).body
+    assert len([h for h in queue if (h["session"]["psa_ticket"] or {}).get("id") == "9101"]) == 1

@@ -56,6 +56,13 @@ class InMemoryConnectors:
     def link_ticket(self, link: TicketLink) -> None:
         self.links[(link.account_id, link.connector, link.ticket_id)] = link
 
+    def claim_ticket(self, claim: TicketLink, seen: TicketLink | None) -> bool:
+        key = (claim.account_id, claim.connector, claim.ticket_id)
+        if self.links.get(key) != seen:
+            return False
+        self.links[key] = claim
+        return True
+
     def ticket_link(self, account_id: str, name: str, ticket_id: str) -> TicketLink | None:
         return self.links.get((account_id, name, ticket_id))
 

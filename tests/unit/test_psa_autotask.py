@@ -7,9 +7,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from baton.connectors import autotask
 from baton.connectors.http import HttpReply, InboundCall
 from baton.connectors.psa_api import PsaConfig
+from baton.domain.errors import Invalid
 
 SETTINGS = {
     "zone_url": "https://webservices5.autotask.net/atservicesrest/",
@@ -87,3 +90,23 @@ def test_complete_is_closed_and_baton_s_own_user_is_an_echo() -> None:
     payload["PersonID"] = 29680099
     mine = autotask.interpret(InboundCall("acme", {}, json.dumps(payload).encode()), SETTINGS)
     assert mine is not None and mine.by_integration
+
+
+def test_resources_are_paged_by_the_next_page_url_on_the_zone_only() -> None:
+    # Given a first page of resources that names its next page
+    first = autotask.members(CONFIG, 1, None)
+    assert first.url.endswith("/v1.0/Resources/query") and json.loads(first.query["search"])["MaxRecords"] == 500
+    next_url = "https://webservices5.autotask.net/ATServicesRest/V1.0/Resources/query/next?paging=abc"
+    page = {"items": [{"id": 1, "firstName": "A", "email": "a@x.test"}], "pageDetails": {"nextPageUrl": next_url}}
+    reply = HttpReply(200, json.dumps(page))
+    # Then more follow, and the next request is that URL with the API user's headers
+    assert autotask.read_members(reply)[1] is True
+    second = autotask.members(CONFIG, 2, reply)
+    assert second.url == next_url and second.headers["Secret"] == "s"
+    # And the last page says none follow
+    assert autotask.read_members(HttpReply(200, json.dumps({"items": [], "pageDetails": {"nextPageUrl": None}}))) == ([], False)
+    # But a next page on another host, or over http, is never followed
+    for elsewhere in ("https://evil.example/Resources/query/next?paging=abc", next_url.replace("https:", "http:")):
+        away = HttpReply(200, json.dumps({"items": [], "pageDetails": {"nextPageUrl": elsewhere}}))
+        with pytest.raises(Invalid):
+            autotask.members(CONFIG, 2, away)

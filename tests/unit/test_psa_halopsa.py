@@ -70,3 +70,16 @@ def test_a_wrong_password_or_an_old_call_does_not_verify_and_baton_s_agent_is_an
     assert mine is not None and mine.by_integration
     closed = halopsa.interpret(_call(status=9), SETTINGS)
     assert closed is not None and closed.closed
+
+
+def test_agents_are_read_page_by_page_until_the_record_count() -> None:
+    # Given Halo's paged answers of 100 agents, 250 in all
+    request = halopsa.members(CONFIG, 2, None)
+    assert (request.query["pageinate"], request.query["page_no"], request.query["page_size"]) == ("true", "2", "100")
+    rows = [{"id": n, "name": f"A {n}", "email": f"a{n}@x.test"} for n in range(100)]
+    second = {"page_no": 2, "page_size": 100, "record_count": 250, "agents": rows}
+    third = {"page_no": 3, "page_size": 100, "record_count": 250, "agents": rows[:50]}
+    # Then the second page says more follow and the third that none do; a plain list is every agent at once
+    assert halopsa.read_members(HttpReply(200, json.dumps(second)))[1] is True
+    assert halopsa.read_members(HttpReply(200, json.dumps(third)))[1] is False
+    assert halopsa.read_members(HttpReply(200, json.dumps(rows)))[1] is False

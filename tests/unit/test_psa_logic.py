@@ -4,6 +4,7 @@ owner on claim and reassign, unmapped claimers, refusals, rate limits, the reque
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,8 @@ import pytest
 from baton.connectors.http import HttpReply
 from baton.connectors.psa_api import TicketChange
 from baton.connectors.registry import connector
-from baton.domain.connector_state import ConnectorSetup, MemberLink
+from baton.domain.clock import iso, utc_now
+from baton.domain.connector_state import ConnectorSetup, MemberLink, TicketLink
 from baton.domain.errors import Invalid, Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.models import PsaTicket, Role, Triage
@@ -191,6 +193,41 @@ def test_baton_s_own_change_is_ignored() -> None:
         == "ignored"
     )
     assert handoffs.sessions == {}
+
+
+def test_a_ticket_another_call_is_escalating_is_left_to_it_unless_that_call_died() -> None:
+    # Given a claim on the ticket by a call still making its session (no handoff yet)
+    store, handoffs = _store(), InMemoryHandoffs()
+    services, setup = _services(store, handoffs), store.get("acme", "connectwise")
+    assert setup is not None
+    just_now = TicketLink(account_id="acme", connector="connectwise", ticket_id="4711", session_id="s-other")
+    store.links[("acme", "connectwise", "4711")] = just_now.model_copy(update={"escalating_since": iso(utc_now())})
+    # When another change of the ticket arrives, Then it makes nothing and names the other call's session
+    done = psa_inbound.apply(_change(change_id="4711@t2"), connector("connectwise"), setup, services)
+    assert done.outcome == "ignored" and "s-other" in done.detail and handoffs.sessions == {}
+    # But a claim older than a call can live was left by one that died: the next change takes it over
+    stale = iso(utc_now() - psa_inbound.CLAIM_HELD - timedelta(seconds=1))
+    store.links[("acme", "connectwise", "4711")] = just_now.model_copy(update={"escalating_since": stale})
+    assert psa_inbound.apply(_change(change_id="4711@t3"), connector("connectwise"), setup, services).outcome == "accepted"
+    link = store.links[("acme", "connectwise", "4711")]
+    assert len(handoffs.sessions) == 1 and link.handoff_id is not None and link.escalating_since is None
+
+
+def test_a_failed_escalation_lets_its_claim_go() -> None:
+    # Given a data store that fails when the handoff is created
+    store, handoffs = _store(), InMemoryHandoffs()
+    services, setup = _services(store, handoffs), store.get("acme", "connectwise")
+    assert setup is not None
+
+    def busy(handoff: Any) -> None:
+        raise Transient("The data store is busy; retry in a moment.")
+
+    handoffs.create_handoff = busy  # type: ignore[method-assign]
+    with pytest.raises(Transient):
+        psa_inbound.apply(_change(), connector("connectwise"), setup, services)
+    # Then the ticket is not held: its link names the session, no handoff and no claim, and a retry may escalate it
+    link = store.links[("acme", "connectwise", "4711")]
+    assert link.handoff_id is None and link.escalating_since is None
 
 
 # --- set-up ------------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Every custom metric an alarm or the dashboard names is one the code emits, with the same dimension names.
 
 The emitted set is read from the code itself: each function's `add_metric` / `single_metric` calls (and the
-dimensions a `single_metric` block adds), plus the `service` dimension Powertools adds to every metric, plus the
-template's log metric filters. A CloudWatch SEARCH schema `{Namespace,dim,...}` matches only metrics with exactly
-those dimension names, so a widget with the wrong set draws an empty graph and an alarm never fires.
+dimensions a `single_metric` block adds), the names given to an `OutboundReport`, plus the `service` dimension
+Powertools adds to every metric, plus the template's log metric filters. A CloudWatch SEARCH schema
+`{Namespace,dim,...}` matches only metrics with exactly those dimension names, so a widget with the wrong set draws
+an empty graph and an alarm never fires.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def _metric_calls(path: Path) -> list[tuple[str, frozenset[str]]]:
                         found.append((name, frozenset(dimensions)))
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_metric":
             found.extend((name, frozenset()) for name in _literal(_keyword(node, "name") or node.args[0], constants, where))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "OutboundReport":
+            # OutboundReport(logger, metrics, what, metric_of, deferred_metric) counts in each of those names
+            metric_of, deferred = _keyword(node, "metric_of") or node.args[3], _keyword(node, "deferred_metric") or node.args[4]
+            assert isinstance(metric_of, ast.Name) and metric_of.id in constants, f"{where}: name a module-level dict"
+            found.extend((name, frozenset()) for name in [*constants[metric_of.id], *_literal(deferred, constants, where)])
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "add_dimension":
             assert id(node) in in_single_metric, f"{path}:{node.lineno}: a dimension on every metric is not read here"

@@ -2,6 +2,7 @@
 // The URL is a secret: the API never returns it, only whether one is set and its last 4 characters.
 import { el } from "./dom.js";
 import { when } from "./format.js";
+import { enterScreen, runAction, screenHeading, toolForm } from "./tool_forms.js";
 
 const PROVIDERS = {
   teams: {
@@ -29,13 +30,10 @@ export class ChannelsScreen {
     this.section = section;
     this.api = api;
     this.forms = {};
-    section.replaceChildren(
-      el("h2", { id: "channels-title", tabIndex: -1, textContent: "Channels" }),
-      el("p", {
-        className: "hint",
-        textContent: "New, escalated and overdue escalations are also posted to your team's chat, with a link that opens them with Pick Up. " +
-          "Paste the channel's incoming-webhook URL; it is stored encrypted and never shown again (only its last 4 characters).",
-      }),
+    screenHeading(
+      section, "channels-title", "Channels",
+      "New, escalated and overdue escalations are also posted to your team's chat, with a link that opens them with Pick Up. " +
+        "Paste the channel's incoming-webhook URL; it is stored encrypted and never shown again (only its last 4 characters).",
     );
     for (const channel of Object.keys(PROVIDERS)) section.append(this.channelForm(channel));
   }
@@ -50,21 +48,15 @@ export class ChannelsScreen {
       placeholder: provider.placeholder,
     });
     input.setAttribute("aria-describedby", `${id("how")} ${id("state")}`);
-    const message = el("p", { id: id("message"), className: "message", role: "status" });
-    const save = el("button", { type: "submit", id: id("save"), textContent: "Save" });
-    const test = el("button", { type: "button", id: id("test"), className: "secondary", textContent: "Send a test message" });
-    const remove = el("button", { type: "button", id: id("remove"), className: "secondary", textContent: "Remove" });
-    const form = el(
-      "form", { id: id("form"), className: "channel" },
-      el("h3", { id: id("title"), textContent: provider.name }),
-      state, last,
-      el("label", { htmlFor: id("url"), textContent: `${provider.name} incoming-webhook URL` }),
-      el("p", { id: id("how"), className: "hint", textContent: provider.how }),
-      input,
-      el("div", { className: "actions" }, save, test, remove),
-      message,
-    );
-    form.setAttribute("aria-labelledby", id("title"));
+    const { form, message, save, test, remove } = toolForm(id, provider.name, {
+      lines: [state, last],
+      fields: [
+        el("label", { htmlFor: id("url"), textContent: `${provider.name} incoming-webhook URL` }),
+        el("p", { id: id("how"), className: "hint", textContent: provider.how }),
+        input,
+      ],
+      buttons: { save: "Save", test: "Send a test message", remove: "Remove" },
+    });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.run(channel, "Saving…", async () => {
@@ -85,38 +77,11 @@ export class ChannelsScreen {
     return form;
   }
 
-  // One action: say it is happening, then what the server (or the provider, through it) answered.
-  async run(channel, busy, action) {
+  // One action at a time (its buttons disabled meanwhile), then what the server answered.
+  run(channel, busy, action) {
     const parts = this.forms[channel];
-    this.say(parts, busy, "");
-    const buttons = [parts.save, parts.test, parts.remove];
-    for (const button of buttons) {
-      button.disabled = true;  // one action at a time: a second click would send it twice
-      button.setAttribute("aria-busy", "true");
-    }
-    let said;
-    try {
-      said = await action();
-    } catch (error) {
-      said = { text: error.message, tone: "error" };
-    } finally {
-      for (const button of buttons) {
-        button.disabled = false;
-        button.removeAttribute("aria-busy");
-      }
-    }
-    const { text, tone } = typeof said === "string" ? { text: said, tone: "ok" } : said;
-    try {
-      await this.refresh();
-    } catch (error) {
-      return this.say(parts, `${text} (Could not reload the settings: ${error.message})`, "error");
-    }
-    this.say(parts, text, tone);
-  }
-
-  say(parts, text, tone) {
-    parts.message.textContent = text;
-    parts.message.dataset.tone = tone;
+    const lock = [parts.save, parts.test, parts.remove];
+    return runAction(parts, busy, action, { reload: () => this.refresh(), what: "the settings", lock });
   }
 
   async refresh() {
@@ -135,13 +100,7 @@ export class ChannelsScreen {
     }
   }
 
-  async enter() {
-    this.section.hidden = false;
-    try {
-      await this.refresh();
-    } catch (error) {
-      for (const parts of Object.values(this.forms)) this.say(parts, error.message, "error");
-    }
-    this.section.querySelector("#channels-title").focus();
+  enter() {
+    return enterScreen(this.section, "#channels-title", () => this.refresh(), Object.values(this.forms));
   }
 }

@@ -4,6 +4,7 @@
 // Keys are secrets: sent once, stored encrypted, never shown again.
 import { el } from "./dom.js";
 import { when } from "./format.js";
+import { enterScreen, runAction, screenHeading, toolForm } from "./tool_forms.js";
 
 // Each PSA's settings and secrets, as its connector declares them (GET /api/v1/openapi.json: ConnectorSet).
 const PSAS = {
@@ -73,13 +74,10 @@ export class ConnectorsScreen {
     this.section = section;
     this.api = api;
     this.parts = {};
-    section.replaceChildren(
-      el("h2", { id: "connectors-title", tabIndex: -1, textContent: "Connectors" }),
-      el("p", {
-        className: "hint",
-        textContent: "Link baton to your PSA: a ticket moved to the escalation status becomes an escalation here, and every " +
-          "pickup, reassign and resolution is written back to the ticket as an internal note.",
-      }),
+    screenHeading(
+      section, "connectors-title", "Connectors",
+      "Link baton to your PSA: a ticket moved to the escalation status becomes an escalation here, and every " +
+        "pickup, reassign and resolution is written back to the ticket as an internal note.",
     );
     for (const name of Object.keys(PSAS)) section.append(this.connectorForm(name));
   }
@@ -99,22 +97,13 @@ export class ConnectorsScreen {
     const state = el("p", { id: id("state"), className: "channel-state" });
     const last = el("p", { id: id("last"), className: "channel-last" });
     const inbound = el("p", { id: id("inbound"), className: "channel-last" });
-    const message = el("p", { id: id("message"), className: "message", role: "status" });
-    const save = el("button", { type: "submit", id: id("save"), textContent: "Connect" });
-    const test = el("button", { type: "button", id: id("test"), className: "secondary", textContent: "Test the connection" });
-    const remove = el("button", { type: "button", id: id("remove"), className: "secondary", textContent: "Disconnect" });
     const members = el("div", { id: id("members"), className: "member-map" });
-    const form = el(
-      "form", { id: id("form"), className: "channel" },
-      el("h3", { id: id("title"), textContent: psa.name }),
-      state, last, inbound,
-      el("p", { id: id("how"), className: "hint", textContent: psa.how }),
-      ...settingFields.flat(), ...secretFields.flat(),
-      el("div", { className: "actions" }, save, test, remove),
-      message,
-      members,
-    );
-    form.setAttribute("aria-labelledby", id("title"));
+    const { form, message, save, test, remove } = toolForm(id, psa.name, {
+      lines: [state, last, inbound, el("p", { id: id("how"), className: "hint", textContent: psa.how })],
+      fields: [...settingFields.flat(), ...secretFields.flat()],
+      buttons: { save: "Connect", test: "Test the connection", remove: "Disconnect" },
+      after: [members],
+    });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const read = (fields) => Object.fromEntries(
@@ -138,27 +127,8 @@ export class ConnectorsScreen {
     return form;
   }
 
-  async run(name, busy, action) {
-    const parts = this.parts[name];
-    this.say(parts, busy, "");
-    let said;
-    try {
-      said = await action();
-    } catch (error) {
-      said = { text: error.message, tone: "error" };
-    }
-    const { text, tone } = typeof said === "string" ? { text: said, tone: "ok" } : said;
-    try {
-      await this.refresh();
-    } catch (error) {
-      return this.say(parts, `${text} (Could not reload the connectors: ${error.message})`, "error");
-    }
-    this.say(parts, text, tone);
-  }
-
-  say(parts, text, tone) {
-    parts.message.textContent = text;
-    parts.message.dataset.tone = tone;
+  run(name, busy, action) {
+    return runAction(this.parts[name], busy, action, { reload: () => this.refresh(), what: "the connectors" });
   }
 
   async refresh() {
@@ -220,13 +190,7 @@ export class ConnectorsScreen {
     );
   }
 
-  async enter() {
-    this.section.hidden = false;
-    try {
-      await this.refresh();
-    } catch (error) {
-      for (const parts of Object.values(this.parts)) this.say(parts, error.message, "error");
-    }
-    this.section.querySelector("#connectors-title").focus();
+  enter() {
+    return enterScreen(this.section, "#connectors-title", () => this.refresh(), Object.values(this.parts));
   }
 }

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 from aws_lambda_powertools.tracing.base import BaseProvider, BaseSegment
+
+from baton.domain.errors import Transient
 
 # An invocation that records no metric (a read, a ping) is normal, not worth a warning each time.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -73,3 +77,29 @@ def instruments() -> tuple[Logger, Metrics, Tracer]:
     if tracing_disabled():
         return Logger(), Metrics(), Tracer(disabled=True, auto_patch=False, provider=SilentTracingProvider())
     return Logger(), Metrics(), Tracer()
+
+
+@dataclass(frozen=True)
+class OutboundReport:
+    """How a consumer reports what became of one call to a provider (a chat post, a PSA note): one home for the three
+    endings. Delivered: counted, logged. Refused for good (`rejected`): counted, logged as an error, not retried (the
+    connector's last delivery shows it). Worth a retry (`Transient`): counted as deferred, logged as a warning with
+    the verdict and any Retry-After, and the caller raises it again so the queue redelivers."""
+
+    logger: Logger
+    metrics: Metrics
+    what: str  # how the log lines begin: "webhook", "psa note"
+    metric_of: Mapping[str, str]  # an outcome -> the metric it counts in
+    deferred_metric: str
+
+    def outcome(self, outcome: str, fields: Mapping[str, Any]) -> None:
+        if outcome in self.metric_of:
+            self.metrics.add_metric(name=self.metric_of[outcome], unit=MetricUnit.Count, value=1)
+        if outcome == "rejected":
+            self.logger.error(f"{self.what} rejected", extra=dict(fields))
+        else:
+            self.logger.info(self.what, extra=dict(fields))
+
+    def deferred(self, error: Transient, fields: Mapping[str, Any]) -> None:
+        self.metrics.add_metric(name=self.deferred_metric, unit=MetricUnit.Count, value=1)
+        self.logger.warning(f"{self.what} deferred", extra={**fields, "detail": error.detail, **error.extra})

@@ -247,6 +247,11 @@ class ConnectorStore(Protocol):
 
     def link_ticket(self, link: TicketLink) -> None: ...
 
+    def claim_ticket(self, claim: TicketLink, seen: TicketLink | None) -> bool:
+        """Write `claim` only if the ticket's link is still `seen` (None: no link yet); False when another call
+        changed it first (two callbacks about one ticket at once: one of them escalates)."""
+        ...
+
     def ticket_link(self, account_id: str, name: str, ticket_id: str) -> TicketLink | None: ...
 
 
@@ -301,6 +306,22 @@ class SlackWebApi(Protocol):
     def post_ephemeral(self, token: str, channel: str, user: str, text: str) -> None: ...
 
     def open_view(self, token: str, trigger_id: str, view: dict[str, Any]) -> None: ...
+
+
+class SlackAuth(Protocol):
+    """Slack's auth.test, tried when a Slack app is saved (the adapter is the same WebClient as `SlackWebApi`)."""
+
+    def auth_test(self, token: str) -> dict[str, Any]:
+        """Whom the token authenticates (`team_id`, `user_id`); `Invalid` (`invalid_auth`, `token_revoked`) when no one."""
+        ...
+
+
+class BotCredentials(Protocol):
+    """Entra's token endpoint, tried when a Teams bot is saved (the adapter is the same as `BotConnectorApi`)."""
+
+    def check_credentials(self, bot: TeamsBot) -> None:
+        """A fresh client-credentials token from the bot's tenant; `Invalid` with Entra's words when it refuses."""
+        ...
 
 
 class BotConnectorApi(Protocol):

@@ -5,6 +5,7 @@ with the variable's name, not a later call with an empty table name or topic ARN
 """
 
 import os
+from collections.abc import Sequence
 from typing import Annotated, Self
 
 from pydantic import ConfigDict, StringConstraints, ValidationError
@@ -55,6 +56,14 @@ class Settings(Model):
         except ValidationError as error:
             names = sorted({_variable(problem["loc"]) for problem in error.errors()})
             raise MissingSettings(f"missing or empty environment variables: {', '.join(names)} (set by template.yaml)") from None
+
+
+def served_connector(variable: str, allowed: Sequence[str]) -> str:
+    """The connector a function deployed once per connector serves (its `variable`, set by template.yaml)."""
+    value = os.environ.get(variable, "")
+    if value not in allowed:
+        raise RuntimeError(f"{variable} must be one of {', '.join(allowed)} (set by template.yaml); it is {value!r}")
+    return value
 
 
 def _variable(loc: tuple[int | str, ...]) -> str:

@@ -14,21 +14,22 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field
 
 from baton.connectors.declaration import CONNECTOR_SECRETS, Connector, HostAllowlist, Inbound
-from baton.connectors.http import HttpAnswer, HttpReply, HttpRequest, InboundCall
+from baton.connectors.http import HttpReply, HttpRequest, InboundCall
 from baton.connectors.psa_api import PsaApi, PsaConfig, PsaMember, TicketChange
+from baton.connectors.psa_hooks import answer, changer_of, fresh, made_by, payload, same
 from baton.connectors.psa_text import render_note, text_of
+from baton.domain.errors import Invalid
 from baton.domain.modeling import Model
 
 NAME = "autotask"
 MAX_RECORDS = 500
-FRESH = timedelta(minutes=10)
 COMPLETE_STATUS = 5  # Autotask's "Complete" ticket status
 # TicketNote: noteType 1 (task/ticket summary note), publish 2: shown to internal users only, never the client portal.
 NOTE_TYPE, PUBLISH_INTERNAL = 1, 2
@@ -74,9 +75,24 @@ def check(config: PsaConfig) -> HttpRequest:
     return HttpRequest("GET", f"{_base(config)}/ThresholdInformation", _headers(config))
 
 
-def members(config: PsaConfig, page: int) -> HttpRequest:
-    search = {"filter": [{"op": "eq", "field": "isActive", "value": True}], "MaxRecords": MAX_RECORDS}
-    return HttpRequest("GET", f"{_base(config)}/Resources/query", _headers(config), query={"search": json.dumps(search)})
+def members(config: PsaConfig, page: int, previous: HttpReply | None = None) -> HttpRequest:
+    """The first page is a query (MaxRecords 500, Autotask's most); each next one is the `pageDetails.nextPageUrl`
+    the previous page named, followed only on the configured zone's host over https."""
+    if previous is None:
+        search = {"filter": [{"op": "eq", "field": "isActive", "value": True}], "MaxRecords": MAX_RECORDS}
+        return HttpRequest("GET", f"{_base(config)}/Resources/query", _headers(config), query={"search": json.dumps(search)})
+    url = _next_page(previous) or ""
+    parts, zone = urlsplit(url), urlsplit(str(config.settings["zone_url"]))
+    if parts.scheme != "https" or "@" in parts.netloc or parts.netloc.lower() != zone.netloc.lower():
+        raise Invalid(f"Autotask named a next page of resources off its zone ({zone.netloc}); not followed.")
+    return HttpRequest("GET", url, _headers(config))
+
+
+def _next_page(reply: HttpReply) -> str | None:
+    body = reply.json()
+    details = body.get("pageDetails") if isinstance(body, dict) else None
+    url = details.get("nextPageUrl") if isinstance(details, dict) else None
+    return url if isinstance(url, str) and url else None
 
 
 def read_members(reply: HttpReply) -> tuple[list[PsaMember], bool]:
@@ -91,7 +107,7 @@ def read_members(reply: HttpReply) -> tuple[list[PsaMember], bool]:
         for row in rows
         if isinstance(row, dict) and row.get("id") is not None
     ]
-    return found, False  # one page of 500 active resources
+    return found, _next_page(reply) is not None
 
 
 def notes(config: PsaConfig, ticket_id: str) -> HttpRequest:
@@ -196,11 +212,6 @@ API = PsaApi(
 
 
 # --- webhook calls into baton ---------------------------------------------------------------------------
-def _payload(call: InboundCall) -> dict[str, Any]:
-    body = call.json()
-    return body if isinstance(body, dict) else {}
-
-
 def signature(secret: str, body: bytes) -> str:
     return "sha1=" + base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha1).digest()).decode()
 
@@ -209,48 +220,39 @@ def verify(call: InboundCall, secrets: Mapping[str, str], key: bytes | None, now
     secret, given = secrets.get("hook_secret", ""), call.headers.get("x-hook-signature", "")
     if not secret or not given or not hmac.compare_digest(signature(secret, call.body), given):
         return False
-    try:
-        sent = datetime.fromisoformat(str(_payload(call).get("EventTime", "")).replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return sent.tzinfo is not None and abs(now - sent) <= FRESH  # an old call sent again is a replay
+    return fresh(payload(call).get("EventTime"), now)  # an old call sent again is a replay
 
 
 def delivery_id(call: InboundCall) -> str | None:
-    payload = _payload(call)
-    if not payload.get("Id"):
+    sent = payload(call)
+    if not sent.get("Id"):
         return None
-    return f"{payload.get('Guid', '')}:{payload['Id']}:{payload.get('SequenceNumber', '')}"
+    return f"{sent.get('Guid', '')}:{sent['Id']}:{sent.get('SequenceNumber', '')}"
 
 
 def interpret(call: InboundCall, settings: Mapping[str, Any]) -> TicketChange | None:
-    payload = _payload(call)
-    fields = payload.get("Fields") or {}
-    if str(payload.get("EntityType", "")).lower() != "ticket" or not payload.get("Id") or not isinstance(fields, dict):
+    sent = payload(call)
+    fields = sent.get("Fields") or {}
+    if str(sent.get("EntityType", "")).lower() != "ticket" or not sent.get("Id") or not isinstance(fields, dict):
         return None
-    ticket_id = str(payload["Id"])
+    ticket_id = str(sent["Id"])
     status = fields.get("status")
-    changer = str(payload.get("PersonID")) if payload.get("PersonID") is not None else None
-    api_user = settings.get("api_resource_id")
+    changer = changer_of(sent.get("PersonID"))
     priority = fields.get("priority")
     return TicketChange(
         connector=NAME,
         ticket_id=ticket_id,
-        change_id=f"{ticket_id}#{payload.get('SequenceNumber', '')}",
+        change_id=f"{ticket_id}#{sent.get('SequenceNumber', '')}",
         url=ticket_url(PsaConfig(settings=settings, secrets={}), ticket_id),
-        escalated=status is not None and str(status) == str(settings.get("escalation_status_id")),
-        closed=status is not None and str(status) == str(COMPLETE_STATUS),
-        by_integration=api_user is not None and changer == str(api_user),
+        escalated=same(status, settings.get("escalation_status_id")),
+        closed=same(status, COMPLETE_STATUS),
+        by_integration=made_by(changer, settings.get("api_resource_id")),
         changed_by=changer,
         summary=text_of(fields.get("title"), 300),
         description=text_of(fields.get("description"), 4000),
         client_name=None,
         priority=PRIORITY.get(int(priority)) if isinstance(priority, int) else None,
     )
-
-
-def answer(outcome: object | None) -> HttpAnswer:
-    return HttpAnswer.of_json(200, {"outcome": str(outcome or "ignored")})
 
 
 CONNECTOR = Connector(

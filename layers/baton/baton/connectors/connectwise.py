@@ -13,15 +13,16 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from pydantic import Field
 
 from baton.connectors.declaration import CONNECTOR_SECRETS, Connector, HostAllowlist, Inbound
-from baton.connectors.http import HttpAnswer, HttpReply, HttpRequest, InboundCall
+from baton.connectors.http import HttpReply, HttpRequest, InboundCall
 from baton.connectors.psa_api import PsaApi, PsaConfig, PsaMember, TicketChange
+from baton.connectors.psa_hooks import answer, fresh, made_by, payload, same
 from baton.connectors.psa_text import priority_label, render_note, text_of
 from baton.domain.errors import Unauthorized
 from baton.domain.modeling import Model
@@ -29,7 +30,6 @@ from baton.domain.modeling import Model
 NAME = "connectwise"
 API_PATH = "/v4_6_release/apis/3.0"
 PAGE = 100
-FRESH = timedelta(minutes=10)  # a callback about a change older than this is a replay: refused
 SITE_PATTERN = r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$"
 
 
@@ -70,7 +70,7 @@ def check(config: PsaConfig) -> HttpRequest:
     return _get(config, "/system/info")
 
 
-def members(config: PsaConfig, page: int) -> HttpRequest:
+def members(config: PsaConfig, page: int, previous: HttpReply | None = None) -> HttpRequest:
     return _get(config, "/system/members", {"page": str(page), "pageSize": str(PAGE), "conditions": "inactiveFlag=false"})
 
 
@@ -153,13 +153,8 @@ API = PsaApi(
 
 
 # --- callbacks into baton ---------------------------------------------------------------------------------
-def _payload(call: InboundCall) -> dict[str, Any]:
-    body = call.json()
-    return body if isinstance(body, dict) else {}
-
-
-def _entity(payload: Mapping[str, Any]) -> dict[str, Any]:
-    entity = payload.get("Entity")
+def _entity(sent: Mapping[str, Any]) -> dict[str, Any]:
+    entity = sent.get("Entity")
     if isinstance(entity, str):
         try:
             entity = json.loads(entity)
@@ -170,7 +165,7 @@ def _entity(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 def key_url(call: InboundCall, settings: Mapping[str, Any]) -> str | None:
     """The signing key's URL, only when it is https on the configured site: a key elsewhere is never fetched."""
-    url = (_payload(call).get("Metadata") or {}).get("key_url")
+    url = (payload(call).get("Metadata") or {}).get("key_url")
     if not isinstance(url, str) or not url:
         raise Unauthorized("The callback names no signing key (Metadata.key_url).")
     parts = urlsplit(url)
@@ -191,28 +186,21 @@ def verify(call: InboundCall, secrets: Mapping[str, str], key: bytes | None, now
     expected = base64.b64encode(hmac.new(hashed, call.body, hashlib.sha256).digest()).decode()
     if not hmac.compare_digest(expected, given):
         return False
-    updated = str((_entity(_payload(call)).get("_info") or {}).get("lastUpdated", ""))
-    try:
-        changed_at = datetime.fromisoformat(updated.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return changed_at.tzinfo is not None and abs(now - changed_at) <= FRESH  # an old change sent again is a replay
+    return fresh((_entity(payload(call)).get("_info") or {}).get("lastUpdated"), now)  # an old change sent again: a replay
 
 
 def delivery_id(call: InboundCall) -> str | None:
-    message = _payload(call).get("MessageId")
+    message = payload(call).get("MessageId")
     return str(message) if message else None
 
 
 def interpret(call: InboundCall, settings: Mapping[str, Any]) -> TicketChange | None:
-    payload = _payload(call)
-    entity = _entity(payload)
-    if str(payload.get("Type", "")).lower() != "ticket" or not entity.get("id"):
+    sent = payload(call)
+    entity = _entity(sent)
+    if str(sent.get("Type", "")).lower() != "ticket" or not entity.get("id"):
         return None
-    status = str((entity.get("status") or {}).get("name", ""))
     info = entity.get("_info") or {}
-    changer = str(payload.get("MemberId") or info.get("updatedBy") or "") or None
-    api_member = settings.get("api_member")
+    changer = str(sent.get("MemberId") or info.get("updatedBy") or "") or None
     ticket_id = str(entity["id"])
     config = PsaConfig(settings=settings, secrets={})
     return TicketChange(
@@ -220,20 +208,15 @@ def interpret(call: InboundCall, settings: Mapping[str, Any]) -> TicketChange | 
         ticket_id=ticket_id,
         change_id=f"{ticket_id}@{info.get('lastUpdated', '')}",
         url=ticket_url(config, ticket_id),
-        escalated=status.strip().lower() == str(settings.get("escalation_status", "")).strip().lower(),
+        escalated=same((entity.get("status") or {}).get("name"), settings.get("escalation_status")),
         closed=bool(entity.get("closedFlag")),
-        by_integration=bool(api_member) and changer == api_member,
+        by_integration=made_by(changer, settings.get("api_member")),
         changed_by=changer,
         summary=text_of(entity.get("summary"), 300),
         description=text_of(entity.get("initialDescription"), 4000),
         client_name=text_of((entity.get("company") or {}).get("name"), 200) or None,
         priority=priority_label((entity.get("priority") or {}).get("name")),
     )
-
-
-def answer(outcome: object | None) -> HttpAnswer:
-    """ConnectWise only needs a 2xx; the body says what baton did, for whoever reads the callback's log."""
-    return HttpAnswer.of_json(200, {"outcome": str(outcome or "ignored")})
 
 
 CONNECTOR = Connector(

@@ -11,21 +11,22 @@ from __future__ import annotations
 import base64
 import hmac
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
 from baton.connectors.declaration import CONNECTOR_SECRETS, Connector, HostAllowlist, Inbound
-from baton.connectors.http import HttpAnswer, HttpReply, HttpRequest, InboundCall
+from baton.connectors.http import HttpReply, HttpRequest, InboundCall
 from baton.connectors.psa_api import PsaApi, PsaConfig, PsaMember, TicketChange
+from baton.connectors.psa_hooks import answer, changer_of, fresh, made_by, payload, same
 from baton.connectors.psa_text import render_note, text_of
 from baton.domain.modeling import Model
 
 NAME = "halopsa"
 HOOK_USER = "baton"
-FRESH = timedelta(minutes=10)
 PRIORITY = {1: "P1", 2: "P2", 3: "P3", 4: "P4"}
+PAGE = 100  # agents a page
 
 
 class HaloSettings(Model):
@@ -78,11 +79,13 @@ def check(config: PsaConfig) -> HttpRequest:
     return HttpRequest("GET", f"{_base(config)}/api/Status", _headers(config))
 
 
-def members(config: PsaConfig, page: int) -> HttpRequest:
-    return HttpRequest("GET", f"{_base(config)}/api/Agent", _headers(config), query={"includeenabled": "true"})
+def members(config: PsaConfig, page: int, previous: HttpReply | None = None) -> HttpRequest:
+    query = {"includeenabled": "true", "pageinate": "true", "page_size": str(PAGE), "page_no": str(page)}
+    return HttpRequest("GET", f"{_base(config)}/api/Agent", _headers(config), query=query)
 
 
 def read_members(reply: HttpReply) -> tuple[list[PsaMember], bool]:
+    """A page of agents: `{page_no, page_size, record_count, agents}` (a plain list when Halo does not page)."""
     body = reply.json()
     rows = body if isinstance(body, list) else body.get("agents", []) if isinstance(body, dict) else []
     found = [
@@ -90,7 +93,12 @@ def read_members(reply: HttpReply) -> tuple[list[PsaMember], bool]:
         for row in rows
         if isinstance(row, dict) and row.get("id") is not None and not row.get("isdisabled")
     ]
-    return found, False  # Halo answers every agent at once
+    if not isinstance(body, dict):
+        return found, False
+    total, page, size = body.get("record_count"), body.get("page_no"), body.get("page_size")
+    if isinstance(total, int) and isinstance(page, int) and isinstance(size, int):
+        return found, page * size < total
+    return found, len(rows) >= PAGE
 
 
 def notes(config: PsaConfig, ticket_id: str) -> HttpRequest:
@@ -161,11 +169,6 @@ API = PsaApi(
 
 
 # --- webhook calls into baton ---------------------------------------------------------------------------
-def _payload(call: InboundCall) -> dict[str, Any]:
-    body = call.json()
-    return body if isinstance(body, dict) else {}
-
-
 def basic_auth(secret: str) -> str:
     return "Basic " + base64.b64encode(f"{HOOK_USER}:{secret}".encode()).decode()
 
@@ -174,46 +177,37 @@ def verify(call: InboundCall, secrets: Mapping[str, str], key: bytes | None, now
     secret = secrets.get("hook_secret", "")
     if not secret or not hmac.compare_digest(basic_auth(secret), call.headers.get("authorization", "")):
         return False
-    try:
-        sent = datetime.fromisoformat(str(_payload(call).get("timestamp", "")).replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return sent.tzinfo is not None and abs(now - sent) <= FRESH  # the secret does not sign the body: an old call is refused
+    return fresh(payload(call).get("timestamp"), now)  # the secret does not sign the body: an old call is refused
 
 
 def delivery_id(call: InboundCall) -> str | None:
-    value = _payload(call).get("id")
+    value = payload(call).get("id")
     return str(value) if value else None
 
 
 def interpret(call: InboundCall, settings: Mapping[str, Any]) -> TicketChange | None:
-    payload = _payload(call)
-    ticket = payload.get("ticket")
+    sent = payload(call)
+    ticket = sent.get("ticket")
     if not isinstance(ticket, dict) or ticket.get("id") is None:
         return None
     ticket_id = str(ticket["id"])
     status = ticket.get("status_id")
-    changer = payload.get("agent_id")
-    api_agent = settings.get("api_agent_id")
+    changer = changer_of(sent.get("agent_id"))
     priority = ticket.get("priority_id")
     return TicketChange(
         connector=NAME,
         ticket_id=ticket_id,
-        change_id=f"{ticket_id}@{payload.get('timestamp', '')}",
+        change_id=f"{ticket_id}@{sent.get('timestamp', '')}",
         url=ticket_url(PsaConfig(settings=settings, secrets={}), ticket_id),
-        escalated=status is not None and str(status) == str(settings.get("escalation_status_id")),
-        closed=status is not None and str(status) == str(settings.get("closed_status_id", 9)),
-        by_integration=api_agent is not None and str(changer) == str(api_agent),
-        changed_by=str(changer) if changer is not None else None,
+        escalated=same(status, settings.get("escalation_status_id")),
+        closed=same(status, settings.get("closed_status_id", 9)),
+        by_integration=made_by(changer, settings.get("api_agent_id")),
+        changed_by=changer,
         summary=text_of(ticket.get("summary"), 300),
         description=text_of(ticket.get("details"), 4000),
         client_name=text_of(ticket.get("client_name"), 200) or None,
         priority=PRIORITY.get(priority) if isinstance(priority, int) else None,
     )
-
-
-def answer(outcome: object | None) -> HttpAnswer:
-    return HttpAnswer.of_json(200, {"outcome": str(outcome or "ignored")})
 
 
 CONNECTOR = Connector(

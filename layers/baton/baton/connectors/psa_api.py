@@ -57,7 +57,9 @@ def note_marker(event_id: str) -> str:
 @dataclass(frozen=True)
 class PsaApi:
     check: Callable[[PsaConfig], HttpRequest]  # a cheap authenticated read that proves the keys and the site
-    members: Callable[[PsaConfig, int], HttpRequest]  # page n (from 1) of the PSA's members
+    # Page n (from 1) of the PSA's members, given the previous page's answer (None for the first): a PSA that says
+    # where its next page is (Autotask's `pageDetails.nextPageUrl`) is followed there, the others are paged by number.
+    members: Callable[[PsaConfig, int, HttpReply | None], HttpRequest]
     read_members: Callable[[HttpReply], tuple[list[PsaMember], bool]]  # the page's members, and whether more follow
     notes: Callable[[PsaConfig, str], HttpRequest]  # a ticket's notes (newest first where the PSA can)
     read_notes: Callable[[HttpReply], list[str]]  # their texts

@@ -24,6 +24,8 @@ _BY_NAME = {declared.name: declared for declared in CONNECTORS}
 NAMES: tuple[str, ...] = tuple(_BY_NAME)
 # The chat tools an account can send its escalations to (an incoming webhook each).
 CHANNELS: tuple[str, ...] = tuple(declared.name for declared in CONNECTORS if declared.kind == "chat")
+# The PSAs whose tickets a handoff can be linked to (a notes consumer each).
+PSAS: tuple[str, ...] = tuple(declared.name for declared in CONNECTORS if declared.psa is not None)
 
 if TYPE_CHECKING:  # a name the registry has; mypy cannot read a Literal built from it
     ConnectorName = str

@@ -72,6 +72,15 @@ class SlackApp(Model):
     bot_token: str
     signing_secret: str
 
+    @classmethod
+    def of(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> SlackApp:
+        """From the connector's stored settings and secrets (empty where one is missing)."""
+        return cls(
+            channel_id=str(settings.get("channel_id", "")),
+            bot_token=secrets.get("bot_token", ""),
+            signing_secret=secrets.get("signing_secret", ""),
+        )
+
 
 # --- what a message says ------------------------------------------------------------------------------
 def _slack_time(at: str) -> str:

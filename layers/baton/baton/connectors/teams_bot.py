@@ -54,7 +54,7 @@ class BotSettings(Model):
 
     model_config = ConfigDict(extra="forbid")
 
-    tenant_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9.-]+$")
+    tenant_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
     service_url: str = Field(pattern=r"^https://", max_length=300, description="e.g. https://smba.trafficmanager.net/emea/")
     conversation_id: str = Field(min_length=1, max_length=300, description="The channel's id, 19:...@thread.tacv2")
     openid_metadata_url: str = Field(default=DEFAULT_METADATA_URL, pattern=r"^https://", max_length=300)
@@ -88,6 +88,17 @@ class TeamsBot(Model):
     conversation_id: str
     app_id: str
     app_password: str
+
+    @classmethod
+    def of(cls, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> TeamsBot:
+        """From the connector's stored settings and secrets (empty where one is missing)."""
+        return cls(
+            tenant_id=str(settings.get("tenant_id", "")),
+            service_url=str(settings.get("service_url", "")),
+            conversation_id=str(settings.get("conversation_id", "")),
+            app_id=secrets.get("app_id", ""),
+            app_password=secrets.get("app_password", ""),
+        )
 
 
 # --- the card -------------------------------------------------------------------------------------------

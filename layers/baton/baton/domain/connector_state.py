@@ -62,3 +62,6 @@ class TicketLink(Entity):
     ticket_id: str
     session_id: str
     handoff_id: str | None = None
+    # Set while one call is creating the session and its handoff (`claim_ticket`): another call about the ticket
+    # leaves it to that one; cleared when the handoff is made or the attempt failed.
+    escalating_since: str | None = None

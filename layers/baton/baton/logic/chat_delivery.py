@@ -9,6 +9,8 @@ the queue redelivers the event.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from baton.connectors.slack_app import SlackApp
 from baton.connectors.teams_bot import TeamsBot
 from baton.domain.clock import iso, utc_now
@@ -18,6 +20,7 @@ from baton.domain.events import HandoffEvent
 from baton.domain.models import WebhookDelivery
 from baton.logic import slack_app, teams_bot
 from baton.logic.channels import Outcome
+from baton.logic.chat_copies import Delivered
 from baton.ports import BotConnectorApi, ChatMessages, ConnectorStore, SlackWebApi
 
 
@@ -29,19 +32,8 @@ def deliver_slack_app(
     api: SlackWebApi,
     console_url: str,
 ) -> Outcome:
-    secrets = store.secrets(setup.account_id, setup.name) or {}
-    app = SlackApp(
-        channel_id=str(setup.settings.get("channel_id", "")),
-        bot_token=secrets.get("bot_token", ""),
-        signing_secret=secrets.get("signing_secret", ""),
-    )
-    try:
-        done = slack_app.deliver(event, app, messages, api, console_url)
-    except Invalid as refused:
-        delivery = WebhookDelivery(at=iso(utc_now()), outcome="rejected", detail=refused.detail, event_id=event.event_id)
-        store.record_delivery(setup.account_id, setup.name, delivery)
-        return Outcome(outcome="rejected", provider_status=refused.extra.get("provider_status"), detail=refused.detail)
-    return _delivered(event, setup, store, done)
+    app = SlackApp.of(setup.settings, store.secrets(setup.account_id, setup.name) or {})
+    return _delivering(event, setup, store, lambda: slack_app.deliver(event, app, messages, api, console_url))
 
 
 def deliver_teams_bot(
@@ -52,24 +44,18 @@ def deliver_teams_bot(
     api: BotConnectorApi,
     console_url: str,
 ) -> Outcome:
-    secrets = store.secrets(setup.account_id, setup.name) or {}
-    bot = TeamsBot(
-        tenant_id=str(setup.settings.get("tenant_id", "")),
-        service_url=str(setup.settings.get("service_url", "")),
-        conversation_id=str(setup.settings.get("conversation_id", "")),
-        app_id=secrets.get("app_id", ""),
-        app_password=secrets.get("app_password", ""),
-    )
+    bot = TeamsBot.of(setup.settings, store.secrets(setup.account_id, setup.name) or {})
+    return _delivering(event, setup, store, lambda: teams_bot.deliver(event, bot, messages, api, console_url))
+
+
+def _delivering(event: HandoffEvent, setup: ConnectorSetup, store: ConnectorStore, run: Callable[[], Delivered]) -> Outcome:
+    """Run the tool's delivery; record what came of it as the connector's last delivery (a refusal for good too)."""
     try:
-        done = teams_bot.deliver(event, bot, messages, api, console_url)
+        done = run()
     except Invalid as refused:
         delivery = WebhookDelivery(at=iso(utc_now()), outcome="rejected", detail=refused.detail, event_id=event.event_id)
         store.record_delivery(setup.account_id, setup.name, delivery)
         return Outcome(outcome="rejected", provider_status=refused.extra.get("provider_status"), detail=refused.detail)
-    return _delivered(event, setup, store, done)
-
-
-def _delivered(event: HandoffEvent, setup: ConnectorSetup, store: ConnectorStore, done: slack_app.Delivered) -> Outcome:
     if not (done.posted or done.updated):
         return Outcome(outcome="not_announced", detail=f"{done.skipped} message(s) already show it")
     detail = f"posted {done.posted}, updated {done.updated}"

@@ -6,6 +6,8 @@ Registered in `logic/inbound.EXECUTORS` by the type of intent the connector read
 
 from __future__ import annotations
 
+from typing import Any
+
 from baton.connectors.declaration import Connector
 from baton.connectors.slack_app import SlackApp, SlackCall
 from baton.connectors.teams_bot import TeamsBot, TeamsCall
@@ -15,15 +17,17 @@ from baton.logic import slack_app, teams_bot
 from baton.logic.inbound import EXECUTORS, InboundServices, Outcome
 
 
-def slack_app_of(setup: ConnectorSetup, services: InboundServices) -> SlackApp:
+def _stored(setup: ConnectorSetup, services: InboundServices, setting: str, secret: str, missing: str) -> dict[str, str]:
+    """The account's secrets of the connector, once its app mode's `setting` and `secret` are known (else 404)."""
     secrets = services.connectors.secrets(setup.account_id, setup.name) or {}
-    if "channel_id" not in setup.settings or "bot_token" not in secrets:
-        raise NotFound("Slack is not set up as an app for this account.")
-    return SlackApp(
-        channel_id=str(setup.settings["channel_id"]),
-        bot_token=secrets["bot_token"],
-        signing_secret=secrets.get("signing_secret", ""),
-    )
+    if setting not in setup.settings or secret not in secrets:
+        raise NotFound(missing)
+    return secrets
+
+
+def slack_app_of(setup: ConnectorSetup, services: InboundServices) -> SlackApp:
+    missing = "Slack is not set up as an app for this account."
+    return SlackApp.of(setup.settings, _stored(setup, services, "channel_id", "bot_token", missing))
 
 
 def on_slack(call: SlackCall, declared: Connector, setup: ConnectorSetup, services: InboundServices) -> Outcome:
@@ -31,21 +35,12 @@ def on_slack(call: SlackCall, declared: Connector, setup: ConnectorSetup, servic
         raise RuntimeError("the hooks function gives chat apps their services (functions/hooks)")
     deps = slack_app.Inbound(services.chat_links, services.users, services.handoffs, services.slack, services.console_url)
     answer = slack_app.handle(call, setup.account_id, slack_app_of(setup, services), deps)
-    what = type(call.inbound).__name__ if call.inbound is not None else "nothing to act on"
-    return Outcome("accepted" if call.inbound is not None else "ignored", f"Slack: {what}", result=answer.body)
+    return _outcome("Slack", call.inbound, answer.body)
 
 
 def teams_bot_of(setup: ConnectorSetup, services: InboundServices) -> TeamsBot:
-    secrets = services.connectors.secrets(setup.account_id, setup.name) or {}
-    if "conversation_id" not in setup.settings or "app_id" not in secrets:
-        raise NotFound("Teams is not set up as a bot for this account.")
-    return TeamsBot(
-        tenant_id=str(setup.settings.get("tenant_id", "")),
-        service_url=str(setup.settings.get("service_url", "")),
-        conversation_id=str(setup.settings["conversation_id"]),
-        app_id=secrets["app_id"],
-        app_password=secrets.get("app_password", ""),
-    )
+    missing = "Teams is not set up as a bot for this account."
+    return TeamsBot.of(setup.settings, _stored(setup, services, "conversation_id", "app_id", missing))
 
 
 def on_teams(call: TeamsCall, declared: Connector, setup: ConnectorSetup, services: InboundServices) -> Outcome:
@@ -53,8 +48,13 @@ def on_teams(call: TeamsCall, declared: Connector, setup: ConnectorSetup, servic
         raise RuntimeError("the hooks function gives chat apps their services (functions/hooks)")
     deps = teams_bot.Inbound(services.chat_links, services.users, services.handoffs, services.bots, services.console_url)
     answer = teams_bot.handle(call, setup.account_id, teams_bot_of(setup, services), deps)
-    what = type(call.inbound).__name__ if call.inbound is not None else "nothing to act on"
-    return Outcome("accepted" if call.inbound is not None else "ignored", f"Teams: {what}", result=answer.body)
+    return _outcome("Teams", call.inbound, answer.body)
+
+
+def _outcome(tool: str, inbound: object | None, body: dict[str, Any] | None) -> Outcome:
+    """What the hooks function records of the call, and the tool's answer."""
+    what = type(inbound).__name__ if inbound is not None else "nothing to act on"
+    return Outcome("accepted" if inbound is not None else "ignored", f"{tool}: {what}", result=body)
 
 
 EXECUTORS[SlackCall] = on_slack

@@ -20,10 +20,10 @@ from baton.connectors.registry import connector
 from baton.domain.clock import iso, utc_now
 from baton.domain.connector_state import ConnectorSetup, MemberLink
 from baton.domain.email_address import canonical
-from baton.domain.errors import Invalid, NotFound
+from baton.domain.errors import Invalid, NotFound, Transient
 from baton.domain.modeling import Model
 from baton.domain.models import Role, User
-from baton.logic import channels
+from baton.logic import channels, chat_setup
 from baton.logic.psa import ProviderRefused, PsaLink, said
 from baton.ports import ChatPoster, ConnectorStore, Integrations, ProviderTransport, Users
 
@@ -37,6 +37,7 @@ class SetupServices:
     poster: ChatPoster
     allowed: Mapping[str, Sequence[str]]
     console_url: str
+    chat: chat_setup.ChatApis | None = None  # a chat app's credentials are tried with these (logic/chat_setup.py)
 
 
 class TestOutcome(Model):
@@ -99,6 +100,7 @@ def save(
         return None
     shown = _validated(declared.app_settings or declared.settings, settings, "settings").model_dump(exclude_none=True)
     given = {key: str(value) for key, value in _validated(declared.secrets_model, secrets, "secrets").model_dump().items()}
+    chat_setup.check(name, shown, given, services.chat)
     previous = services.store.get(caller.account_id, name)
     link = PsaLink(declared, caller.account_id, PsaConfig(shown, given), services.transport, budget=None)
     hook_id: str | None = None
@@ -199,8 +201,12 @@ def test(caller: User, name: str, services: SetupServices) -> TestOutcome:
     setup, secrets = services.store.get(caller.account_id, name), services.store.secrets(caller.account_id, name)
     if setup is None or secrets is None:
         raise NotFound(f"{declared.title} is not set up for your account; set it up first.")
-    if declared.psa is None:
-        return TestOutcome(ok=True, detail=f"{declared.title} is set up.")
+    if declared.psa is None:  # a chat app: its stored credentials tried again, as at save
+        try:
+            chat_setup.check(name, setup.settings, secrets, services.chat)
+        except (Invalid, Transient) as refused:
+            return TestOutcome(ok=False, detail=refused.detail)
+        return TestOutcome(ok=True, detail=f"{declared.title} is set up, and accepted the app's credentials.")
     link = PsaLink(declared, caller.account_id, PsaConfig(setup.settings, secrets), services.transport, services.store)
     try:
         reply = link.send(declared.psa.check)

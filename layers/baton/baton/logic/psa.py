@@ -102,11 +102,13 @@ class PsaLink:
         self.config = replace(self.config, token=token)
 
     def members(self) -> list[PsaMember]:
+        """Every member, page after page as the PSA pages them (at most MEMBER_PAGES_MAX pages)."""
         found: list[PsaMember] = []
+        previous: HttpReply | None = None
         for page in range(1, MEMBER_PAGES_MAX + 1):
 
-            def page_of(config: PsaConfig, page: int = page) -> HttpRequest:
-                return self.api.members(config, page)
+            def page_of(config: PsaConfig, page: int = page, previous: HttpReply | None = previous) -> HttpRequest:
+                return self.api.members(config, page, previous)
 
             reply = self.send(page_of)
             if not reply.ok:
@@ -115,6 +117,7 @@ class PsaLink:
             found += rows
             if not more:
                 break
+            previous = reply
         return found
 
 

@@ -8,10 +8,11 @@ from baton.domain.models import Role, Session, SessionDraft, User
 from baton.ports import Handoffs
 
 
-def create_session(caller: User, body: SessionDraft, store: Handoffs) -> Session:
+def create_session(caller: User, body: SessionDraft, store: Handoffs, session_id: str | None = None) -> Session:
+    """`session_id`: chosen by the caller when it must be known before the session exists (a PSA ticket's claim)."""
     caller.role.require(Role.ENGINEER)
     session = Session(
-        id=new_id(),
+        id=session_id or new_id(),
         account_id=caller.account_id,
         user_id=caller.id,
         status="active",

@@ -14,13 +14,13 @@ from typing import Any
 
 from baton.connectors import slack_app
 from baton.connectors.slack_app import SlackApp
-from baton.domain.chat import ChatMessageRef, Click, ClickAnswer
-from baton.domain.clock import iso, utc_now
+from baton.domain.chat import Click, ClickAnswer
 from baton.domain.errors import BatonError
 from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
-from baton.logic import chat_actions, chat_links
-from baton.logic.channels import announcement, is_announced
+from baton.logic import chat_actions, chat_copies, chat_links
+from baton.logic.channels import announcement
+from baton.logic.chat_copies import Delivered
 from baton.ports import ChatLinks, ChatMessages, Handoffs, SlackWebApi, Users
 
 
@@ -32,42 +32,18 @@ class HookAnswer(Model):
 
 
 # --- out: the messages --------------------------------------------------------------------------------
-class Delivered(Model):
-    posted: int = 0
-    updated: int = 0
-    skipped: int = 0  # copies that already show this version or a newer one
-
-
 def deliver(event: HandoffEvent, app: SlackApp, messages: ChatMessages, api: SlackWebApi, console_url: str) -> Delivered:
-    """A new (or newly overdue) escalation is posted to the account's channel and recorded; every change of a handoff
-    with messages updates each of them to where it stands now. Slack's refusals (`Invalid`) and what a retry may fix
-    (`Transient`) are raised to the consumer."""
-    result = Delivered()
+    """A new (or newly overdue) escalation is posted to the account's channel (chat.postMessage) and recorded; every
+    change of a handoff with messages updates each of them (chat.update) to where it stands now (logic/chat_copies)."""
     body = slack_app.card(announcement(event, console_url), event.handoff)
-    known = messages.of_handoff(event.account_id, event.handoff.id)
-    for ref in known:
-        if ref.version >= event.handoff.version:
-            result.skipped += 1
-            continue
-        api.update_message(app.bot_token, ref.channel, ref.message_id, body)
-        messages.advance(ref, event.handoff.version)
-        result.updated += 1
-    if is_announced(event) and not any(ref.version >= event.handoff.version for ref in known):
-        ts = api.post_message(app.bot_token, app.channel_id, body)
-        messages.record(
-            ChatMessageRef(
-                account_id=event.account_id,
-                handoff_id=event.handoff.id,
-                session_id=event.handoff.session_id,
-                provider="slack",
-                channel=app.channel_id,
-                message_id=ts,
-                posted_at=iso(utc_now()),
-                version=event.handoff.version,
-            )
-        )
-        result.posted += 1
-    return result
+    return chat_copies.deliver(
+        event,
+        "slack",
+        app.channel_id,
+        messages,
+        update=lambda ref: api.update_message(app.bot_token, ref.channel, ref.message_id, body),
+        post=lambda: api.post_message(app.bot_token, app.channel_id, body),
+    )
 
 
 # --- in: Slack's calls ----------------------------------------------------------------------------------

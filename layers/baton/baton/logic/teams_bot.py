@@ -12,15 +12,15 @@ from typing import Any
 
 from baton.connectors import teams_bot
 from baton.connectors.teams_bot import TeamsBot
-from baton.domain.chat import ChatMessageRef, Click
+from baton.domain.chat import Click
 from baton.domain.clock import iso, utc_now
 from baton.domain.events import HandoffEvent
 from baton.domain.messages import Message
 from baton.domain.modeling import Model
 from baton.domain.models import HandoffFields
-from baton.logic import chat_actions, chat_links
-from baton.logic.channels import announcement, is_announced
-from baton.logic.slack_app import Delivered
+from baton.logic import chat_actions, chat_copies, chat_links
+from baton.logic.channels import announcement
+from baton.logic.chat_copies import Delivered
 from baton.ports import BotConnectorApi, ChatLinks, ChatMessages, Handoffs, Users
 
 
@@ -30,33 +30,17 @@ class InvokeAnswer(Model):
 
 
 def deliver(event: HandoffEvent, bot: TeamsBot, messages: ChatMessages, api: BotConnectorApi, console_url: str) -> Delivered:
-    """As Slack's: a new or overdue escalation is posted and recorded; every change updates each recorded copy."""
-    result = Delivered()
+    """As Slack's (logic/chat_copies): a new or overdue escalation is posted to the bot's conversation and recorded;
+    every change updates each recorded copy through the Bot Connector."""
     body = teams_bot.activity(teams_bot.card(announcement(event, console_url), event.handoff))
-    known = messages.of_handoff(event.account_id, event.handoff.id)
-    for ref in known:
-        if ref.version >= event.handoff.version:
-            result.skipped += 1
-            continue
-        api.update_activity(bot, ref.channel, ref.message_id, body)
-        messages.advance(ref, event.handoff.version)
-        result.updated += 1
-    if is_announced(event) and not any(ref.version >= event.handoff.version for ref in known):
-        activity_id = api.send_activity(bot, bot.conversation_id, body)
-        messages.record(
-            ChatMessageRef(
-                account_id=event.account_id,
-                handoff_id=event.handoff.id,
-                session_id=event.handoff.session_id,
-                provider="teams",
-                channel=bot.conversation_id,
-                message_id=activity_id,
-                posted_at=iso(utc_now()),
-                version=event.handoff.version,
-            )
-        )
-        result.posted += 1
-    return result
+    return chat_copies.deliver(
+        event,
+        "teams",
+        bot.conversation_id,
+        messages,
+        update=lambda ref: api.update_activity(bot, ref.channel, ref.message_id, body),
+        post=lambda: api.send_activity(bot, bot.conversation_id, body),
+    )
 
 
 @dataclass(frozen=True)

@@ -76,37 +76,67 @@ class BotConnector:
         headers = {"Authorization": f"Bearer {self._token(bot)}", "Content-Type": "application/json"}
         return self._json(method, url, json.dumps(body).encode(), headers)
 
+    def check_credentials(self, bot: TeamsBot) -> None:
+        """A token for the bot from its tenant, asked for now (never a kept one, which an older password got):
+        Entra's refusal (a wrong secret, an app not in that tenant, no such tenant) raises `Invalid` with its words."""
+        self._keep(bot, self._fetch_token(bot))
+
     def _token(self, bot: TeamsBot) -> str:
-        key = (bot.tenant_id, bot.app_id)
-        kept = self._tokens.get(key)
+        kept = self._tokens.get((bot.tenant_id, bot.app_id))
         if kept and kept[1] > time.time():
             return kept[0]
+        return self._keep(bot, self._fetch_token(bot))
+
+    def _fetch_token(self, bot: TeamsBot) -> dict[str, Any]:
         form = urlencode(
             {"grant_type": "client_credentials", "client_id": bot.app_id, "client_secret": bot.app_password, "scope": SCOPE}
         ).encode()
         url = self._token_url.format(tenant_id=quote(bot.tenant_id, safe=""))
-        answer = self._json("POST", url, form, {"Content-Type": "application/x-www-form-urlencoded"})
+        return self._json("POST", url, form, {"Content-Type": "application/x-www-form-urlencoded"}, who="Entra")
+
+    def _keep(self, bot: TeamsBot, answer: dict[str, Any]) -> str:
         token = str(answer.get("access_token", ""))
         if not token:
             raise Invalid("Entra gave the bot no access token: check its app id, password and tenant.")
-        self._tokens[key] = (token, time.time() + float(answer.get("expires_in", 3600)) - TOKEN_MARGIN_S)
+        self._tokens[(bot.tenant_id, bot.app_id)] = (token, time.time() + float(answer.get("expires_in", 3600)) - TOKEN_MARGIN_S)
         return token
 
-    def _json(self, method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    def _json(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        who: str = "The Bot Connector",
+    ) -> dict[str, Any]:
         try:
             reply = self._pool.request(method, url, body=body, headers=headers or {}, redirect=False)
         except HTTPError as error:
-            raise Transient("The Bot Connector did not answer; retrying.", provider_error=type(error).__name__) from None
+            raise Transient(f"{who} did not answer; retrying.", provider_error=type(error).__name__) from None
         if reply.status == 429 or reply.status >= 500:
             retry_after = reply.headers.get("Retry-After")
             extra: dict[str, Any] = {"provider_status": reply.status}
             if retry_after and retry_after.isdigit():
                 extra["retry_after_s"] = int(retry_after)
-            raise Transient(f"The Bot Connector answered {reply.status}; retrying.", **extra)
-        if reply.status >= 300:
-            raise Invalid(f"The Bot Connector refused the call ({reply.status}).", provider_status=reply.status)
+            raise Transient(f"{who} answered {reply.status}; retrying.", **extra)
         try:
             parsed = json.loads(reply.data or b"{}")
         except ValueError:
-            return {}
-        return parsed if isinstance(parsed, dict) else {}
+            parsed = {}
+        answer = parsed if isinstance(parsed, dict) else {}
+        if reply.status >= 300:
+            raise _refusal(who, reply.status, answer)
+        return answer
+
+
+def _refusal(who: str, status: int, answer: dict[str, Any]) -> Invalid:
+    """A 4xx as `Invalid`, with the provider's own words when it gave them: Entra's OAuth error (`error`, and the
+    first line of `error_description`, which starts with its AADSTS code), the Bot Connector's `error.message`."""
+    error = answer.get("error")
+    if isinstance(error, dict):  # the Bot Connector: {"error": {"code", "message"}}
+        code, description = str(error.get("code", "")), str(error.get("message", ""))
+    else:  # Entra (OAuth 2.0): {"error", "error_description"}
+        code, description = str(error or ""), str(answer.get("error_description", ""))
+    said = description.strip().splitlines()[0] if description.strip() else ""
+    detail = f"{who} refused the call ({status}{', ' + code if code else ''})" + (f": {said}" if said else ".")
+    return Invalid(detail, provider_status=status, provider_error=code, provider_detail=said)

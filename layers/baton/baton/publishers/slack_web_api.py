@@ -1,4 +1,5 @@
-"""Slack's Web API (chat.postMessage, chat.update, chat.postEphemeral, views.open) through slack_sdk's WebClient.
+"""Slack's Web API (auth.test, chat.postMessage, chat.update, chat.postEphemeral, views.open) through slack_sdk's
+WebClient.
 
 The base URL is configuration (`SLACK_API_URL`, default `https://slack.com/api/`): under `make dev` it is the
 loopback stand-in (local/providers/slack_api.py), trusted through the CA bundle given. One attempt per call (the
@@ -43,6 +44,10 @@ class SlackWebApi:
 
     def _client(self, token: str) -> WebClient:
         return WebClient(token=token, base_url=self._base_url, timeout=TIMEOUT_S, ssl=self._ssl)
+
+    def auth_test(self, token: str) -> dict[str, Any]:
+        """auth.test: who the token is (its workspace `team_id`, the bot's `user_id`); a bad token is `invalid_auth`."""
+        return self._call(lambda client: client.auth_test(), token)
 
     def post_message(self, token: str, channel: str, message: dict[str, Any]) -> str:
         answer = self._call(lambda client: client.chat_postMessage(channel=channel, **message), token)

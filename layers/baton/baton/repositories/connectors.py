@@ -1,13 +1,13 @@
 """An account's connectors with credentials (PSAs; chat apps): settings in the data table, secrets in SSM.
 
 - The secrets (API keys, client secrets, and the `hook_secret` baton chose when it registered its inbound hook) are
-  one SecureString parameter `<root>/<account>/<connector>` holding a JSON object, KMS-encrypted with `aws/ssm`;
-  the functions' IAM is scoped to `<root>/*` (`/<stack>/connectors`). Read only to talk to the provider or to
-  verify its calls; never returned.
+  one SecureString parameter `<root>/<account>/<connector>` holding a JSON object (repositories/secured_items.py:
+  how a secret and its item are kept); the functions' IAM is scoped to `<root>/*` (`/<stack>/connectors`).
 - The data table's `CONNECTOR#<name>` item of the account holds the settings, the hook's id, the member map and how
   the last delivery and the last inbound call went: listing needs no decryption and one Query.
 - `BUDGET#<name>#<hour>` counts the requests of an hour (one conditional update each);
-  `PSA_TICKET#<name>#<ticket>` remembers which session a ticket became.
+  `PSA_TICKET#<name>#<ticket>` remembers which session a ticket became; it is claimed with a conditional put before
+  the session is made, so two calls about one ticket at once make one session.
 """
 
 from __future__ import annotations
@@ -20,16 +20,15 @@ from botocore.exceptions import ClientError
 
 from baton.connectors.registry import connector
 from baton.domain.connector_state import ConnectorSetup, InboundRecord, MemberLink, TicketLink
-from baton.domain.errors import Transient
 from baton.domain.models import WebhookDelivery
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call
+from baton.repositories.secured_items import SecuredItems, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-_SSM_TRANSIENT = frozenset({"ThrottlingException", "TooManyUpdates", "InternalServerError", "ServiceUnavailable"})
 _FIELDS = tuple(ConnectorSetup.model_fields)
 BUDGET_KEPT_SECONDS = 2 * 3600
 
@@ -39,7 +38,7 @@ class ConnectorRepository:
         self._table = table_name
         self._root = parameter_root.rstrip("/")
         self._dynamodb = dynamodb
-        self._ssm = ssm  # an SSM client (boto3-stubs' ssm extra is not installed)
+        self._secured = SecuredItems(table_name, dynamodb, ssm)
 
     def parameter_name(self, account_id: str, name: str) -> str:
         return connector(name).secret.parameter_name(self._root, account_id, name)
@@ -66,48 +65,22 @@ class ConnectorRepository:
         return [_to_setup(from_attrs(item)) for item in page.get("Items", [])]
 
     def secrets(self, account_id: str, name: str) -> dict[str, str] | None:
-        try:
-            found = self._ssm_call(self._ssm.get_parameter, Name=self.parameter_name(account_id, name), WithDecryption=True)
-        except ClientError as error:
-            if _code(error) == "ParameterNotFound":
-                return None
-            raise
-        value = json.loads(str(found["Parameter"]["Value"]))
+        found = self._secured.read_secret(self.parameter_name(account_id, name))
+        value = json.loads(found) if found is not None else None
         return {str(key): str(item) for key, item in value.items()} if isinstance(value, dict) else None
 
     def save(self, setup: ConnectorSetup, secrets: dict[str, str]) -> None:
-        """The parameter first (what calls use), then the item (what the console lists)."""
-        self._ssm_call(
-            self._ssm.put_parameter,
-            Name=self.parameter_name(setup.account_id, setup.name),
-            Value=json.dumps(secrets),
-            Type="SecureString",
-            Overwrite=True,
-            Description=f"baton: the {setup.name} connector's secrets of account {setup.account_id}",
-        )
         item = {
             **keys.connector_key(setup.account_id, setup.name),
             "entity": "connector",
             **setup.model_dump(mode="json", exclude={"last_delivery", "last_inbound"}),
         }
-        call(self._dynamodb.put_item, TableName=self._table, Item=to_attrs(item))
+        description = f"baton: the {setup.name} connector's secrets of account {setup.account_id}"
+        self._secured.save(self.parameter_name(setup.account_id, setup.name), json.dumps(secrets), description, item)
 
     def remove(self, account_id: str, name: str) -> bool:
-        """False when there was nothing to remove. The parameter first: without it nothing can call the provider."""
-        try:
-            self._ssm_call(self._ssm.delete_parameter, Name=self.parameter_name(account_id, name))
-            had_parameter = True
-        except ClientError as error:
-            if _code(error) != "ParameterNotFound":
-                raise
-            had_parameter = False
-        old = call(
-            self._dynamodb.delete_item,
-            TableName=self._table,
-            Key=to_attrs(keys.connector_key(account_id, name)),
-            ReturnValues="ALL_OLD",
-        )
-        return had_parameter or bool(old.get("Attributes"))
+        """False when there was nothing to remove."""
+        return self._secured.remove(self.parameter_name(account_id, name), keys.connector_key(account_id, name))
 
     def set_members(self, account_id: str, name: str, members: Sequence[MemberLink]) -> None:
         self._update(account_id, name, "members", [link.model_dump(mode="json", exclude_none=True) for link in members])
@@ -119,20 +92,7 @@ class ConnectorRepository:
         self._update(account_id, name, "last_inbound", record.model_dump(mode="json", exclude_none=True))
 
     def _update(self, account_id: str, name: str, field: str, value: Any) -> None:
-        """One field of an existing connector (never creates one: a removed connector stays removed)."""
-        try:
-            call(
-                self._dynamodb.update_item,
-                TableName=self._table,
-                Key=to_attrs(keys.connector_key(account_id, name)),
-                UpdateExpression="SET #field = :value",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#field": field},
-                ExpressionAttributeValues=to_attrs({":value": value}),
-            )
-        except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
-                raise
+        self._secured.set_field(keys.connector_key(account_id, name), field, value)
 
     # --- the request budget ----------------------------------------------------------------------------
     def take_budget(self, account_id: str, name: str, hour: str, limit: int) -> bool:
@@ -147,15 +107,32 @@ class ConnectorRepository:
                 ExpressionAttributeValues=to_attrs({":one": 1, ":limit": limit, ":entity": "budget"}),
             )
         except ClientError as error:
-            if _code(error) == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
 
     # --- tickets and sessions ----------------------------------------------------------------------------
     def link_ticket(self, link: TicketLink) -> None:
-        item = {**keys.ticket_key(link.account_id, link.connector, link.ticket_id), "entity": "ticket_link", **link.model_dump()}
-        call(self._dynamodb.put_item, TableName=self._table, Item=to_attrs({k: v for k, v in item.items() if v is not None}))
+        call(self._dynamodb.put_item, TableName=self._table, Item=to_attrs(_ticket_item(link)))
+
+    def claim_ticket(self, claim: TicketLink, seen: TicketLink | None) -> bool:
+        """A conditional put: the link must still be exactly what `seen` read (None: absent)."""
+        expected: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        if seen is not None:
+            condition, values = "session_id = :session_id", {":session_id": seen.session_id}
+            for field in ("handoff_id", "escalating_since"):
+                value = getattr(seen, field)
+                condition += f" AND {field} = :{field}" if value is not None else f" AND attribute_not_exists({field})"
+                values.update({f":{field}": value} if value is not None else {})
+            expected = {"ConditionExpression": condition, "ExpressionAttributeValues": to_attrs(values)}
+        try:
+            call(self._dynamodb.put_item, TableName=self._table, Item=to_attrs(_ticket_item(claim)), **expected)
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def ticket_link(self, account_id: str, name: str, ticket_id: str) -> TicketLink | None:
         found = call(
@@ -170,17 +147,10 @@ class ConnectorRepository:
         values = from_attrs(item)
         return TicketLink.model_validate({field: values[field] for field in TicketLink.model_fields if field in values})
 
-    def _ssm_call(self, operation: Any, **kwargs: Any) -> Any:
-        try:
-            return operation(**kwargs)
-        except ClientError as error:
-            if _code(error) in _SSM_TRANSIENT:
-                raise Transient("The settings store is busy; retry in a moment.") from error
-            raise
 
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
+def _ticket_item(link: TicketLink) -> dict[str, Any]:
+    item = {**keys.ticket_key(link.account_id, link.connector, link.ticket_id), "entity": "ticket_link", **link.model_dump()}
+    return {key: value for key, value in item.items() if value is not None}
 
 
 def _to_setup(item: dict[str, Any]) -> ConnectorSetup:
