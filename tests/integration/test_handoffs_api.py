@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from baton.domain.clock import local_time
 from baton.domain.models import User
 from baton.repositories.dynamo_errors import TRANSACTION_ATTEMPTS
 from local.template import Template
@@ -128,9 +132,32 @@ def test_claim_sets_claimed_by_and_a_second_claim_names_the_winner(api: ApiClien
     lost = api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior2)
     assert lost.status == 409
     assert lost.body["claimed_by"] == senior.id and lost.body["claimed_at"] == won.body["claimed_at"]
-    assert senior.display_name in lost.body["detail"] and won.body["claimed_at"] in lost.body["detail"]
+    # (the time as people read it, in the account's zone: UTC without business hours; issue 24 replaced the ISO time)
+    assert f"claimed by {senior.display_name} at {local_time(won.body['claimed_at'], UTC)};" in lost.body["detail"]
     # And it left the queue
     assert api.call("GET", "/api/v1/ai-sessions/queue", senior2).body == []
+
+
+def test_a_refusal_writes_the_holders_time_in_the_accounts_zone(
+    api: ApiClient, users: dict[str, User], dynamodb_calls: list[DynamoDBCall]
+) -> None:
+    # Given acme's business hours in Berlin, and an escalation Sam picked up
+    owner, senior, senior2 = users["owner@acme.test"], users["senior@acme.test"], users["senior2@acme.test"]
+    hours = {"time_zone": "Europe/Berlin", "weekly": {"mon": [["08:00", "18:00"]]}}
+    steps = {"remind_after_s": 300, "escalate_after_s": 900, "repeat_every_s": 900}
+    assert api.call("PUT", "/api/v1/account/policy", owner, {**steps, "business_hours": hours}).status == 200
+    session_id, handoff_id = new_handoff(api, users["junior@acme.test"])
+    dynamodb_calls.clear()
+    won = api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior)
+    assert _policy_reads(dynamodb_calls) == 0  # the pickup itself does not read the policy
+    # When a colleague tries to pick it up too
+    lost = api.call("POST", handoff_path(session_id, handoff_id, "claim"), senior2)
+    assert _policy_reads(dynamodb_calls) == 1  # the refusal reads it once, for its zone
+    # Then the 409 says when Sam picked it up in Berlin's wall time and zone ("Mon 7 Dec 11:42 CET"), not in ISO UTC
+    berlin = local_time(won.body["claimed_at"], ZoneInfo("Europe/Berlin"))
+    assert re.fullmatch(r"\w{3} \d{1,2} \w{3} \d\d:\d\d CES?T", berlin)
+    assert lost.status == 409 and f"claimed by {senior.display_name} at {berlin};" in lost.body["detail"]
+    assert won.body["claimed_at"] not in lost.body["detail"] and lost.body["claimed_at"] == won.body["claimed_at"]
 
 
 def test_owner_can_claim(api: ApiClient, users: dict[str, User]) -> None:
@@ -340,6 +367,11 @@ def _table_actions(calls: list[DynamoDBCall]) -> set[tuple[str, str]]:
         else:
             actions.add((name, params["TableName"]))
     return actions
+
+
+def _policy_reads(calls: list[DynamoDBCall]) -> int:
+    """How many reads of the account's SLA policy (a GetItem of its `sla_policy`) were made."""
+    return sum(1 for name, params in calls if name == "GetItem" and params.get("ProjectionExpression") == "sla_policy")
 
 
 def _eventual_reads(calls: list[DynamoDBCall]) -> list[tuple[str, str]]:

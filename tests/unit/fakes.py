@@ -138,7 +138,7 @@ class InMemoryHandoffs:
         current = self.get_handoff(account_id, session_id, handoff_id)
         if current is None:
             raise NotFound("No such handoff in your account.")
-        refused = lifecycle.refusal(action, current, actor, entry.to_user_id)
+        refused = lifecycle.refusal(action, current, actor, entry.to_user_id, self.sla_policy(account_id).time_zone())
         if refused is not None:
             raise refused
         version = current.version + 1

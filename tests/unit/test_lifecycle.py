@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from baton import api_models
@@ -61,6 +63,17 @@ def test_the_second_claim_is_told_who_holds_it_and_since_when(store: InMemoryHan
     with pytest.raises(Conflict, match="claimed by sam at") as refused:
         handoffs.claim(SENIOR2, claimed.session_id, claimed.id, store)
     assert refused.value.extra["claimed_by"] == SENIOR.id and refused.value.extra["claimed_at"] == claimed.claimed_at
+
+
+def test_a_refusal_says_since_when_in_the_given_zone_as_the_emails_do() -> None:
+    # Given a handoff Sam claimed at 10:42:00.123 UTC on Sunday 6 December
+    sam = {"claimed_by": SENIOR.id, "claimed_by_name": "Sam Senior", "claimed_at": "2026-12-06T10:42:00.123Z"}
+    claimed = _handoff(InMemoryHandoffs()).model_copy(update={"status": "claimed", **sam})
+    # When Sasha's claim is refused with the account's zone (Berlin), Then the time is Berlin's, written for people
+    refused = lifecycle.refusal(Action.CLAIM, claimed, SENIOR2, zone=ZoneInfo("Europe/Berlin"))
+    assert refused is not None and "it is claimed by Sam Senior at Sun 6 Dec 11:42 CET; claim needs it open." in refused.detail
+    # And without a zone it is UTC's, still not ISO
+    assert "at Sun 6 Dec 10:42 UTC;" in str(getattr(lifecycle.refusal(Action.CLAIM, claimed, SENIOR2), "detail", ""))
 
 
 def test_release_with_a_reason_puts_it_back_and_keeps_the_reason(store: InMemoryHandoffs) -> None:

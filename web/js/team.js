@@ -1,7 +1,8 @@
 // The team page (#/team): the figures strip on the queue, the week's figures, the SLA policy editor
 // (owners and admins) and the desktop notification switch.
-import { el, facts } from "./dom.js";
+import { busy, el, facts } from "./dom.js";
 import { NotifyPolicyForm } from "./notify_policy.js";
+import { SlaEditor, toMinutes, toSeconds } from "./sla_editor.js";
 
 const seconds = (value) => {
   if (value === null || value === undefined) return "–";
@@ -10,33 +11,24 @@ const seconds = (value) => {
   return minutes < 60 ? `${minutes} min ${Math.round(value % 60)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 };
 
-const FIELDS = ["remind_after_s", "escalate_after_s", "repeat_every_s", "max_level"];
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const STEP_FIELDS = ["remind_after_s", "escalate_after_s", "repeat_every_s"];  // minutes in the form, seconds in the API
 
-// The priorities set on purpose: those unlike the defaults the server derives from the account's steps (P1: half of
-// each step, always on; P2-P4: the steps). The others are left out, so they follow the steps saved with them.
-function overrides(policy) {
-  const steps = ["remind_after_s", "escalate_after_s", "repeat_every_s"];
-  const derived = (priority) => ({
-    ...Object.fromEntries(steps.map((name) => [name, priority === "P1" ? Math.max(30, Math.floor(policy[name] / 2)) : policy[name]])),
-    always_on: priority === "P1",
-  });
-  const same = (a, b) => [...steps, "always_on"].every((name) => a[name] === b[name]);
-  return Object.fromEntries(Object.entries(policy.priorities || {}).filter(([priority, own]) => !same(own, derived(priority))));
-}
+// "2.5 min", "1 h 30 min": a step as people say it.
+const minutesText = (s) => (s < 3600 ? `${toMinutes(s)} min` : `${Math.floor(s / 3600)} h${s % 3600 ? ` ${toMinutes(s % 3600)} min` : ""}`);
 
-// The rest of the policy (set through the API), in one sentence: priorities and business hours.
+// The policy as saved, in one sentence: P1's clock and the business hours.
 function policySummary(policy) {
   const p1 = policy.priorities && policy.priorities.P1;
   const parts = [];
-  if (p1) parts.push(`P1: level 1 after ${p1.remind_after_s} s${p1.always_on ? ", around the clock" : ""}`);
+  if (p1) parts.push(`P1: level 1 after ${minutesText(p1.remind_after_s)}${p1.always_on ? ", around the clock" : ""}`);
   const hours = policy.business_hours;
   if (hours) {
     const open = DAYS.filter((day) => (hours.weekly[day] || []).length)
       .map((day) => `${day} ${hours.weekly[day].map(([from, to]) => `${from}–${to}`).join(", ")}`);
     parts.push(`the clock runs in business hours (${hours.time_zone}: ${open.join("; ")}${hours.holidays.length ? `; ${hours.holidays.length} days off` : ""}) and pauses outside them`);
   } else parts.push("the clock runs around the clock (no business hours set)");
-  return `${parts.join("; ")}.`;
+  return `In force now: ${parts.join("; ")}.`;
 }
 
 export class Figures {
@@ -84,6 +76,8 @@ export class TeamPage {
     this.canEditPolicy = canEditPolicy;
     this.form = root.querySelector("#policy-form");
     this.form.addEventListener("submit", (event) => this.save(event));
+    this.editor = new SlaEditor(root.querySelector("#sla-editor"), () => this.steps());
+    for (const name of STEP_FIELDS) this.form.elements[name].addEventListener("input", () => this.editor.ladderChanged());
     this.notify = canEditPolicy ? new NotifyPolicyForm(figures) : null;
   }
 
@@ -127,17 +121,23 @@ export class TeamPage {
   }
 
   fill(policy) {
-    this.current = policy;
-    for (const name of FIELDS) this.form.elements[name].value = String(policy[name]);
+    for (const name of STEP_FIELDS) this.form.elements[name].value = toMinutes(policy[name]);
+    this.form.elements.max_level.value = String(policy.max_level);
+    this.editor.fill(policy);
     this.root.querySelector("#policy-summary").textContent = policySummary(policy);
+  }
+
+  // The ladder's steps as typed, in seconds.
+  steps() {
+    return Object.fromEntries(STEP_FIELDS.map((name) => [name, toSeconds(this.form.elements[name].value)]));
   }
 
   async save(event) {
     event.preventDefault();
     const status = this.root.querySelector("#policy-message");
-    // The steps and the cap from the form; the priorities and business hours as they are (the PUT replaces the policy).
-    const kept = this.current ? { business_hours: this.current.business_hours, priorities: overrides(this.current) } : {};
-    const policy = { ...kept, ...Object.fromEntries(FIELDS.map((name) => [name, Number(this.form.elements[name].value)])) };
+    // The whole policy but who is emailed (left out, it stays as it is): the PUT replaces the rest.
+    const policy = { ...this.steps(), max_level: Number(this.form.elements.max_level.value), ...this.editor.read() };
+    const done = busy(this.form.querySelector("button[type=submit]"), "Saving…");
     try {
       this.fill(await this.figures.setPolicy(policy));
       status.dataset.tone = "ok";
@@ -145,6 +145,8 @@ export class TeamPage {
     } catch (error) {
       status.dataset.tone = "error";
       status.textContent = error.message;
+    } finally {
+      done();
     }
     status.focus();
   }

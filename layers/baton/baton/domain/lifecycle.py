@@ -10,9 +10,11 @@ allowed action's `control`. Nothing else restates these rules.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from enum import StrEnum
 from typing import Literal
 
+from baton.domain.clock import local_time
 from baton.domain.errors import BatonError, Conflict, Forbidden, Invalid, NotFound
 from baton.domain.models import NOTES_MAX, REASON_MAX, Handoff, HandoffStatus, Intent, Role, User
 
@@ -260,14 +262,17 @@ def guard(action: Action, actor: User, to_user_id: str | None = None) -> Guard:
     return Guard(rule.sources, rule.only_intent, actor_field, rule.creator_barred_for, to_user_id)
 
 
-def refusal(action: Action, handoff: Handoff, actor: User, to_user_id: str | None = None) -> BatonError | None:
-    """Why `actor` may not take `action` on `handoff` as it is now, or None when they may."""
+def refusal(
+    action: Action, handoff: Handoff, actor: User, to_user_id: str | None = None, zone: tzinfo = UTC
+) -> BatonError | None:
+    """Why `actor` may not take `action` on `handoff` as it is now, or None when they may (a time in the
+    sentence is written in `zone`, the account's)."""
     rule = RULES[action]
     if refused := actor.role.refusal(Role.ENGINEER):
         return refused
     if handoff.status not in rule.sources:
         holder = {"claimed_by": handoff.claimed_by, "claimed_by_name": handoff.claimed_by_name, "claimed_at": handoff.claimed_at}
-        return Conflict(_wrong_status(rule, handoff), status=handoff.status, **holder)
+        return Conflict(_wrong_status(rule, handoff, zone), status=handoff.status, **holder)
     if rule.only_intent and handoff.intent != rule.only_intent:
         return Conflict("Only a parked handoff can be escalated; this one is already an escalation.", status=handoff.status)
     if rule.creator_barred_for and handoff.intent == rule.creator_barred_for and handoff.created_by == actor.id:
@@ -342,9 +347,10 @@ def event_type(action: str) -> str | None:
     return next((rule.event_type for rule in RULES.values() if rule.action.value == action), None)
 
 
-def _wrong_status(rule: Rule, handoff: Handoff) -> str:
+def _wrong_status(rule: Rule, handoff: Handoff, zone: tzinfo) -> str:
     state: str = handoff.status
     if state == "claimed":
-        state = f"claimed by {handoff.claimed_by_name or handoff.claimed_by} at {handoff.claimed_at}"
+        since = f" at {local_time(handoff.claimed_at, zone)}" if handoff.claimed_at else ""
+        state = f"claimed by {handoff.claimed_by_name or handoff.claimed_by}{since}"
     needs = " or ".join(rule.sources)
     return f"Cannot {rule.action.value} this handoff: it is {state}; {rule.action.value} needs it {needs}."

@@ -144,7 +144,8 @@ class HandoffRepository:
 
         `fields` are the handoff fields the action sets (None removes one); status, queue
         membership, version, the timeline and the change index follow from the rule here.
-        A claim is a single UpdateItem: its loser learns the winner from ALL_OLD, with no extra read.
+        A claim is a single UpdateItem: its loser learns the winner from ALL_OLD, with no extra read of the handoff
+        (only the account's policy, for its time zone, on a refusal).
         """
         rule = lifecycle.RULES[action]
         update = self._handoff_update(
@@ -451,11 +452,14 @@ class HandoffRepository:
             next(iter(action.values())).setdefault("TableName", self._table)
         call(self._client.transact_write_items, TransactItems=list(actions))
 
-    @staticmethod
-    def _explain(old_item: dict[str, Any] | None, action: Action, actor: User, to_user_id: str | None, error: Exception) -> None:
+    def _explain(
+        self, old_item: dict[str, Any] | None, action: Action, actor: User, to_user_id: str | None, error: Exception
+    ) -> None:
         if old_item is None:
             raise NotFound("No such handoff in your account.") from error
-        refused = lifecycle.refusal(action, _to_handoff(old_item), actor, to_user_id)
+        handoff = _to_handoff(old_item)
+        zone = self.sla_policy(handoff.account_id).time_zone()  # the sentence's times in the account's zone (refusals only)
+        refused = lifecycle.refusal(action, handoff, actor, to_user_id, zone)
         # The condition failed, so the rules refuse; None means the item changed between two reads of it.
         raise refused or Conflict("This handoff changed at the same moment; reload and retry.") from error
 
