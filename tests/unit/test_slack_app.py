@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from baton.connectors import slack_app as connector
 from baton.domain.chat import ChatLink, LinkCode
+from baton.domain.clock import local_time
+from baton.domain.ladder import DEFAULT_POLICY, BusinessHours
 from baton.domain.lifecycle import Action
 from baton.domain.messages import Message
 from baton.domain.models import Handoff
@@ -133,6 +136,19 @@ def test_pick_up_is_the_consoles_claim_and_the_loser_is_told_who_won(world: Worl
     method, args = world.slack.calls[-1]
     assert method == "chat.postEphemeral" and args["user"] == "UKIM"
     assert args["text"].startswith("sam picked this up at ") and world.current().claimed_by == world.sam.id
+
+
+def test_the_loser_is_told_the_winners_time_in_the_accounts_zone(world: World) -> None:
+    # Given acme works in Berlin, and Sam picked it up
+    world.store.policies["acme"] = DEFAULT_POLICY.model_copy(update={"business_hours": BusinessHours(time_zone="Europe/Berlin")})
+    world.press("USAM", Action.CLAIM)
+    # When Kim presses Pick Up too
+    world.press("UKIM", Action.CLAIM)
+    # Then Kim reads the time as Berlin reads it
+    claimed_at = world.current().claimed_at
+    assert claimed_at is not None
+    expected = local_time(claimed_at, ZoneInfo("Europe/Berlin"))
+    assert world.slack.calls[-1][1]["text"] == f"sam picked this up at {expected}." and expected.endswith(("CET", "CEST"))
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,17 @@
 The clicker is the member their chat user is linked to in this account, read afresh (role and membership as they
 are now, as every API request reads them). The action is `logic/handoffs`' claim, release or resolve: the same
 conditional write as the console's, so one click wins across chat and console. Whatever happens, the clicker gets a
-sentence (never a trace): done; lost ("Sam picked this up at 10:42"); moved on (its current state); refused.
+sentence (never a trace): done; lost ("Sam picked this up at Mon 7 Dec 10:42 CET", in the account's zone); moved on
+(its current state); refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import tzinfo
 
-from baton.domain.chat import PROVIDER_TITLES, ChatProvider, Click, ClickAnswer, hhmm, how_to_link
+from baton.domain.chat import PROVIDER_TITLES, ChatProvider, Click, ClickAnswer, how_to_link
+from baton.domain.clock import local_time
 from baton.domain.errors import Conflict, Forbidden, NotFound
 from baton.domain.lifecycle import RULES, Action
 from baton.domain.models import Handoff, Role, User
@@ -44,7 +47,8 @@ def act(click: Click, links: ChatLinks, users: Users, store: Handoffs, console_u
         handoff = run(who, click, store)
     except Conflict:
         current = store.get_handoff(click.account_id, click.session_id, click.handoff_id)
-        return _lost(click.action, who, current), current
+        zone = store.sla_policy(click.account_id).time_zone()  # read on this path only
+        return _lost(click.action, who, current, zone), current
     except Forbidden as refused:
         return ClickAnswer(outcome="refused", text=refused.detail), None
     except NotFound:
@@ -54,20 +58,25 @@ def act(click: Click, links: ChatLinks, users: Users, store: Handoffs, console_u
     return ClickAnswer(outcome="done", text=done), handoff
 
 
-def _lost(action: Action, who: User, current: Handoff | None) -> ClickAnswer:
-    """Someone else got there first, or the handoff moved on: say where it stands and who has it."""
+def _lost(action: Action, who: User, current: Handoff | None, zone: tzinfo) -> ClickAnswer:
+    """Someone else got there first, or the handoff moved on: say where it stands and who has it (times in the
+    account's zone)."""
+
+    def at(moment: str | None) -> str:
+        return local_time(moment, zone) if moment else "an unknown time"
+
     if current is None:
         return ClickAnswer(outcome="not_found", text="baton has no such handoff in this account any more.")
     if current.status == "claimed" and action is Action.CLAIM:  # a race lost (to oneself, from another copy, too)
         name = "You" if current.claimed_by == who.id else current.claimed_by_name or "Someone"
-        return ClickAnswer(outcome="lost", text=f"{name} picked this up at {hhmm(current.claimed_at)}.")
+        return ClickAnswer(outcome="lost", text=f"{name} picked this up at {at(current.claimed_at)}.")
     if current.status == "claimed":
         holder = "you" if current.claimed_by == who.id else current.claimed_by_name or "someone"
         return ClickAnswer(
-            outcome="moved_on", text=f"It is picked up by {holder} (since {hhmm(current.claimed_at)}): nothing changed."
+            outcome="moved_on", text=f"It is picked up by {holder} (since {at(current.claimed_at)}): nothing changed."
         )
     if current.status == "resolved":
-        return ClickAnswer(outcome="moved_on", text=f"It was already resolved at {hhmm(current.resolved_at)}: nothing changed.")
+        return ClickAnswer(outcome="moved_on", text=f"It was already resolved at {at(current.resolved_at)}: nothing changed.")
     if current.status == "withdrawn":
         return ClickAnswer(outcome="moved_on", text="It was withdrawn by the engineer who handed it off: nothing changed.")
     return ClickAnswer(outcome="moved_on", text="It is back in the queue, waiting for a senior: nothing changed.")
