@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -278,9 +279,13 @@ def measure(rt: Runtime, runs: int = 7) -> dict[str, Any]:
         for probe in found.values():
             _run(probe)  # untimed: writes the bytecode
         times: dict[str, list[dict[str, Any]]] = {name: [] for name in found}
-        for _ in range(runs):
-            for name, probe in found.items():
-                times[name].append(_run(probe))
+        for round_number in range(runs):
+            # A new order each round (seeded: the same for every run of the bench), so no probe always follows
+            # the same one, or always comes first after a pause.
+            order = sorted(found)
+            random.Random(round_number).shuffle(order)  # noqa: S311 (an order, not a secret)
+            for name in order:
+                times[name].append(_run(found[name]))
                 time.sleep(0.05)
     medians = {name: _medians(values) for name, values in times.items()}
     results: dict[str, Any] = {"runs": runs, "baselines": {}}
