@@ -353,7 +353,11 @@ def test_the_people_page_shows_someone_who_joined_without_a_reload(sign_in: Sign
 
 
 def test_on_a_phone_the_first_card_and_pick_up_are_above_the_fold(browser: Any, stack: Stack, axe_script: Path) -> None:
-    handoff = _handoff(stack, subject="Phone fold check", priority="P2", ticket_ref="INC-7", client_name="Contoso")
+    # Given an escalation with words enough for a screen and more (other tests' cards may sort before it)
+    wordy = " ".join(["The mailbox sync fails after the certificate was renewed on the gateway"] * 25)
+    handoff = _handoff(
+        stack, subject="Phone fold check: " + wordy[:180], priority="P2", ticket_ref="INC-7", client_name="Contoso", notes=wordy
+    )
     context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 844})
     page = context.new_page()
     try:
@@ -368,6 +372,9 @@ def test_on_a_phone_the_first_card_and_pick_up_are_above_the_fold(browser: Any, 
         assert page.locator("header.top").bounding_box()["height"] <= 110  # type: ignore[index]
         assert _in_view(page, first.locator(".pickup")), first.locator(".pickup").bounding_box()
         assert _in_view(page, first), first.bounding_box()
+        # And the wordy card would fit there too, Pick Up included, were it first
+        top, ours = first.bounding_box(), card.bounding_box()
+        assert top is not None and ours is not None and top["y"] + ours["height"] <= 844, (top, ours)
         _screenshot(page, "phone-queue")
         _no_violations(page, axe_script)
         # And the account menu tells who is signed in
