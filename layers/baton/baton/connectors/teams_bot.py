@@ -27,6 +27,7 @@ from pydantic import ConfigDict, Field
 
 from baton.connectors.declaration import Inbound
 from baton.connectors.http import HttpAnswer, InboundCall
+from baton.connectors.rs256 import RS256, RsaPublicKey
 from baton.domain import chat
 from baton.domain.chat import Click
 from baton.domain.clock import parse_iso
@@ -268,6 +269,12 @@ def activity_id_of(body: bytes) -> str | None:
 
 
 # --- is it the Bot Framework -------------------------------------------------------------------------------
+# PyJWT parses the token and checks its algorithm against the list; the RS256 signature itself is checked in the
+# standard library (connectors/rs256.py), which keeps `cryptography` out of the Lambda layer.
+_SIGNATURES = jwt.PyJWS(algorithms=[])
+_SIGNATURES.register_algorithm("RS256", RS256())
+
+
 def verify(authorization: str | None, body: bytes, jwks: dict[str, Any], app_id: str, now: datetime) -> bool:
     """The Bot Framework's bearer token: signed by a key of the Bot Connector's JWKS that is endorsed for Teams,
     issued by `https://api.botframework.com` for this bot (audience = its app id), not expired (five minutes' skew),
@@ -283,14 +290,22 @@ def verify(authorization: str | None, body: bytes, jwks: dict[str, Any], app_id:
         endorsements = key.get("endorsements")
         if endorsements is not None and CHANNEL not in endorsements:
             return False
+        public_key: Any = RsaPublicKey.of_jwk(key)  # PyJWS's types name cryptography's keys; our RS256 takes this one
+        _SIGNATURES.decode(token, public_key, algorithms=["RS256"])
         claims = jwt.decode(
             token,
-            jwt.PyJWK.from_dict(key).key,
-            algorithms=["RS256"],
             audience=app_id,
             issuer=ISSUER,
-            # the times are checked against `now` below, not the machine's clock
-            options={"require": ["exp", "iss", "aud"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            # the signature was checked just above (_SIGNATURES); the times against `now` below, not the machine's clock
+            options={
+                "verify_signature": False,
+                "verify_aud": True,
+                "verify_iss": True,
+                "require": ["exp", "iss", "aud"],
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
         moment = now.timestamp()
         if float(claims["exp"]) + LEEWAY_S < moment or float(claims.get("nbf", moment)) - LEEWAY_S > moment:
