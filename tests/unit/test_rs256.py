@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from typing import Any
 
 import jwt
@@ -77,3 +79,28 @@ def test_a_teams_token_signed_otherwise_than_rs256_by_the_key_does_not_verify() 
     # Nor one whose RS256 header is put on the HS256 token's payload and signature
     header = good.split(".")[0]
     assert not teams_bot.verify(f"Bearer {header}.{hs256.split('.', 1)[1]}", body, jwks, "app-1", now)
+
+
+def test_a_teams_token_verifies_without_cryptography_as_in_the_layer() -> None:
+    # Given a good token, and an interpreter in which `cryptography` cannot be imported (the layer does not ship it)
+    jwks = {"keys": [_jwk(KEY, kid="k1")]}
+    claims = {"iss": teams_bot.ISSUER, "aud": "app-1", "exp": 4_000_000_000, "serviceUrl": "https://x.test/"}
+    token = jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": "k1"})
+    probe = (
+        "import json, sys\n"
+        "sys.modules['cryptography'] = None\n"  # an import of it raises ImportError
+        "import jwt.algorithms\n"
+        "from baton.connectors import teams_bot\n"
+        "from baton.domain.clock import parse_iso\n"
+        "token, jwks = json.loads(sys.stdin.read())\n"
+        "body = json.dumps({'serviceUrl': 'https://x.test/'}).encode()\n"
+        "now = parse_iso('2026-01-01T00:00:00.000Z')\n"
+        "print(jwt.algorithms.has_crypto, teams_bot.verify(f'Bearer {token}', body, jwks, 'app-1', now),"
+        " teams_bot.verify(f'Bearer {token}x', body, jwks, 'app-1', now))\n"
+    )
+    # When it checks the token (and the token with its signature altered)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], input=json.dumps([token, jwks]), capture_output=True, text=True, check=True
+    )
+    # Then PyJWT runs without its crypto backend, the good token verifies and the altered one does not
+    assert done.stdout.split() == ["False", "True", "False"]
