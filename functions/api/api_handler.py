@@ -21,6 +21,7 @@ import api_routes_sessions
 import api_routes_sla
 from api_dependencies import dependencies
 from api_openapi import JSON, SECURITY, security_schemes
+from baton import init_heap
 from baton.observability import instruments
 from baton.snapstart import on_snapstart
 
@@ -77,3 +78,5 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 # With SnapStart: every route's validation (the OpenAPI document builds it) and every model before the snapshot.
 on_snapstart(openapi)
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from baton import init_heap
 from baton.domain import recipients as rule
 from baton.domain.clock import utc_now
 from baton.domain.digest import DigestTimer
@@ -207,3 +208,6 @@ def invitation_email(event: InvitationEvent) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     dependencies().idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

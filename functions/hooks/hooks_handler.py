@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton import init_heap
 from baton.connectors.declaration import Connector
 from baton.connectors.http import HttpAnswer, InboundCall
 from baton.connectors.registry import NAMES, allowed_hosts, connector
@@ -156,3 +157,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except Exception:
         logger.exception("hook failed")
         return _reply(HttpAnswer(500, json.dumps({"detail": "Internal error."}), {"Content-Type": "application/json"}))
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

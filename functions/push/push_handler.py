@@ -31,6 +31,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton import init_heap
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.invitation_events import INVITATION_CREATED
@@ -165,3 +166,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     return async_process_partial_response(
         event=event, record_handler=partial(record_handler, batch=batch), processor=processor, context=context
     )
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

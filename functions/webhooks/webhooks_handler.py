@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton import init_heap
 from baton.connectors.registry import CHANNELS, Channel, allowed_hosts
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
@@ -112,3 +113,6 @@ def record_handler(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     dependencies().idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again
