@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from pydantic import ConfigDict, Field, ValidationError
-from slack_sdk.signature import Clock, SignatureVerifier
 
 from baton.connectors.declaration import Inbound
 from baton.connectors.http import HttpAnswer, InboundCall
@@ -302,16 +301,6 @@ def ephemeral_reply(text: str) -> dict[str, Any]:
 
 
 # --- is it Slack -----------------------------------------------------------------------------------------
-class _FixedClock(Clock):
-    """slack_sdk's verifier asks its clock for the time: ours is the one the caller passes."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> float:
-        return self._now.timestamp()
-
-
 def verify(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) -> bool:
     """`X-Slack-Signature` v0 over `v0:<timestamp>:<body>` with the app's signing secret, and the timestamp within
     five minutes of now (slack_sdk's `SignatureVerifier`; a constant-time comparison)."""
@@ -319,7 +308,17 @@ def verify(headers: Mapping[str, str], body: bytes, secret: str, now: datetime) 
     timestamp, signature = lowered.get("x-slack-request-timestamp"), lowered.get("x-slack-signature")
     if not timestamp or not signature or not secret:
         return False
-    verifier = SignatureVerifier(secret, clock=_FixedClock(now))
+    # Imported here: `slack_sdk` loads its whole Web API client with any submodule, 20 ms of the init of every
+    # function that declares the connectors, and only the hooks function verifies calls.
+    from slack_sdk.signature import Clock, SignatureVerifier
+
+    class FixedClock(Clock):
+        """slack_sdk's verifier asks its clock for the time: ours is the one the caller passes."""
+
+        def now(self) -> float:
+            return now.timestamp()
+
+    verifier = SignatureVerifier(secret, clock=FixedClock())
     try:
         return bool(verifier.is_valid(body=body, timestamp=timestamp, signature=signature))
     except ValueError:  # a timestamp that is not a number

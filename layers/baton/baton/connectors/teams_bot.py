@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import jwt
-from jwt.exceptions import PyJWTError
 from pydantic import ConfigDict, Field
 
 from baton.connectors.declaration import Inbound
@@ -274,6 +272,11 @@ def verify(authorization: str | None, body: bytes, jwks: dict[str, Any], app_id:
     and its `serviceUrl` claim is the activity's."""
     if not authorization or not authorization.startswith("Bearer ") or not app_id:
         return False
+    # Imported here: PyJWT loads `cryptography`, 28 ms of the init of every function that declares the connectors,
+    # and only the hooks function verifies calls.
+    import jwt
+    from jwt.exceptions import PyJWTError
+
     token = authorization.removeprefix("Bearer ").strip()
     try:
         header = jwt.get_unverified_header(token)
