@@ -1,5 +1,9 @@
 """HTTP API v1: the Lambda entry point. Each area's routes live in its own `api_routes_*` module."""
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import json
 from typing import Any
 

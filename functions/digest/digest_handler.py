@@ -7,6 +7,10 @@ once per window and set of entries (Powertools idempotency), so a redelivered ti
 sends nothing more; an entry that slipped in while the window was being sent goes out in a digest of its own.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -6,6 +6,10 @@ emailed about it (unless they asked to be). A long recipient list is sent back t
 `notify.BATCH_SIZE`, each its own invocation, so one event never waits on dozens of sequential SES calls.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo

@@ -7,6 +7,10 @@ idempotency: a retry gets the first answer), and the connector's answer goes bac
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import base64
 import json
 import re

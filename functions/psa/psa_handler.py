@@ -7,6 +7,10 @@ A rate limit (429, or the account's request budget) puts the message back for th
 waits in its queue, never dropped.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache

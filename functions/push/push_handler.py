@@ -13,6 +13,10 @@ consumers do): a stream router retried after it published (killed mid-batch) pub
 event again, and that copy is dropped here rather than pushed to every console a second time. Each part
 of a split fan-out is pushed once too, keyed by its event and number."""
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import asyncio
 import gc
 import threading

@@ -9,6 +9,10 @@ alarm can tell refusals from failures. Users an operator creates with IAM rights
 `make smoke`) are let through.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from functools import cache
 from typing import Any
 

@@ -5,6 +5,10 @@ The records of a batch are published concurrently (Powertools' AsyncBatchProcess
 publish on a worker thread): one at a time, a busy stream falls behind by the sum of the
 publish round trips. SNS does not keep order anyway; consumers order by `version`."""
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import asyncio
 import time
 from functools import cache

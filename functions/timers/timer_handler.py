@@ -6,6 +6,10 @@ message from sending its next 15-minute hop twice; the write's condition keeps a
 stale timer from raising anything.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache

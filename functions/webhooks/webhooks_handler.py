@@ -5,6 +5,10 @@ One code base, deployed once per chat connector (TeamsFunction, SlackFunction) w
 name: each has its own queue, DLQ, alarms and concurrency, so a failing Slack never holds up Teams, email or push.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache

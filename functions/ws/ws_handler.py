@@ -1,5 +1,9 @@
 """WebSocket routes: $connect, $disconnect, hello, ping, resume and $default."""
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import json
 from collections.abc import Callable
 from dataclasses import dataclass

@@ -7,6 +7,10 @@ answered 401 by API Gateway without calling the authorizer (the identity source 
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from functools import cache
 from typing import Any
 

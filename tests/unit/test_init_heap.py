@@ -1,5 +1,6 @@
-"""Every function ends its init by freezing the heap its imports built (baton.init_heap), so the first full
-collection, which tends to fall in the first request, does not walk every module, class and model."""
+"""Every function imports its handler with the collector off and ends its init by freezing the heap the imports
+built (baton.init_heap): no collection runs during init, and the first full one, which tends to fall in the first
+request, does not walk every module, class and model."""
 
 from __future__ import annotations
 
@@ -23,13 +24,28 @@ def _is_freeze(statement: ast.stmt) -> bool:
     )
 
 
+def _code(statements: list[ast.stmt]) -> list[ast.stmt]:
+    """The module's statements after its docstring and `from __future__` imports."""
+    skipped = (ast.Expr, ast.ImportFrom)
+    while statements and isinstance(statements[0], skipped):
+        first = statements[0]
+        if isinstance(first, ast.ImportFrom) and first.module != "__future__":
+            break
+        if isinstance(first, ast.Expr) and not isinstance(first.value, ast.Constant):
+            break
+        statements = statements[1:]
+    return statements
+
+
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
-def test_each_handler_module_freezes_the_heap_as_its_last_statement(name: str) -> None:
+def test_each_handler_module_turns_the_collector_off_first_and_freezes_the_heap_last(name: str) -> None:
     # Given the function's handler module, as the template names it
     spec = FUNCTIONS[name]
     module = spec.code_dir / (spec.handler.rsplit(".", 1)[0] + ".py")
-    statements = ast.parse(module.read_text()).body
-    # Then its last statement freezes the heap, and nothing before it does
+    statements = _code(ast.parse(module.read_text()).body)
+    # Then before any other import it turns the collector off
+    assert [ast.unparse(statement) for statement in statements[:2]] == ["import gc", "gc.disable()"], module.name
+    # And its last statement freezes the heap (and turns the collector back on), and nothing before it does
     assert _is_freeze(statements[-1]), f"{module.name} must end with init_heap.freeze()"
     assert not any(_is_freeze(statement) for statement in statements[:-1])
 
@@ -38,11 +54,14 @@ def test_after_a_handler_is_imported_its_objects_are_out_of_the_collectors_reach
     # Given a fresh interpreter, When it imports the API handler as Lambda does
     spec = FUNCTIONS["ApiFunction"]
     paths = [str(spec.code_dir), *map(str, spec.layer_dirs)]
-    code = f"import gc, sys; sys.path[:0] = {paths!r}; import api_handler; print(gc.get_freeze_count(), sum(gc.get_count()))"
-    env = {"PATH": "", "AWS_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true", **spec.environment}
-    frozen, young = map(
-        int, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout.split()
+    code = (
+        f"import gc, sys; sys.path[:0] = {paths!r}; import api_handler; "
+        "print(gc.get_freeze_count(), sum(gc.get_count()), gc.isenabled())"
     )
-    # Then what the import built (well over 100,000 objects) sits in the permanent generation, and no generation
-    # the collector walks holds it
-    assert frozen > 100_000 and young < 1_000
+    env = {"PATH": "", "AWS_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "true", **spec.environment}
+    frozen, young, enabled = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout.split()
+    # Then what the import built (well over 100,000 objects) sits in the permanent generation, no generation the
+    # collector walks holds it, and the collector is on again for what requests allocate
+    assert int(frozen) > 100_000 and int(young) < 1_000 and enabled == "True"
