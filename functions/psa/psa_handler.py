@@ -7,6 +7,10 @@ A rate limit (429, or the account's request budget) puts the message back for th
 waits in its queue, never dropped.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from baton import init_heap
 from baton.connectors.registry import PSAS, allowed_hosts
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
@@ -110,3 +115,6 @@ def record_handler(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     dependencies().idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

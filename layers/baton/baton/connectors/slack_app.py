@@ -334,7 +334,7 @@ class SlackCall(Model):
     happened, or only a sentence to answer (`reply`: something baton does not act on)."""
 
     inbound: Click | OpenResolve | LinkCommand | None = None
-    where: Where = Where()
+    where: Where = Where.model_construct()  # no validator built at import for a default
     reply: str = ""
 
 

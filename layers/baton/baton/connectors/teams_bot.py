@@ -19,15 +19,16 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import jwt
-from jwt.exceptions import PyJWTError
 from pydantic import ConfigDict, Field
+
+if TYPE_CHECKING:
+    from jwt import PyJWS
 
 from baton.connectors.declaration import Inbound
 from baton.connectors.http import HttpAnswer, InboundCall
-from baton.connectors.rs256 import RS256, RsaPublicKey
 from baton.domain import chat
 from baton.domain.chat import Click
 from baton.domain.clock import parse_iso
@@ -269,10 +270,17 @@ def activity_id_of(body: bytes) -> str | None:
 
 
 # --- is it the Bot Framework -------------------------------------------------------------------------------
-# PyJWT parses the token and checks its algorithm against the list; the RS256 signature itself is checked in the
-# standard library (connectors/rs256.py), which keeps `cryptography` out of the Lambda layer.
-_SIGNATURES = jwt.PyJWS(algorithms=[])
-_SIGNATURES.register_algorithm("RS256", RS256())
+@cache
+def _signatures() -> PyJWS:
+    """PyJWT parses the token and checks its algorithm against the list; the RS256 signature itself is checked in the
+    standard library (connectors/rs256.py), which keeps `cryptography` out of the Lambda layer."""
+    import jwt
+
+    from baton.connectors.rs256 import RS256
+
+    signatures = jwt.PyJWS(algorithms=[])
+    signatures.register_algorithm("RS256", RS256())
+    return signatures
 
 
 def verify(authorization: str | None, body: bytes, jwks: dict[str, Any], app_id: str, now: datetime) -> bool:
@@ -281,6 +289,13 @@ def verify(authorization: str | None, body: bytes, jwks: dict[str, Any], app_id:
     and its `serviceUrl` claim is the activity's."""
     if not authorization or not authorization.startswith("Bearer ") or not app_id:
         return False
+    # Imported here: PyJWT is milliseconds of the init of every function that declares the connectors (28 with
+    # `cryptography`, which the layer no longer ships), and only the hooks function verifies calls.
+    import jwt
+    from jwt.exceptions import PyJWTError
+
+    from baton.connectors.rs256 import RsaPublicKey
+
     token = authorization.removeprefix("Bearer ").strip()
     try:
         header = jwt.get_unverified_header(token)
@@ -291,12 +306,12 @@ def verify(authorization: str | None, body: bytes, jwks: dict[str, Any], app_id:
         if endorsements is not None and CHANNEL not in endorsements:
             return False
         public_key: Any = RsaPublicKey.of_jwk(key)  # PyJWS's types name cryptography's keys; our RS256 takes this one
-        _SIGNATURES.decode(token, public_key, algorithms=["RS256"])
+        _signatures().decode(token, public_key, algorithms=["RS256"])
         claims = jwt.decode(
             token,
             audience=app_id,
             issuer=ISSUER,
-            # the signature was checked just above (_SIGNATURES); the times against `now` below, not the machine's clock
+            # the signature was checked just above (_signatures); the times against `now` below, not the machine's clock
             options={
                 "verify_signature": False,
                 "verify_aud": True,
