@@ -87,13 +87,14 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     table += _cold_start_rows(results.get("cold_start", {}).get("imports", {}))
     table += _first_request_rows(results.get("cold_start", {}).get("first_request", {}))
     sizes = results.get("cold_start", {}).get("sizes", {})
+    largest = [sizes["largest_function"], *sizes["largest_function_layers"]] if "largest_function" in sizes else []
+    which = " + ".join(largest) + "; " if largest else ""
     table.append(
         (
             "5 size",
             "largest function + its layers, unzipped MiB (which; .pyc files: layers / functions)",
             f"{sizes.get('largest_function_plus_layer_mib', sizes.get('error'))}"
-            f" ({sizes.get('largest_function')} + {' + '.join(sizes.get('largest_function_layers', []))};"
-            f" {sizes.get('layer_bytecode_files')} / {sizes.get('function_bytecode_files')})",
+            f" ({which}{sizes.get('layer_bytecode_files')} / {sizes.get('function_bytecode_files')})",
             "<= 20",
         )
     )
