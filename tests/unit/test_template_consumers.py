@@ -31,7 +31,12 @@ CHANGED_ON_PURPOSE = {
     " issue 23: a chat app's set-up, secrets and messages (docs/chat.md)",
     ("SlackSubscription", "FilterPolicy"): "issue 23: a Slack app's messages follow every change of a handoff",
     ("TeamsSubscription", "FilterPolicy"): "issue 23: a Teams bot's cards follow every change of a handoff",
+    ("SlackFunction", "Layers"): "the Slack layer (slack_sdk) only for the functions that call Slack (layer size)",
+    ("TeamsFunction", "Layers"): "the Slack layer: it shares the chat consumer's code, which loads Slack's client",
 }
+
+# Resources added since BASELINE that a property changed on purpose refers to.
+ADDED_ON_PURPOSE = {"SlackLayer": "the Slack layer the chat consumers' Layers name"}
 
 # Parameters whose default changed on purpose since BASELINE (their value reaches every function's environment).
 PARAMETERS_CHANGED_ON_PURPOSE = {
@@ -49,6 +54,8 @@ def baseline() -> Template:
     today = Template(ROOT / "template.yaml")
     for parameter in PARAMETERS_CHANGED_ON_PURPOSE:
         written.parameters[parameter] = today.parameters[parameter]
+    for resource in ADDED_ON_PURPOSE:
+        written.resources[resource] = copy.deepcopy(today.resources[resource])
     for resource, prop in CHANGED_ON_PURPOSE:
         written.resources[resource]["Properties"][prop] = copy.deepcopy(today.resources[resource]["Properties"][prop])
     return written
