@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from baton.domain.models import User
-from tests.integration.builders import new_handoff
+from tests.integration.builders import handoff_path, new_handoff
 from tests.integration.conftest import ApiClient, lambda_context
 from tests.integration.event_builders import handoff_only, sqs_event, stream_event
 from tests.integration.webhook_receiver import ReceiverThread
@@ -95,7 +95,7 @@ def test_an_account_without_a_chat_tool_costs_one_read_of_each_setting_per_batch
     assert _idempotency_records() == []
 
 
-def test_events_a_webhook_never_hears_of_cost_one_read_and_keep_nothing(
+def test_a_parks_events_cost_no_read_and_an_escalations_unannounced_event_one_and_none_keeps_anything(
     api: ApiClient,
     users: dict[str, User],
     aws: dict[str, str],
@@ -103,16 +103,27 @@ def test_events_a_webhook_never_hears_of_cost_one_read_and_keep_nothing(
     receiver: ReceiverThread,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Given acme's Slack webhook, and a park of acme on the Slack queue (a webhook hears only of escalations)
+    # Given acme's Slack webhook, a park of acme, and an escalation of acme a senior picked up
     assert api.call("PUT", f"{BASE}/slack", users["owner@acme.test"], {"webhook_url": receiver.url("slack")}).status == 200
-    new_handoff(api, users["junior@acme.test"], "park")
+    park_session, park = new_handoff(api, users["junior@acme.test"], "park")
+    assert api.call("POST", handoff_path(park_session, park, "claim"), users["junior@acme.test"]).status == 200
+    session_id, escalation = new_handoff(api, users["junior@acme.test"], "escalate")
+    assert api.call("POST", handoff_path(session_id, escalation, "claim"), users["senior@acme.test"]).status == 200
     _route()
-    event = sqs_event(aws["SlackQueue"])
+    arrived = sqs_event(aws["SlackQueue"])["Records"]
+    parks = [r for r in arrived if json.loads(r["body"])["handoff"]["id"] == park]
+    pickup = [r for r in arrived if json.loads(r["body"])["type"] == "handoff_claimed" and r not in parks]
+    assert len(parks) == 2 and len(pickup) == 1  # the park's creation and resumption; the escalation's pickup
     aws_calls.clear()
-    # When the Slack function gets it
-    _slack(event, monkeypatch)
-    # Then it read the Slack app item only (no webhook item, no SSM), posted nothing and kept nothing
+    # When the Slack function gets the park's events and the pickup
+    _slack({"Records": parks}, monkeypatch)
+    park_reads = _reads(aws_calls)
+    _slack({"Records": pickup}, monkeypatch)
+    # Then the park's events cost no read at all (no chat tool has anything to do with a park), the pickup one read of the
+    # Slack app's item (an app's messages follow every change of an escalation; a webhook's do not)
+    assert park_reads == []
     assert _reads(aws_calls) == [("GetItem", "CONNECTOR#slack")]
+    # And nothing was posted or kept
     assert receiver.posts() == []
     assert _idempotency_records() == []
 

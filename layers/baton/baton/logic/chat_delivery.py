@@ -23,7 +23,7 @@ from baton.domain.connector_state import ConnectorSetup
 from baton.domain.errors import Invalid
 from baton.domain.events import HandoffEvent
 from baton.domain.models import WebhookDelivery
-from baton.logic import slack_app, teams_bot
+from baton.logic import chat_copies, slack_app, teams_bot
 from baton.logic.channels import Outcome, is_announced
 from baton.logic.chat_copies import Delivered
 from baton.ports import BotConnectorApi, ChatMessages, ConnectorStore, Integrations, SlackWebApi
@@ -40,9 +40,10 @@ class Target:
 
 class Targets:
     """Where each event of one batch goes in one chat tool, or None: nothing to send (then nothing is kept for it,
-    not even an idempotency record). What an account set up is read at most once per batch: its app's item (one
-    GetItem), and only for an announced event of an account without an app, its webhook (one GetItem, and SSM only
-    when it has one). An account that set up nothing costs one read per batch and writes nothing.
+    not even an idempotency record). A park's events cost no read at all (chat_copies.may_concern). Otherwise what an
+    account set up is read at most once per batch: its app's item (one GetItem), and only for an announced event of
+    an account without an app, its webhook (one GetItem, and SSM only when it has one). An account that set up
+    nothing costs one read per batch and writes nothing.
 
     Kept for one batch (one invocation) only, so it can never hide a tool set up just now: every event of a batch was
     written before the batch was received, and the read is made after that, so it sees whatever was set up before
@@ -57,6 +58,8 @@ class Targets:
         self._url_of: dict[str, str | None] = {}
 
     def of(self, event: HandoffEvent) -> Target | None:
+        if not chat_copies.may_concern(event):  # a park's events: nothing to post or update, whatever is set up
+            return None
         account = event.account_id
         if self._apps and account not in self._app_of:
             self._app_of[account] = self._connectors.get(account, self._channel)
