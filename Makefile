@@ -15,8 +15,10 @@ export UV_LINK_MODE := copy
 PY313 := $(shell PYENV_VERSION=3.13.0 pyenv which python3.13 2>/dev/null || command -v python3.13 2>/dev/null)
 # Parameter defaults under which every optional resource of template.yaml exists (for checkov, see validate).
 ALL_OPTIONAL_RESOURCES := HostConsole=true AlarmEmail=ops@example.com CognitoDomainPrefix=baton-check SnapStart=true
-# Left out of the layer's lock: the Lambda runtime provides them.
-PROVIDED_BY_LAMBDA := boto3 botocore s3transfer urllib3 python-dateutil six jmespath
+# Left out of the layers' locks: the Lambda runtime provides them (snapshot-restore-py: SnapStart's runtime hooks).
+PROVIDED_BY_LAMBDA := boto3 botocore s3transfer urllib3 python-dateutil six jmespath snapshot-restore-py
+# Each layer (template.yaml's AWS::Serverless::LayerVersion) is a folder with its requirements.in and lock.
+LAYERS := $(patsubst %/requirements.in,%,$(wildcard layers/*/requirements.in))
 
 .PHONY: help install axe dev test unit lint typecheck validate build bench lock smoke preflight publish-console redrive clean
 
@@ -28,7 +30,7 @@ help:
 	@echo "make smoke     STACK=<stack> [REGION=...] after a deploy, or BASE_URL=http://127.0.0.1:3000 against make dev"
 	@echo "make publish-console STACK=<stack> [REGION=...]  upload web/ with a config.json from the stack's outputs"
 	@echo "make redrive STACK=<stack> [REGION=...]  the SNS subscriptions' dead letters back through the events topic"
-	@echo "make lock      re-pin requirements-*.txt and layers/baton/requirements.txt from their .in files"
+	@echo "make lock      re-pin requirements-*.txt and layers/*/requirements.txt from their .in files"
 	@echo "make bench     benchmarks against a local runtime they start themselves"
 	@echo "make lint | typecheck | validate | unit"
 
@@ -120,8 +122,9 @@ lock: install
 	$(UV) pip compile --quiet --universal --generate-hashes requirements-uv.in -o requirements-uv.txt
 	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes requirements-dev.in -o requirements-dev.txt
 	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes requirements-checkov.in -o requirements-checkov.txt
-	cd layers/baton && ../../$(UV) pip compile --quiet --python-version 3.13 --python-platform aarch64-manylinux2014 --generate-hashes \
-		-c ../../requirements-dev.txt $(addprefix --no-emit-package ,$(PROVIDED_BY_LAMBDA)) requirements.in -o requirements.txt
+	for layer in $(LAYERS); do (cd $$layer && ../../$(UV) pip compile --quiet --python-version 3.13 --python-platform aarch64-manylinux2014 \
+		--generate-hashes -c ../../requirements-dev.txt $(addprefix --no-emit-package ,$(PROVIDED_BY_LAMBDA)) requirements.in \
+		-o requirements.txt) || exit 1; done
 
 clean:
 	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache

@@ -9,6 +9,11 @@ function with the same libraries doing the same kind of first request:
   validates the message with pydantic and writes one item;
 - the WebSocket route and authorizer: a handler that validates its event with pydantic and writes one item.
 
+Each probe runs as deployed: its interpreter sees only what the function has in Lambda (`deployed_site`: the
+layers' requirements and the runtime's own boto3), not the development environment. That matters with tracing
+on, where X-Ray patches every library it finds (httpx and requests here would cost a traced import 70 ms), and
+botocore uses awscrt when it is installed.
+
 Each probe times from its first line (after the interpreter started, the same for all) to the answer:
 init (the handler's import) plus the first event. Ids of the sample events (event ids, connection ids)
 are made fresh for every run, so no run is a duplicate the next one would skip. The stream router
@@ -18,10 +23,12 @@ than their own request does.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,6 +42,8 @@ from local.template import Template
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
+UV = ROOT / ".venv" / "bin" / "uv"
+RUNTIME_PROVIDED = ("boto3", "snapshot-restore-py")  # what the Lambda Python runtime itself provides
 
 # Each function's first event: what a person's first click (or the first event after idle) makes it do.
 FIRST_EVENTS = {
@@ -172,6 +181,9 @@ import importlib, json, sys
 sys.path[:0] = {paths!r}
 handler = getattr(importlib.import_module({module!r}), "handler")
 imported = time.perf_counter()
+import gc
+full_collections = []  # the collector's full passes during the first request (each walks the whole young heap)
+gc.callbacks.append(lambda phase, info: full_collections.append(1) if phase == "start" and info["generation"] == 2 else None)
 
 
 class Context:
@@ -190,7 +202,10 @@ try:
 except Exception as error:  # e.g. the authorizer refusing an unknown ticket: still its first request
     outcome = type(error).__name__
 answered = time.perf_counter()
-print(json.dumps({{"init_ms": (imported - started) * 1000, "first_ms": (answered - imported) * 1000, "outcome": outcome}}))
+print(json.dumps({{
+    "init_ms": (imported - started) * 1000, "first_ms": (answered - imported) * 1000, "outcome": outcome,
+    "full_collections": len(full_collections),
+}}))
 """
 _FRESH_IDS = re.compile(r"[0-9a-f]{32}")
 # With tracing on, the X-Ray SDK runs as in Lambda: a trace header, a daemon address (UDP: nothing need listen).
@@ -210,11 +225,31 @@ def _event_text(name: str) -> str:
     return _FRESH_IDS.sub(lambda match: fresh.setdefault(match.group(0), os.urandom(16).hex()), text)
 
 
+def deployed_site() -> Path:
+    """What a function can import in Lambda, built for this machine: every layer's requirements and the runtime's own
+    packages, at the versions the lock pins. Made once per set of requirements (uv copies from its cache)."""
+    sources = [*sorted(ROOT.glob("layers/*/requirements.in")), ROOT / "requirements-dev.txt"]
+    key = hashlib.sha256(b"".join(source.read_bytes() for source in sources)).hexdigest()[:12]
+    site = ROOT / ".bench-cache" / f"deployed-site-{key}"
+    if not site.is_dir():
+        staging = site.with_name(site.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        layers = [argument for source in sources[:-1] for argument in ("-r", str(source))]
+        subprocess.run(  # noqa: S603 (the pinned uv)
+            [str(UV), "pip", "install", "--quiet", "--python", sys.executable, "--target", str(staging), *layers,
+             *RUNTIME_PROVIDED, "-c", str(sources[-1])],
+            check=True, timeout=600,
+        )  # fmt: skip
+        staging.rename(site)
+    return site
+
+
 def _run(probe: dict[str, Any]) -> dict[str, Any]:
     code = PROBE.format(paths=probe["paths"], module=probe["module"], event=_event_text(probe["event"]))
     output = subprocess.run(  # noqa: S603 (our own interpreter)
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=probe["env"], cwd=probe["cwd"], timeout=120
-    )
+        [sys.executable, "-S", "-c", code],  # -S: no site-packages; the probe's paths end with the deployed site
+        capture_output=True, text=True, check=True, env=probe["env"], cwd=probe["cwd"], timeout=120,
+    )  # fmt: skip
     figures: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
     return figures
 
@@ -250,18 +285,19 @@ def _environment(rt: Runtime, variables: dict[str, str], cache: str) -> dict[str
 def probes(rt: Runtime, folder: Path, cache: str) -> dict[str, dict[str, Any]]:
     template = Template(ROOT / "template.yaml")
     sinks = _sinks(rt)
+    site = str(deployed_site())
     found: dict[str, dict[str, Any]] = {}
     for name, (code, event) in BASELINES.items():
         module = "baseline_" + re.sub(r"\W", "_", name)
         (folder / f"{module}.py").write_text(_COMMON + code)
-        found[f"baseline {name}"] = {"paths": [str(folder)], "module": module, "event": event, "cwd": str(folder)}
+        found[f"baseline {name}"] = {"paths": [str(folder), site], "module": module, "event": event, "cwd": str(folder)}
         found[f"baseline {name}"]["env"] = _environment(rt, {}, cache)
     for name, spec in template.functions().items():
         if name not in FIRST_EVENTS:
             continue
         variables = {**spec.environment, **{key: value for key, value in sinks.items() if key in spec.environment}}
         found[name] = {
-            "paths": [str(spec.code_dir), *map(str, spec.layer_dirs)],
+            "paths": [str(spec.code_dir), *map(str, spec.layer_dirs), site],
             "module": spec.handler.rsplit(".", 1)[0],
             "event": FIRST_EVENTS[name],
             "cwd": str(spec.code_dir),
@@ -313,4 +349,5 @@ def _medians(values: list[dict[str, Any]]) -> dict[str, Any]:
         "first_ms": round(statistics.median(v["first_ms"] for v in values), 1),
         "total_ms": round(statistics.median(v["init_ms"] + v["first_ms"] for v in values), 1),
         "outcome": values[-1]["outcome"],
+        "runs_with_a_full_collection": sum(1 for v in values if v.get("full_collections")),
     }

@@ -42,6 +42,11 @@ its partition holds, not what the table does.
 8. A KEYS_ONLY index projected each item it returned through a round trip to plain Python values
 and back; its key attributes are now picked directly.
 
+9. moto's SQS queue lists the message groups in flight by walking its set of pending messages while
+the server's other threads receive and delete from that set: a ReceiveMessage failed now and then
+with "Set changed size during iteration" (a poller then counted as failing, and health said
+"degraded"). The walk now goes over a copy, taken in one step.
+
 Each patch names the moto function it replaces or wraps, with the fingerprint of the source it was written
 against (`TARGETS`, checked by local.patch_guard when this module is imported, before anything is patched):
 a moto update that changes one of them stops the endpoint with a message naming the patch.
@@ -61,7 +66,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import SecondaryIndex, Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-from moto.sqs.models import Message, SQSBackend
+from moto.sqs.models import Message, Queue, SQSBackend
 
 from local import patch_guard
 from local.patch_guard import Target
@@ -88,7 +93,10 @@ ACCOUNTS = Target(
 QUERIES = Target("moto patch 7 (a Query starts from its partition)", Table, "query", "002b4d00be6d")
 QUERIED_ITEMS = Target("moto patch 7 (a Query starts from its partition)", Table, "all_items", "c80d2ee3c896")
 KEYS_ONLY = Target("moto patch 8 (a KEYS_ONLY index picks the keys)", SecondaryIndex, "project", "b2eb603ebd16")
-TARGETS = (TRANSACTIONS, RETENTION, HOSTS, EMPTY_KEYS, TYPED_VALUES, ACCOUNTS, QUERIES, QUERIED_ITEMS, KEYS_ONLY)
+PENDING_GROUPS = Target(
+    "moto patch 9 (pending message groups are read from a copy)", Queue, "pending_message_groups", "e940658c5997"
+)
+TARGETS = (TRANSACTIONS, RETENTION, HOSTS, EMPTY_KEYS, TYPED_VALUES, ACCOUNTS, QUERIES, QUERIED_ITEMS, KEYS_ONLY, PENDING_GROUPS)
 
 
 def check_targets() -> dict[Target, Any]:
@@ -291,6 +299,11 @@ def project(self: SecondaryIndex, item: Item) -> Item:
     return projected
 
 
+def pending_message_groups(self: Queue) -> set[str]:
+    pending = list(self._pending_messages)  # one C-level copy: no other thread runs while it is taken
+    return {message.group_id for message in pending if message.group_id is not None}
+
+
 def install() -> None:
     """Apply every patch (each target was checked when this module was imported)."""
     replacements = {
@@ -303,6 +316,7 @@ def install() -> None:
         QUERIES: query,
         QUERIED_ITEMS: all_items,
         KEYS_ONLY: project,
+        PENDING_GROUPS: property(pending_message_groups),
     }
     for target, replacement in replacements.items():
         setattr(target.owner, target.name, replacement)

@@ -35,9 +35,10 @@ class Target:
     def original(self) -> Callable[..., Any]:
         """The library's function, checked: refuses unless it is there, its own, and unchanged."""
         where = f"{_name_of(self.owner)}.{self.name}"
-        function = inspect.getattr_static(self.owner, self.name, None)
-        if function is None:
+        attribute = inspect.getattr_static(self.owner, self.name, None)
+        if attribute is None:
             refuse(self.patch, self.owner, f"{where} is gone")
+        function = attribute.fget if isinstance(attribute, property) else attribute  # a property is checked by its getter
         library = _library_of(self.owner)
         if not inspect.isfunction(function) or function.__name__ != self.name or _library_of(function) != library:
             refuse(self.patch, self.owner, f"{where} is no longer {library}'s function {self.name} (it is {function!r})")
@@ -49,7 +50,7 @@ class Target:
                 f"{where} is not the code the patch was written against (source fingerprint {found}, "
                 f"expected {self.fingerprint}): read it, check the patch still holds, then update the fingerprint",
             )
-        return function
+        return attribute
 
 
 def attribute(patch: str, owner: Any, name: str, kind: type | None = None) -> Any:

@@ -40,6 +40,7 @@ class FunctionSpec:
     memory: int
     environment: dict[str, str]
     layer_dirs: list[Path] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)  # the layers' logical ids, in layer_dirs' order
     snap_start: bool = False  # SnapStart.ApplyOn is PublishedVersions: the runtime runs the SnapStart hooks
 
 
@@ -218,6 +219,8 @@ class Template:
                 **defaults.get("Environment", {}).get("Variables", {}),
                 **spec["Properties"].get("Environment", {}).get("Variables", {}),
             }
+            # SAM appends a function's own Layers to the Globals' ones
+            layers = [self._layer_id(layer) for layer in [*defaults.get("Layers", []), *spec["Properties"].get("Layers", [])]]
             specs[name] = FunctionSpec(
                 name=name,
                 code_dir=(self.root / props["CodeUri"]).resolve(),
@@ -225,13 +228,17 @@ class Template:
                 timeout=int(props.get("Timeout", 3)),
                 memory=int(props.get("MemorySize", 128)),
                 environment={key: str(self.resolve(value)) for key, value in environment.items()},
-                layer_dirs=[self._layer_dir(layer) for layer in props.get("Layers", [])],
+                layer_dirs=[self._layer_dir(layer) for layer in layers],
+                layers=layers,
                 snap_start=self.resolve(props.get("SnapStart", {})).get("ApplyOn") == "PublishedVersions",
             )
         return specs
 
-    def _layer_dir(self, layer: Any) -> Path:
-        logical_id = layer["Ref"] if isinstance(layer, dict) else layer
+    @staticmethod
+    def _layer_id(layer: Any) -> str:
+        return str(layer["Ref"] if isinstance(layer, dict) else layer)
+
+    def _layer_dir(self, logical_id: str) -> Path:
         return (self.root / self.resources[logical_id]["Properties"]["ContentUri"]).resolve()
 
     def http_routes(self) -> list[HttpRoute]:

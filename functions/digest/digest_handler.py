@@ -7,6 +7,10 @@ once per window and set of entries (Powertools idempotency), so a redelivered ti
 sends nothing more; an entry that slipped in while the window was being sent goes out in a digest of its own.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +25,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton import init_heap
 from baton.domain.clock import utc_now
 from baton.domain.digest import DigestTimer
 from baton.domain.errors import Invalid
@@ -111,3 +116,6 @@ def record_handler(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     dependencies().idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

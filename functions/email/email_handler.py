@@ -6,6 +6,10 @@ emailed about it (unless they asked to be). A long recipient list is sent back t
 `notify.BATCH_SIZE`, each its own invocation, so one event never waits on dozens of sequential SES calls.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -21,6 +25,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from baton import init_heap
 from baton.domain import recipients as rule
 from baton.domain.clock import utc_now
 from baton.domain.digest import DigestTimer
@@ -207,3 +212,6 @@ def invitation_email(event: InvitationEvent) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     dependencies().idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

@@ -7,6 +7,10 @@ idempotency: a retry gets the first answer), and the connector's answer goes bac
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import base64
 import json
 import re
@@ -23,6 +27,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton import init_heap
 from baton.connectors.declaration import Connector
 from baton.connectors.http import HttpAnswer, InboundCall
 from baton.connectors.registry import NAMES, allowed_hosts, connector
@@ -156,3 +161,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except Exception:
         logger.exception("hook failed")
         return _reply(HttpAnswer(500, json.dumps({"detail": "Internal error."}), {"Content-Type": "application/json"}))
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

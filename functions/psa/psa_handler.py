@@ -7,6 +7,10 @@ A rate limit (429, or the account's request budget) puts the message back for th
 waits in its queue, never dropped.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, partial
@@ -20,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from baton import init_heap
 from baton.connectors.registry import PSAS, allowed_hosts
 from baton.domain.connector_state import ConnectorSetup
 from baton.domain.errors import Transient
@@ -125,3 +130,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
 
     one_record = partial(record_handler, setup_of=setup_of)
     return process_partial_response(event=event, record_handler=one_record, processor=processor, context=context)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

@@ -13,6 +13,10 @@ consumers do): a stream router retried after it published (killed mid-batch) pub
 event again, and that copy is dropped here rather than pushed to every console a second time. Each part
 of a split fan-out is pushed once too, keyed by its event and number."""
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import asyncio
 import gc
 import threading
@@ -31,6 +35,7 @@ from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton import init_heap
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.invitation_events import INVITATION_CREATED
@@ -165,3 +170,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     return async_process_partial_response(
         event=event, record_handler=partial(record_handler, batch=batch), processor=processor, context=context
     )
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

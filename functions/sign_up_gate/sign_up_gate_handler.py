@@ -9,6 +9,10 @@ alarm can tell refusals from failures. Users an operator creates with IAM rights
 `make smoke`) are let through.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from functools import cache
 from typing import Any
 
@@ -17,6 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import PreSignUpTriggerEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton import init_heap
 from baton.logic import invitations
 from baton.observability import instruments
 from baton.repositories.invitations import InvitationRepository
@@ -51,3 +56,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="SignUpsRefused", unit=MetricUnit.Count, value=1)
     logger.info("sign-up refused", extra={"trigger": trigger.trigger_source})  # no address in the logs
     raise SignUpRefused(REFUSAL)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

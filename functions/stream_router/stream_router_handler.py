@@ -5,6 +5,10 @@ The records of a batch are published concurrently (Powertools' AsyncBatchProcess
 publish on a worker thread): one at a time, a busy stream falls behind by the sum of the
 publish round trips. SNS does not keep order anyway; consumers order by `version`."""
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import asyncio
 import time
 from functools import cache
@@ -17,6 +21,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton import init_heap
 from baton.domain.clock import utc_now
 from baton.logic import sla
 from baton.logic.routing import image, route_change, route_invitation_change
@@ -86,3 +91,6 @@ async def invitation_record(new: dict[str, Any] | None, old: dict[str, Any] | No
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     publisher(), timers()  # a missing setting fails the invocation here, naming it, not each record five times
     return async_process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

@@ -5,6 +5,10 @@ One code base, deployed once per chat connector (TeamsFunction, SlackFunction) w
 name: each has its own queue, DLQ, alarms and concurrency, so a failing Slack never holds up Teams, email or push.
 """
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, partial
@@ -17,6 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from baton import init_heap
 from baton.connectors.registry import CHANNELS, Channel, allowed_hosts
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
@@ -120,3 +125,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     deps.idempotency.register_lambda_context(context)
     one_record = partial(record_handler, targets=deps.targets())
     return process_partial_response(event=event, record_handler=one_record, processor=processor, context=context)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

@@ -1,5 +1,9 @@
 """WebSocket routes: $connect, $disconnect, hello, ping, resume and $default."""
 
+import gc
+
+gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
+
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +15,7 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ConfigDict, Field
 
+from baton import init_heap
 from baton.domain.errors import BatonError
 from baton.domain.modeling import Model
 from baton.domain.websocket import ConnectionGone
@@ -141,3 +146,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     request = parse(event=event, model=WsEvent)
     logger.append_keys(connection_id=request.request_context.connection_id, route=request.request_context.route_key)
     return ROUTES.get(request.request_context.route_key, on_default)(request)
+
+
+init_heap.freeze()  # last: what the imports built is never walked by the collector again

@@ -46,6 +46,28 @@ def _screenshot(page: Page, name: str, full_page: bool = False) -> None:
         page.screenshot(path=str(DOCS / f"console-loop-{name}.png"), full_page=full_page)
 
 
+LAYOUT = """(id) => {
+  const lines = [];
+  const walk = (element, depth) => {
+    for (const child of element.children) {
+      const box = child.getBoundingClientRect();
+      if (box.height === 0 || (child.matches("li.card") && child.dataset.id !== id)) continue;
+      const classes = String(child.className || "").trim().split(/\\s+/).filter(Boolean);
+      const name = [child.tagName.toLowerCase() + (child.id ? "#" + child.id : ""), ...classes].join(".");
+      lines.push(`${"  ".repeat(depth)}${name} y=${Math.round(box.y)} h=${Math.round(box.height)}`);
+      if (depth < 9) walk(child, depth + 1);
+    }
+  };
+  walk(document.body, 0);
+  return lines.join("\\n");
+}"""
+
+
+def _layout(page: Page, handoff_id: str) -> str:
+    """Every visible block down to the card's parts, with its top and height: what pushed a fold check over."""
+    return str(page.evaluate(LAYOUT, handoff_id))
+
+
 def _no_violations(page: Page, axe_script: Path) -> None:
     assert axe_violations(page, axe_script) == []
 
@@ -352,8 +374,18 @@ def test_the_people_page_shows_someone_who_joined_without_a_reload(sign_in: Sign
 # --- 5. a phone at 390 x 844 --------------------------------------------------------------------------------------
 
 
+def _release_all(stack: Stack, email: str) -> None:
+    with stack.client(email) as client:
+        held = client.get("/api/v1/handoffs/mine", params={"role": "holder", "status": "claimed", "limit": 100})
+        assert held.status_code == 200, held.text
+    for handoff in held.json():
+        _act(stack, email, handoff, "release")
+
+
 def test_on_a_phone_the_first_card_and_pick_up_are_above_the_fold(browser: Any, stack: Stack, axe_script: Path) -> None:
-    # Given an escalation with words enough for a screen and more, under a ticket of its own
+    # Given Sam holds nothing (what earlier tests on this shared runtime left him would be listed above the queue)
+    _release_all(stack, SAM)
+    # And an escalation with words enough for a screen and more, under a ticket of its own
     wordy = " ".join(["The mailbox sync fails after the certificate was renewed on the gateway"] * 25)
     ticket = f"INC-{uuid.uuid4().hex[:8]}"
     handoff = _handoff(
@@ -373,8 +405,8 @@ def test_on_a_phone_the_first_card_and_pick_up_are_above_the_fold(browser: Any, 
         expect(first).to_have_attribute("data-id", handoff["id"])
         # Then the header is one compact bar, and the whole first card with its Pick Up fits the first screen
         assert page.locator("header.top").bounding_box()["height"] <= 110  # type: ignore[index]
-        assert _in_view(page, card.locator(".pickup")), card.locator(".pickup").bounding_box()
-        assert _in_view(page, card), card.bounding_box()
+        assert _in_view(page, card.locator(".pickup")), _layout(page, handoff["id"])
+        assert _in_view(page, card), _layout(page, handoff["id"])
         _screenshot(page, "phone-queue")
         _no_violations(page, axe_script)
         # And the account menu tells who is signed in

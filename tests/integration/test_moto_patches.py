@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from typing import Any
 
 import boto3
@@ -14,7 +16,7 @@ from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import unix_time_millis
 from moto.dynamodb.models.table import SecondaryIndex, Table
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from moto.sqs.models import sqs_backends
+from moto.sqs.models import Message, sqs_backends
 
 from local import moto_patches
 from local.template import ACCOUNT, REGION
@@ -166,3 +168,37 @@ def test_queries_on_a_partition_or_an_index_answer_as_moto_does(
         original = [pages(query) for query in queries]
         # Then every page is the same, in the same order
         assert patched == original
+
+
+def test_pending_message_groups_are_read_while_other_threads_change_them() -> None:
+    # Given a FIFO queue whose messages in flight another thread keeps taking and putting back (receives and deletes)
+    moto_patches.install()
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        sqs.create_queue(QueueName="groups.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})
+        queue = sqs_backends[ACCOUNT][REGION].get_queue("groups.fifo")
+        in_flight = [Message(f"m{n}", f"body {n}") for n in range(200)]
+        for n, message in enumerate(in_flight):
+            message.group_id = f"g{n % 7}"
+        queue._pending_messages.update(in_flight)
+        stop = threading.Event()
+
+        def churn() -> None:
+            while not stop.is_set():
+                for message in in_flight:
+                    queue._pending_messages.discard(message)
+                    queue._pending_messages.add(message)
+
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # hand the interpreter between the threads as often as it can
+        worker = threading.Thread(target=churn)
+        worker.start()
+        try:
+            # When ReceiveMessage's check reads the groups in flight, many times meanwhile
+            seen = [queue.pending_message_groups for _ in range(3_000)]
+        finally:
+            stop.set()
+            worker.join()
+            sys.setswitchinterval(switch)
+        # Then every read succeeds (moto's own walk fails with "Set changed size during iteration") and is a subset
+        assert all(groups <= {f"g{n}" for n in range(7)} for groups in seen)

@@ -7,7 +7,7 @@ from typing import Any
 from baton.domain import lifecycle
 from baton.domain.errors import Conflict, NotFound
 from baton.domain.invitation_rules import expires_epoch, why_unusable
-from baton.domain.ladder import DEFAULT_POLICY, Policy
+from baton.domain.ladder import Policy, default_policy
 from baton.domain.lifecycle import Action
 from baton.domain.models import (
     EmailMode,
@@ -165,7 +165,7 @@ class InMemoryHandoffs:
         return QueuePage(items=open_ones[:limit], next_cursor=None)
 
     def sla_policy(self, account_id: str) -> Policy:
-        return self.policies.get(account_id, DEFAULT_POLICY)
+        return self.policies.get(account_id, default_policy())
 
     def recent(self, account_id: str, limit: int) -> list[Handoff]:
         found = [h for hs in self.handoffs.values() for h in hs if h.account_id == account_id]

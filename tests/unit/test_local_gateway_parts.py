@@ -96,7 +96,8 @@ def test_authorizer_rejects_tokens_of_an_unknown_key_and_accepts_its_own() -> No
 def test_template_resolves_local_names_and_the_authorizer(template: Template) -> None:
     api = template.functions()["ApiFunction"]
     assert api.environment["DATA_TABLE_NAME"] == "DataTable" and api.environment["IDEMPOTENCY_TABLE_NAME"] == "IdempotencyTable"
-    assert api.handler == "api_handler.handler" and api.layer_dirs == [ROOT / "layers" / "baton"]
+    assert api.handler == "api_handler.handler" and api.layer_dirs == [ROOT / "layers" / "baton", ROOT / "layers" / "slack"]
+    assert api.layers == ["BatonLayer", "SlackLayer"]  # the Globals' layer, then its own (SAM appends them)
     authorizer = template.jwt_authorizer()
     assert authorizer.issuer == "http://127.0.0.1:1/local/oidc" and authorizer.audience == ["aud"]
     data = template.tables()["DataTable"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -42,8 +41,10 @@ def _installed(target: Target) -> str:
     return f"installed: {library} {importlib.metadata.version(library)}"
 
 
-def _rewritten(original: Callable[..., Any]) -> Callable[..., Any]:
-    """A function standing for the library's own after an update: same name and module, other code."""
+def _rewritten(original: Any) -> Any:
+    """A function (or property) standing for the library's own after an update: same name and module, other code."""
+    if isinstance(original, property):
+        return property(_rewritten(original.fget))
 
     def rewritten(*args: Any, **kwargs: Any) -> Any:
         return original(*args, **kwargs)

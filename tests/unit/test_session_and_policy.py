@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from baton.domain.errors import Transient
-from baton.domain.ladder import DEFAULT_POLICY
+from baton.domain.ladder import default_policy
 from baton.domain.models import Session
 from baton.repositories import handoffs, keys
 from baton.repositories.codec import to_attrs
@@ -71,7 +71,7 @@ def test_a_missing_session_and_an_account_without_policy_read_as_none_and_the_de
     # When they are read
     session, policy = HandoffRepository("T", client).session_and_policy("acme", "s1")  # type: ignore[arg-type]
     # Then there is no session, and the policy is the default one
-    assert session is None and policy == DEFAULT_POLICY
+    assert session is None and policy == default_policy()
 
 
 def test_keys_never_processed_are_a_503_not_a_missing_session() -> None:

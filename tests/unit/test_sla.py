@@ -50,7 +50,7 @@ def test_each_level_waits_its_own_step() -> None:
 
 
 def test_the_defaults_are_300_900_900_and_a_step_under_30_s_is_refused() -> None:
-    steps = ladder.DEFAULT_POLICY.model_dump(include={"remind_after_s", "escalate_after_s", "repeat_every_s"})
+    steps = ladder.default_policy().model_dump(include={"remind_after_s", "escalate_after_s", "repeat_every_s"})
     assert steps == {"remind_after_s": 300, "escalate_after_s": 900, "repeat_every_s": 900}
     with pytest.raises(ValueError, match="greater than or equal to 30"):
         Policy(remind_after_s=29)

@@ -12,7 +12,7 @@ import pytest
 from baton.connectors import slack_app as connector
 from baton.domain.chat import ChatLink, LinkCode
 from baton.domain.clock import local_time
-from baton.domain.ladder import DEFAULT_POLICY, BusinessHours
+from baton.domain.ladder import BusinessHours, default_policy
 from baton.domain.lifecycle import Action
 from baton.domain.messages import Message
 from baton.domain.models import Handoff
@@ -140,7 +140,9 @@ def test_pick_up_is_the_consoles_claim_and_the_loser_is_told_who_won(world: Worl
 
 def test_the_loser_is_told_the_winners_time_in_the_accounts_zone(world: World) -> None:
     # Given acme works in Berlin, and Sam picked it up
-    world.store.policies["acme"] = DEFAULT_POLICY.model_copy(update={"business_hours": BusinessHours(time_zone="Europe/Berlin")})
+    world.store.policies["acme"] = default_policy().model_copy(
+        update={"business_hours": BusinessHours(time_zone="Europe/Berlin")}
+    )
     world.press("USAM", Action.CLAIM)
     # When Kim presses Pick Up too
     world.press("UKIM", Action.CLAIM)

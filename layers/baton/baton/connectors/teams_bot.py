@@ -19,11 +19,13 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import jwt
-from jwt.exceptions import PyJWTError
 from pydantic import ConfigDict, Field
+
+if TYPE_CHECKING:
+    from jwt import PyJWS
 
 from baton.connectors.declaration import Inbound
 from baton.connectors.http import HttpAnswer, InboundCall
@@ -268,12 +270,32 @@ def activity_id_of(body: bytes) -> str | None:
 
 
 # --- is it the Bot Framework -------------------------------------------------------------------------------
+@cache
+def _signatures() -> PyJWS:
+    """PyJWT parses the token and checks its algorithm against the list; the RS256 signature itself is checked in the
+    standard library (connectors/rs256.py), which keeps `cryptography` out of the Lambda layer."""
+    import jwt
+
+    from baton.connectors.rs256 import RS256
+
+    signatures = jwt.PyJWS(algorithms=[])
+    signatures.register_algorithm("RS256", RS256())
+    return signatures
+
+
 def verify(authorization: str | None, body: bytes, jwks: dict[str, Any], app_id: str, now: datetime) -> bool:
     """The Bot Framework's bearer token: signed by a key of the Bot Connector's JWKS that is endorsed for Teams,
     issued by `https://api.botframework.com` for this bot (audience = its app id), not expired (five minutes' skew),
     and its `serviceUrl` claim is the activity's."""
     if not authorization or not authorization.startswith("Bearer ") or not app_id:
         return False
+    # Imported here: PyJWT is milliseconds of the init of every function that declares the connectors (28 with
+    # `cryptography`, which the layer no longer ships), and only the hooks function verifies calls.
+    import jwt
+    from jwt.exceptions import PyJWTError
+
+    from baton.connectors.rs256 import RsaPublicKey
+
     token = authorization.removeprefix("Bearer ").strip()
     try:
         header = jwt.get_unverified_header(token)
@@ -283,14 +305,22 @@ def verify(authorization: str | None, body: bytes, jwks: dict[str, Any], app_id:
         endorsements = key.get("endorsements")
         if endorsements is not None and CHANNEL not in endorsements:
             return False
+        public_key: Any = RsaPublicKey.of_jwk(key)  # PyJWS's types name cryptography's keys; our RS256 takes this one
+        _signatures().decode(token, public_key, algorithms=["RS256"])
         claims = jwt.decode(
             token,
-            jwt.PyJWK.from_dict(key).key,
-            algorithms=["RS256"],
             audience=app_id,
             issuer=ISSUER,
-            # the times are checked against `now` below, not the machine's clock
-            options={"require": ["exp", "iss", "aud"], "verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            # the signature was checked just above (_signatures); the times against `now` below, not the machine's clock
+            options={
+                "verify_signature": False,
+                "verify_aud": True,
+                "verify_iss": True,
+                "require": ["exp", "iss", "aud"],
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+            },
         )
         moment = now.timestamp()
         if float(claims["exp"]) + LEEWAY_S < moment or float(claims.get("nbf", moment)) - LEEWAY_S > moment:

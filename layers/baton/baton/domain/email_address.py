@@ -16,8 +16,6 @@ same canonical form, and the canonical form never maps one address onto a differ
 from __future__ import annotations
 
 import unicodedata
-from email.errors import MessageError
-from email.headerregistry import Address
 
 from baton.domain import safe_text
 
@@ -39,6 +37,10 @@ def problem(address: str) -> str | None:
         )
     if unicodedata.normalize("NFKC", text) != text:
         return "an email address must be written as it is delivered: this one changes under Unicode NFKC normalisation"
+    # The email library is imported here, not at import: `email.headerregistry` alone is 23 ms of a function's init.
+    from email.errors import MessageError
+    from email.headerregistry import Address
+
     folded = _folded(text)
     try:
         written = Address(addr_spec=folded).addr_spec

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -210,7 +211,10 @@ class Policy(Steps):
         return self.business_hours.zone() if self.business_hours else ZoneInfo("UTC")
 
 
-DEFAULT_POLICY = Policy()
+@cache
+def default_policy() -> Policy:
+    """The policy of an account that set none (built on first use: validating it at import built three models)."""
+    return Policy()
 
 
 def on_ladder(handoff: Handoff) -> bool:

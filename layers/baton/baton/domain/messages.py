@@ -1,7 +1,9 @@
-"""Messages to people: what an email or a chat message carries, whatever composes or sends it."""
+"""Messages to people: what an email or a chat message carries, whatever composes or sends it.
 
-from email.headerregistry import Address
-from email.message import EmailMessage
+The email library is imported where an email is checked, not at import: `email.headerregistry` alone is 23 ms of
+the init of every function that declares these models, and only the email functions write emails.
+"""
+
 from typing import Literal
 
 from pydantic import field_validator
@@ -21,11 +23,15 @@ class Email(Model):
     @field_validator("to")
     @classmethod
     def _one_address(cls, value: str) -> str:
+        from email.headerregistry import Address
+
         return Address(addr_spec=value).addr_spec  # one address, or a ValueError
 
     @field_validator("subject")
     @classmethod
     def _one_line(cls, value: str) -> str:
+        from email.message import EmailMessage
+
         headers = EmailMessage()
         headers["Subject"] = safe_text.one_line(value)  # the library refuses a value that would add a line
         return str(headers["Subject"])

@@ -63,7 +63,7 @@ class NotifyPolicy(Model):
         return frozenset()
 
 
-DEFAULT_NOTIFY = NotifyPolicy()
+DEFAULT_NOTIFY = NotifyPolicy.model_construct()  # its defaults, without building the validator at import
 
 
 class Recipient(Model):

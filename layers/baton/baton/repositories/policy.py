@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from baton.domain.errors import NotFound
-from baton.domain.ladder import DEFAULT_POLICY, Policy
+from baton.domain.ladder import Policy, default_policy
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call, condition_failure
@@ -52,4 +52,4 @@ def policy_of(account_item: dict[str, Any] | None) -> Policy:
     """The policy an account item holds (the defaults when it holds none, or there is no item). A v1 policy (three
     steps) reads as v2 with the defaults for the rest."""
     stored = (account_item or {}).get("sla_policy")
-    return Policy.model_validate(stored) if stored else DEFAULT_POLICY  # from_attrs made its numbers whole
+    return Policy.model_validate(stored) if stored else default_policy()  # from_attrs made its numbers whole
