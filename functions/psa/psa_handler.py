@@ -13,7 +13,7 @@ gc.disable()  # no collection during init: what it builds lives as long as the e
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import boto3
@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from baton import init_heap
 from baton.connectors.registry import PSAS, allowed_hosts
+from baton.domain.connector_state import ConnectorSetup
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.modeling import Model
@@ -56,6 +57,7 @@ class Dependencies:
     note_once: Callable[..., Any]
     idempotency: IdempotencyConfig
     sqs: Any
+    store: ConnectorRepository
 
 
 @cache
@@ -72,14 +74,14 @@ def dependencies() -> Dependencies:
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
 
     @idempotent_function(data_keyword_argument="note", config=config, persistence_store=persistence)
-    def note_once(note: Note, redelivered: bool) -> dict[str, Any]:
+    def note_once(note: Note, redelivered: bool, setup: ConnectorSetup) -> dict[str, Any]:
         """Delivered or refused for good, the outcome is recorded once; a retryable failure raises `Transient`."""
-        result = psa_notes.write_back(note.event, note.connector, store, transport, settings.console_url, redelivered)
+        result = psa_notes.write_back(note.event, note.connector, store, transport, settings.console_url, redelivered, setup)
         fields = {**note.event.log_fields(), "connector": note.connector, "account_id": note.event.account_id}
         report.outcome(result.outcome, {**fields, **result.model_dump()})
         return result.model_dump()
 
-    return Dependencies(name, note_once, config, boto3.client("sqs"))
+    return Dependencies(name, note_once, config, boto3.client("sqs"), store)
 
 
 def _wait(record: SQSRecord, seconds: int, sqs: Any) -> None:
@@ -94,14 +96,18 @@ def _wait(record: SQSRecord, seconds: int, sqs: Any) -> None:
         logger.warning("could not set the retry's wait", extra={"reason": str(error)})
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, setup_of: Callable[[str], ConnectorSetup | None]) -> None:
     event = HandoffEvent.model_validate_json(record.body)
     deps = dependencies()
     if not psa_notes.is_noted(event, deps.name):
         return
     redelivered = int(record.attributes.approximate_receive_count or "1") > 1
     try:
-        deps.note_once(note=Note(connector=deps.name, event=event), redelivered=redelivered)
+        setup = setup_of(event.account_id)
+        if setup is None:  # the account removed the connector: no note to write, so nothing is kept
+            report.outcome("not_configured", {**event.log_fields(), "connector": deps.name, "account_id": event.account_id})
+            return
+        deps.note_once(note=Note(connector=deps.name, event=event), redelivered=redelivered, setup=setup)
     except Transient as error:
         report.deferred(error, {**event.log_fields(), "connector": deps.name})
         if isinstance(error.extra.get("retry_after_s"), int):
@@ -113,8 +119,17 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    dependencies().idempotency.register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    deps = dependencies()
+    deps.idempotency.register_lambda_context(context)
+
+    @cache
+    def setup_of(account_id: str) -> ConnectorSetup | None:
+        """The account's connector, read once per account and batch. Kept for this batch only: every event of it was
+        written before it was received, so the read sees any set-up made before the event; the next batch reads again."""
+        return deps.store.get(account_id, deps.name)
+
+    one_record = partial(record_handler, setup_of=setup_of)
+    return process_partial_response(event=event, record_handler=one_record, processor=processor, context=context)
 
 
 init_heap.freeze()  # last: what the imports built is never walked by the collector again

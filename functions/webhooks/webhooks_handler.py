@@ -11,7 +11,7 @@ gc.disable()  # no collection during init: what it builds lives as long as the e
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import boto3
@@ -61,6 +61,7 @@ class Dependencies:
     channel: Channel
     post_once: Callable[..., Any]
     idempotency: IdempotencyConfig
+    targets: Callable[[], chat_delivery.Targets]  # a batch's: what each account set up, read once per batch
 
 
 @cache
@@ -85,27 +86,32 @@ def dependencies() -> Dependencies:
     persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=dynamodb)
 
     @idempotent_function(data_keyword_argument="post", config=config, persistence_store=persistence)
-    def post_once(post: Post) -> dict[str, Any]:
+    def post_once(post: Post, target: chat_delivery.Target) -> dict[str, Any]:
         """Delivered or refused for good, the outcome is recorded (and reported) once: a redelivery repeats neither.
         A retryable failure raises `Transient`, records nothing here, and the queue redelivers the message."""
-        setup = connectors.get(post.event.account_id, post.channel) if post.channel in APP_DELIVERY else None
-        if setup is not None:  # the tool is set up as an app: every change of a handoff updates its messages
+        if target.app is not None:  # the tool is set up as an app: every change of a handoff updates its messages
             api = slack if post.channel == "slack" else bots
-            result = APP_DELIVERY[post.channel](post.event, setup, connectors, messages, api, settings.console_url)
+            result = APP_DELIVERY[post.channel](post.event, target.app, connectors, messages, api, settings.console_url)
         else:
-            result = channels.deliver(post.event, post.channel, store, poster, settings.console_url)
+            result = channels.deliver(post.event, post.channel, target.webhook_url, store, poster, settings.console_url)
         fields = {**post.event.log_fields(), "channel": post.channel, "account_id": post.event.account_id, **result.model_dump()}
         report.outcome(result.outcome, fields)
         return result.model_dump()
 
-    return Dependencies(channel, post_once, config)
+    def targets() -> chat_delivery.Targets:
+        return chat_delivery.Targets(channel, channel in APP_DELIVERY, connectors, store)
+
+    return Dependencies(channel, post_once, config, targets)
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, targets: chat_delivery.Targets) -> None:
     event = HandoffEvent.model_validate_json(record.body)
     deps = dependencies()
     try:
-        deps.post_once(post=Post(channel=deps.channel, event=event))
+        target = targets.of(event)
+        if target is None:  # nothing set up hears of this event: nothing is sent, so nothing is kept
+            return
+        deps.post_once(post=Post(channel=deps.channel, event=event), target=target)
     except Transient as error:
         report.deferred(error, {**event.log_fields(), "channel": deps.channel})
         raise
@@ -115,8 +121,10 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    dependencies().idempotency.register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    deps = dependencies()
+    deps.idempotency.register_lambda_context(context)
+    one_record = partial(record_handler, targets=deps.targets())
+    return process_partial_response(event=event, record_handler=one_record, processor=processor, context=context)
 
 
 init_heap.freeze()  # last: what the imports built is never walked by the collector again

@@ -92,6 +92,7 @@ HANDLER_CACHES = (
     ("api_routes_connectors", "connector_dependencies"),
     ("hooks_handler", "dependencies"),
     ("api_routes_chat_links", "chat_link_dependencies"),
+    ("psa_handler", "dependencies"),
 )
 
 

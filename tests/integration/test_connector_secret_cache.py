@@ -131,3 +131,31 @@ def test_a_kept_value_is_read_again_once_its_time_is_up() -> None:
     now[0] += 2
     assert cache.get_or_read("k", read) == "value-2"
     assert len(reads) == 2
+
+
+def test_a_consumer_reads_a_connectors_secrets_once_per_version_and_a_new_save_at_once(
+    aws: dict[str, str], ssm_reads: list[str]
+) -> None:
+    from baton.domain.connector_state import ConnectorSetup
+    from baton.repositories.connectors import ConnectorRepository
+
+    # Given acme's Slack app saved with its token
+    store = ConnectorRepository("DataTable", "/baton-local/connectors", boto3.client("dynamodb"), boto3.client("ssm"))
+    setup = ConnectorSetup(
+        account_id="acme", name="slack", settings={}, updated_at="2026-12-07T06:00:00.000Z", updated_by="u", updated_by_name="U"
+    )
+    store.save(setup, {"bot_token": "xoxb-1"})
+    ssm_reads.clear()
+    # When a warm consumer asks for them for three events of that setup
+    found = [store.secrets("acme", "slack", setup.updated_at) for _ in range(3)]
+    # Then SSM was read once
+    assert found == [{"bot_token": "xoxb-1"}] * 3 and len(ssm_reads) == 1
+    # When the owner saves new secrets (a new version of the setup), Then the next event reads them at once
+    newer = setup.model_copy(update={"updated_at": "2026-12-07T06:00:01.000Z"})
+    store.save(newer, {"bot_token": "xoxb-2"})
+    assert store.secrets("acme", "slack", newer.updated_at) == {"bot_token": "xoxb-2"}
+    # And a caller that gives no version (the API, the hooks) always reads SSM
+    ssm_reads.clear()
+    store.secrets("acme", "slack")
+    store.secrets("acme", "slack")
+    assert len(ssm_reads) == 2

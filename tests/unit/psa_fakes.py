@@ -26,7 +26,7 @@ class InMemoryConnectors:
     def list(self, account_id: str) -> list[ConnectorSetup]:
         return [s for (account, _), s in self.setups.items() if account == account_id]
 
-    def secrets(self, account_id: str, name: str) -> dict[str, str] | None:
+    def secrets(self, account_id: str, name: str, version: str | None = None) -> dict[str, str] | None:
         return self.secret.get((account_id, name))
 
     def save(self, setup: ConnectorSetup, secrets: dict[str, str]) -> None:

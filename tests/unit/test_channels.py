@@ -7,12 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from baton.connectors.registry import connector
-from baton.domain import webhook_rules
+from baton.domain import ladder, lifecycle, webhook_rules
 from baton.domain.errors import Invalid
 from baton.domain.events import HandoffEvent
-from baton.domain.models import Triage
+from baton.domain.models import Handoff, Triage
 from baton.domain.webhook_rules import ProviderAnswer
-from baton.logic import channels
+from baton.logic import channels, chat_copies
 
 TEAMS = connector("teams").allowlist.default_hosts
 SLACK = connector("slack").allowlist.default_hosts
@@ -164,3 +164,26 @@ def test_a_missing_answer_is_said_in_words_not_an_error_class(error: str | None,
     said = webhook_rules.describe("Slack", ProviderAnswer(status=None, error=error))
     assert said.startswith(f"Slack did not answer: {words}.")
     assert "Error" not in said
+
+
+PARK_EVENTS = sorted(set(lifecycle.ALL_EVENT_TYPES) - {"handoff_escalated", "handoff_overdue"})
+
+
+@pytest.mark.parametrize("kind", PARK_EVENTS)
+def test_a_chat_tool_is_never_told_of_a_park_so_its_events_can_be_left_unread(kind: str) -> None:
+    """The chat consumers read nothing for a park's events (chat_copies.may_concern): sound while no event a park can
+    have is announced (a copy is posted only for an announced event). `handoff_escalated` makes the park an
+    escalation (its event shows intent escalate), and the ladder never raises a park (no `handoff_overdue`)."""
+    # Given an event a park can have, When asked, Then it is not announced and no chat tool is concerned
+    event = _event(kind, "park")
+    assert not channels.is_announced(event)
+    assert not chat_copies.may_concern(event)
+    # And the same event of an escalation may concern a chat tool (an app's messages follow every change)
+    assert chat_copies.may_concern(_event(kind, "escalate"))
+
+
+def test_the_ladder_raises_open_escalations_never_a_park() -> None:
+    def open_handoff(intent: str) -> Handoff:
+        return Handoff.model_validate({**_event("handoff_created", intent).handoff.model_dump(), "entity": "handoff"})
+
+    assert ladder.on_ladder(open_handoff("escalate")) and not ladder.on_ladder(open_handoff("park"))

@@ -135,15 +135,17 @@ class Outcome(Model):
     detail: str = ""
 
 
-def deliver(event: HandoffEvent, channel: Channel, store: Integrations, poster: ChatPoster, console_url: str) -> Outcome:
-    """Post the event's message to the account's webhook of this channel, if it has one.
+def deliver(
+    event: HandoffEvent, channel: Channel, url: str | None, store: Integrations, poster: ChatPoster, console_url: str
+) -> Outcome:
+    """Post the event's message to the account's webhook of this channel (`url`, as `store.webhook_url` read it
+    for this event: the consumer reads it before it keeps an idempotency record), if it has one.
 
     Refused for good (4xx): recorded on the integration (the console shows it) and returned, not retried.
     No answer, 5xx, 408, 429: recorded, then `Transient` (with the provider's Retry-After, if it gave one) so the
     queue redelivers it."""
     if not is_announced(event):
         return Outcome(outcome="not_announced")
-    url = store.webhook_url(event.account_id, channel)
     if url is None:
         return Outcome(outcome="not_configured")
     delivery, classified = _attempt(poster, channel, url, announcement(event, console_url), event.event_id)

@@ -16,6 +16,14 @@ from baton.logic.channels import is_announced
 from baton.ports import ChatMessages
 
 
+def may_concern(event: HandoffEvent) -> bool:
+    """Whether a chat tool can have anything to do with this event. Copies are posted only for announced events, all
+    of them of escalations (a new escalation; `handoff_escalated`, whose change makes a park one; `handoff_overdue`,
+    which the SLA ladder raises on escalations only), and no action turns an escalation back into a park: the other
+    events of a park have neither a message to post nor a copy to update."""
+    return is_announced(event) or event.handoff.intent != "park"
+
+
 class Delivered(Model):
     posted: int = 0
     updated: int = 0

@@ -16,6 +16,7 @@ from baton.connectors.http import HttpReply
 from baton.connectors.psa_api import PsaConfig, note_marker
 from baton.connectors.registry import connector
 from baton.domain.clock import iso, utc_now
+from baton.domain.connector_state import ConnectorSetup
 from baton.domain.errors import Transient
 from baton.domain.events import HandoffEvent
 from baton.domain.messages import Message
@@ -73,12 +74,15 @@ def write_back(
     transport: ProviderTransport,
     console_url: str,
     redelivered: bool,
+    setup: ConnectorSetup | None = None,
 ) -> NoteOutcome:
+    """`setup`: the account's connector as the consumer read it for this event (read here when not given)."""
     ticket = event.handoff.session.psa_ticket
     if ticket is None or not is_noted(event, name):
         return NoteOutcome(outcome="not_linked")
     declared = connector(name)
-    setup, secrets = store.get(event.account_id, name), store.secrets(event.account_id, name)
+    setup = setup or store.get(event.account_id, name)
+    secrets = store.secrets(event.account_id, name, setup.updated_at) if setup is not None else None
     if setup is None or secrets is None or declared.psa is None:
         return NoteOutcome(outcome="not_configured")
     api = declared.psa

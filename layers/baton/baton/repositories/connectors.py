@@ -24,7 +24,9 @@ from baton.domain.models import WebhookDelivery
 from baton.repositories import keys
 from baton.repositories.codec import from_attrs, to_attrs
 from baton.repositories.dynamo_errors import call
+from baton.repositories.integrations import SECRET_TTL_S
 from baton.repositories.secured_items import SecuredItems, error_code
+from baton.repositories.ttl_cache import TtlCache
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -34,11 +36,14 @@ BUDGET_KEPT_SECONDS = 2 * 3600
 
 
 class ConnectorRepository:
-    def __init__(self, table_name: str, parameter_root: str, dynamodb: DynamoDBClient, ssm: Any) -> None:
+    def __init__(
+        self, table_name: str, parameter_root: str, dynamodb: DynamoDBClient, ssm: Any, cache: TtlCache[str | None] | None = None
+    ) -> None:
         self._table = table_name
         self._root = parameter_root.rstrip("/")
         self._dynamodb = dynamodb
         self._secured = SecuredItems(table_name, dynamodb, ssm)
+        self._secrets: TtlCache[str | None] = cache or TtlCache(SECRET_TTL_S)
 
     def parameter_name(self, account_id: str, name: str) -> str:
         return connector(name).secret.parameter_name(self._root, account_id, name)
@@ -64,8 +69,15 @@ class ConnectorRepository:
         )
         return [_to_setup(from_attrs(item)) for item in page.get("Items", [])]
 
-    def secrets(self, account_id: str, name: str) -> dict[str, str] | None:
-        found = self._secured.read_secret(self.parameter_name(account_id, name))
+    def secrets(self, account_id: str, name: str, version: str | None = None) -> dict[str, str] | None:
+        """Read from SSM; with the setup's `version` (its `updated_at`), kept SECRET_TTL_S by a warm function, as a
+        webhook's URL is (a saved connector has a new version, so its new secrets are read at once; a removed one
+        has no setup, so its secrets are never asked for)."""
+        parameter = self.parameter_name(account_id, name)
+        if version is None:
+            found = self._secured.read_secret(parameter)
+        else:
+            found = self._secrets.get_or_read((account_id, name, version), lambda: self._secured.read_secret(parameter))
         value = json.loads(found) if found is not None else None
         return {str(key): str(item) for key, item in value.items()} if isinstance(value, dict) else None
 
