@@ -191,7 +191,8 @@ def test_a_rate_limited_delivery_is_retried_keeping_the_providers_retry_after(ch
     store, poster = _Store(), _Poster(ProviderAnswer(status=429, body="rate_limited", retry_after="30"))
     # When an escalation is delivered
     with pytest.raises(Transient) as raised:
-        channels.deliver(_event("handoff_created"), channel, store, poster, CONSOLE)  # type: ignore[arg-type]
+        url = store.webhook_url("acme", channel)
+        channels.deliver(_event("handoff_created"), channel, url, store, poster, CONSOLE)  # type: ignore[arg-type]
     # Then it is left for a retry, saying when the provider asked for it, and recorded as retrying
     assert raised.value.extra == {"provider_status": 429, "verdict": "rate_limited", "retry_after_s": 30}
     assert [delivery.outcome for delivery in store.recorded] == ["retrying"]

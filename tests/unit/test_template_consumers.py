@@ -29,8 +29,8 @@ CHANGED_ON_PURPOSE = {
     " issue 23: a chat app's set-up, secrets and messages (docs/chat.md)",
     ("SlackFunctionRole", "Policies"): "issue 21: reads whether the account has the channel before SSM (IsTheChannelSet);"
     " issue 23: a chat app's set-up, secrets and messages (docs/chat.md)",
-    ("SlackSubscription", "FilterPolicy"): "issue 23: a Slack app's messages follow every change of a handoff",
-    ("TeamsSubscription", "FilterPolicy"): "issue 23: a Teams bot's cards follow every change of a handoff",
+    ("SlackSubscription", "FilterPolicy"): "issue 23: a Slack app's messages follow every change of an escalation",
+    ("TeamsSubscription", "FilterPolicy"): "issue 23: a Teams bot's cards follow every change of an escalation",
     ("SlackFunction", "Layers"): "the Slack layer (slack_sdk) only for the functions that call Slack (layer size)",
     ("TeamsFunction", "Layers"): "the Slack layer: it shares the chat consumer's code, which loads Slack's client",
 }
