@@ -211,7 +211,6 @@ _FRESH_IDS = re.compile(r"[0-9a-f]{32}")
 # With tracing on, the X-Ray SDK runs as in Lambda: a trace header, a daemon address (UDP: nothing need listen).
 TRACED = {
     "POWERTOOLS_TRACE_DISABLED": "false",
-    "LAMBDA_TASK_ROOT": "/var/task",
     "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
     "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
     "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
@@ -272,6 +271,7 @@ def _environment(rt: Runtime, variables: dict[str, str], cache: str) -> dict[str
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "LAMBDA_TASK_ROOT": "/var/task",  # Lambda always sets it; without it the X-Ray SDK loads its sampler too
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
         "POWERTOOLS_SERVICE_NAME": variables.get("POWERTOOLS_SERVICE_NAME", "bench"),
         "POWERTOOLS_METRICS_NAMESPACE": "Bench",

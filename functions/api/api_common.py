@@ -1,6 +1,5 @@
 """What every route module shares: who is calling, and how an answer is written."""
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
@@ -75,4 +74,4 @@ def action_out(action: Action) -> ActionOut:
     control = RULES[action].control
     if control is None:
         raise ValueError(f"{action.value} has no control in the lifecycle table")
-    return ActionOut.model_validate({"action": action, **asdict(control)})
+    return ActionOut.model_validate({"action": action, **control._asdict()}, from_attributes=True)  # its form too

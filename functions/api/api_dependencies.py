@@ -1,9 +1,8 @@
 """The API function's real dependencies, built once per execution environment (lazily)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import boto3
 from aws_lambda_powertools.event_handler.depends import Depends
@@ -36,8 +35,7 @@ class HandoffRequest(Model):
     body: HandoffCreate
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     users: UserRepository
     handoffs: HandoffRepository
     policies: PolicyRepository

@@ -14,8 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from baton.domain.errors import Invalid
 
@@ -27,8 +26,7 @@ _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _JSON_MEDIA_TYPE = re.compile(rf"application/json|{_TOKEN}/{_TOKEN}\+json", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     status: int
     detail: str
 

@@ -1,9 +1,8 @@
 """The caller's chat links (profile: "Link Slack" / "Link Teams"): a single-use code to send to the bot, the links
 they have, and removing one. Any member may link (a viewer's clicks are still refused: their role decides)."""
 
-from dataclasses import dataclass
 from functools import cache
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import boto3
 from aws_lambda_powertools.event_handler import Response
@@ -23,8 +22,7 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __in
 ProviderPath = Annotated[ChatProvider, Path(description=" or ".join(CHAT_PROVIDERS))]
 
 
-@dataclass(frozen=True)
-class ChatLinkDependencies:
+class ChatLinkDependencies(NamedTuple):
     links: ChatRepository
 
 

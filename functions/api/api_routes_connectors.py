@@ -2,9 +2,8 @@
 (DESIGN §3e). The list (`GET /api/v1/account/connectors`) is in api_routes_integrations.py."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -27,8 +26,7 @@ router = Router()  # type: ignore[no-untyped-call]  # Powertools leaves its __in
 NamePath = Annotated[ConnectorName, Path(description=" or ".join(NAMES))]
 
 
-@dataclass(frozen=True)
-class ConnectorDependencies:
+class ConnectorDependencies(NamedTuple):
     store: ConnectorRepository
     transport: ProviderHttp
     chat: chat_setup.ChatApis

@@ -1,8 +1,7 @@
 """The caller's account's connectors (owner, admin): the list; its chat webhooks (Teams, Slack): set, list, remove, test."""
 
-from dataclasses import dataclass
 from functools import cache
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import boto3
 from aws_lambda_powertools.event_handler import Response
@@ -26,8 +25,7 @@ ChannelPath = Annotated[Channel, Path(description=" or ".join(CHANNELS))]
 PROVIDERS = " or ".join(connector(channel).title for channel in CHANNELS)  # "Microsoft Teams or Slack"
 
 
-@dataclass(frozen=True)
-class ChannelDependencies:
+class ChannelDependencies(NamedTuple):
     store: IntegrationRepository
     poster: WebhookPoster
     allowed: dict[Channel, tuple[str, ...]]

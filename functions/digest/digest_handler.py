@@ -13,9 +13,8 @@ gc.disable()  # no collection during init: what it builds lives as long as the e
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -52,8 +51,7 @@ class DigestEmail(Model):
     email: Email
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     users: UserRepository
     digests: DigestRepository
     queue: SqsMessages

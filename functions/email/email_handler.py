@@ -11,10 +11,9 @@ import gc
 gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import tzinfo
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -61,8 +60,7 @@ class Delivery(Model):
     email: Email
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     users: UserRepository
     policies: PolicyRepository
     connections: ConnectionRepository

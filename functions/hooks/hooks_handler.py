@@ -14,9 +14,8 @@ gc.disable()  # no collection during init: what it builds lives as long as the e
 import base64
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -60,8 +59,7 @@ class Delivery(Model):
     delivery_id: str
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     services: inbound.InboundServices
     act_once: Any
     idempotency: IdempotencyConfig

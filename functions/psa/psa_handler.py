@@ -12,9 +12,8 @@ import gc
 gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -51,8 +50,7 @@ class Note(Model):
     event: HandoffEvent
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     name: str
     note_once: Callable[..., Any]
     idempotency: IdempotencyConfig

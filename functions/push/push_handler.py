@@ -22,9 +22,8 @@ import gc
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit
@@ -56,8 +55,7 @@ processor = AsyncBatchProcessor(event_type=EventType.SQS)
 DEDUP_SECONDS = 15 * 60
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     connections: ConnectionRepository
     poster: ConnectionPoster
     posting_loop: asyncio.AbstractEventLoop
@@ -130,12 +128,12 @@ def dependencies() -> Dependencies:
 
 
 def _reported(message: str, report: push.PushReport, fields: dict[str, Any]) -> dict[str, Any]:
-    logger.info(message, extra={**report.__dict__, **fields, "posted_at": time.time()})  # epoch seconds: `make bench` reads them
+    logger.info(message, extra={**report._asdict(), **fields, "posted_at": time.time()})  # epoch seconds: `make bench` reads them
     metrics.add_metric(name="PushDelivered", unit=MetricUnit.Count, value=report.delivered)
     metrics.add_metric(name="PushGone", unit=MetricUnit.Count, value=report.gone)
     if report.retry_worthy:
         raise Transient(f"{report.throttled} connections stayed throttled; the event will be redelivered.")
-    return dict(report.__dict__)
+    return report._asdict()
 
 
 def _duplicate(response: Any, idempotent_data: DataRecord) -> Any:

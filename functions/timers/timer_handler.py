@@ -11,9 +11,8 @@ import gc
 gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -36,8 +35,7 @@ logger, metrics, tracer = instruments()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     fire_once: Callable[..., dict[str, Any]]
     idempotency: IdempotencyConfig
 

@@ -10,9 +10,8 @@ import gc
 gc.disable()  # no collection during init: what it builds lives as long as the environment (baton.init_heap)
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -56,8 +55,7 @@ class Post(Model):
     event: HandoffEvent
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     channel: Channel
     post_once: Callable[..., Any]
     idempotency: IdempotencyConfig

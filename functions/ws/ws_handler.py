@@ -6,9 +6,8 @@ gc.disable()  # no collection during init: what it builds lives as long as the e
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from aws_lambda_powertools.utilities.parser import parse
@@ -61,8 +60,7 @@ class WsEvent(Model):
         return value if isinstance(value, dict) else {}
 
 
-@dataclass(frozen=True)
-class Dependencies:
+class Dependencies(NamedTuple):
     connections: ConnectionRepository
     handoffs: HandoffRepository
     sender: ManagementApiSender

@@ -6,8 +6,7 @@ import os
 import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -79,8 +78,7 @@ def instruments() -> tuple[Logger, Metrics, Tracer]:
     return Logger(), Metrics(), Tracer()
 
 
-@dataclass(frozen=True)
-class OutboundReport:
+class OutboundReport(NamedTuple):
     """How a consumer reports what became of one call to a provider (a chat post, a PSA note): one home for the three
     endings. Delivered: counted, logged. Refused for good (`rejected`): counted, logged as an error, not retried (the
     connector's last delivery shows it). Worth a retry (`Transient`): counted as deferred, logged as a warning with

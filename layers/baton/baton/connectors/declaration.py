@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 from baton.connectors.http import HttpAnswer, InboundCall
 from baton.connectors.psa_api import PsaApi
@@ -36,8 +35,7 @@ def no_key(call: InboundCall, settings: Mapping[str, Any]) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Inbound:
+class Inbound(NamedTuple):
     """How a connector receives calls at `POST /hooks/<name>/<account_id>` (functions/hooks), in pure steps:
 
     - `key_url`: the https URL of a verification key to fetch first, or None; it raises `Unauthorized` when the call
@@ -56,8 +54,7 @@ class Inbound:
     key_url: Callable[[InboundCall, Mapping[str, Any]], str | None] = no_key
 
 
-@dataclass(frozen=True)
-class SecretLocation:
+class SecretLocation(NamedTuple):
     """Where an account's secret of a connector lives: one SSM SecureString, `<root>/<account_id>/<connector>`.
 
     `root_setting` names the setting (baton.settings.Settings) that holds `<root>`: the webhooks keep theirs under
@@ -78,8 +75,7 @@ class SecretLocation:
 CONNECTOR_SECRETS = SecretLocation(root_setting="connectors_parameter_path", field="secrets")
 
 
-@dataclass(frozen=True)
-class HostAllowlist:
+class HostAllowlist(NamedTuple):
     """The hosts a connector may call: a template parameter (comma-separated, `*.domain`, `host:port`) whose default
     is `default_hosts`; each function gets it as the environment variable of the same name in upper snake case."""
 
@@ -92,8 +88,7 @@ class HostAllowlist:
         return re.sub(r"(?<!^)(?=[A-Z])", "_", self.parameter).upper()
 
 
-@dataclass(frozen=True)
-class Connector:
+class Connector(NamedTuple):
     """One connector: its name (in paths, stored keys and logs), the provider's name as people know it, its kind,
     the model of its settings as shown and as set (never a secret), where its secrets live and their model, the hosts
     it may call, how it renders a message, how a failed delivery is classified, how it receives calls, and a PSA's

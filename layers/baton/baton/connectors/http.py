@@ -6,29 +6,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+NO_ENTRIES: Mapping[str, str] = MappingProxyType({})  # no headers, no query: one shared, read-only, empty mapping
 
 
-@dataclass(frozen=True)
-class HttpRequest:
+class HttpRequest(NamedTuple):
     """One call to a provider's API. `url` is absolute (the connector joins its base from the account's settings)."""
 
     method: str
     url: str
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = NO_ENTRIES
     json_body: Any = None
     form: Mapping[str, str] | None = None  # an application/x-www-form-urlencoded body (OAuth token requests)
-    query: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = NO_ENTRIES
 
 
-@dataclass(frozen=True)
-class HttpReply:
+class HttpReply(NamedTuple):
     """The provider's answer, or none (`status` None and `error` says why: timeout, refused, TLS)."""
 
     status: int | None
     body: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    headers: Mapping[str, str] = NO_ENTRIES  # lower-case names
     error: str | None = None
 
     @property
@@ -43,15 +43,14 @@ class HttpReply:
             return None
 
 
-@dataclass(frozen=True)
-class InboundCall:
+class InboundCall(NamedTuple):
     """A call a provider made to `POST /hooks/<name>/<account_id>`: the raw body (signatures are over its bytes),
     the headers with lower-case names, the query string's parameters."""
 
     account_id: str
     headers: Mapping[str, str]
     body: bytes
-    query: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = NO_ENTRIES
 
     def json(self) -> Any:
         """The body as JSON; None when it is not JSON."""
@@ -61,13 +60,12 @@ class InboundCall:
             return None
 
 
-@dataclass(frozen=True)
-class HttpAnswer:
+class HttpAnswer(NamedTuple):
     """What baton answers the provider: a status, headers and a body (chat providers show the body to the clicker)."""
 
     status: int
     body: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = NO_ENTRIES
 
     @staticmethod
     def of_json(status: int, document: Any) -> HttpAnswer:

@@ -5,16 +5,14 @@ The use cases (baton/logic/psa.py) send them through the provider transport and 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from baton.connectors.http import HttpReply, HttpRequest
 
 NOTE_MARKER = "baton event "  # each note ends with "[baton event <event_id>]": a retry finds the note it already wrote
 
 
-@dataclass(frozen=True)
-class PsaConfig:
+class PsaConfig(NamedTuple):
     """An account's configuration of one PSA: its settings (site, statuses), its secrets (keys), a bearer token
     when the PSA issues one (HaloPSA's OAuth client credentials)."""
 
@@ -23,8 +21,7 @@ class PsaConfig:
     token: str | None = None
 
 
-@dataclass(frozen=True)
-class PsaMember:
+class PsaMember(NamedTuple):
     """A member (resource, agent) of the PSA, to map to a baton member by email."""
 
     external_id: str
@@ -32,8 +29,7 @@ class PsaMember:
     email: str | None
 
 
-@dataclass(frozen=True)
-class TicketChange:
+class TicketChange(NamedTuple):
     """What a PSA's call about a ticket means for baton (an inbound intent, run by baton/logic/psa_inbound.py)."""
 
     connector: str
@@ -54,8 +50,7 @@ def note_marker(event_id: str) -> str:
     return f"[{NOTE_MARKER}{event_id}]"
 
 
-@dataclass(frozen=True)
-class PsaApi:
+class PsaApi(NamedTuple):
     check: Callable[[PsaConfig], HttpRequest]  # a cheap authenticated read that proves the keys and the site
     # Page n (from 1) of the PSA's members, given the previous page's answer (None for the first): a PSA that says
     # where its next page is (Autotask's `pageDetails.nextPageUrl`) is followed there, the others are paged by number.

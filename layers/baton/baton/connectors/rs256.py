@@ -13,8 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from jwt.algorithms import Algorithm
 
@@ -23,8 +22,7 @@ SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 MIN_MODULUS_BITS = 2048
 
 
-@dataclass(frozen=True)
-class RsaPublicKey:
+class RsaPublicKey(NamedTuple):
     n: int
     e: int
 

@@ -4,7 +4,7 @@ role may be left out for `engineer`). Each line keeps its number, so every refus
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from baton.domain.errors import Invalid
 
@@ -12,8 +12,7 @@ MAX_ROWS = 200
 DEFAULT_ROLE = "engineer"
 
 
-@dataclass(frozen=True)
-class CsvRow:
+class CsvRow(NamedTuple):
     line: int
     email: str
     role: str

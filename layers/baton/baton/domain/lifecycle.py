@@ -9,10 +9,9 @@ allowed action's `control`. Nothing else restates these rules.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from baton.domain.clock import local_time
 from baton.domain.errors import BatonError, Conflict, Forbidden, Invalid, NotFound
@@ -44,8 +43,7 @@ class SlaClock(StrEnum):
     STOP = "stop"  # no deadline: pending timers find nothing to do
 
 
-@dataclass(frozen=True)
-class FormField:
+class FormField(NamedTuple):
     """One input of an action's form: a field of the action's request body."""
 
     name: str
@@ -57,15 +55,13 @@ class FormField:
     rows: int | None = None
 
 
-@dataclass(frozen=True)
-class Form:
+class Form(NamedTuple):
     title: str
     submit: str
     fields: tuple[FormField, ...]
 
 
-@dataclass(frozen=True)
-class Control:
+class Control(NamedTuple):
     """The button the console draws for an action, its form (None: it acts at once), and what it says after."""
 
     label: str
@@ -78,8 +74,7 @@ def _reason(label: str = "Reason") -> FormField:
     return FormField("reason", label, "text", hint="optional, shown in the timeline", max_length=REASON_MAX, rows=2)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     action: Action
     sources: tuple[HandoffStatus, ...]
     target: HandoffStatus
@@ -224,8 +219,7 @@ RULES: dict[Action, Rule] = {
 }
 
 
-@dataclass(frozen=True)
-class SystemRule:
+class SystemRule(NamedTuple):
     """A transition no user makes: the SLA ladder's timer raising an unpicked escalation's level.
     Its timeline entry has no actor; its event is named here, not by a user action."""
 
@@ -243,8 +237,7 @@ ALL_EVENT_TYPES = (*EVENT_TYPES, OVERDUE.event_type, SNAPSHOT_EVENT)
 ACTIVE_STATUSES: tuple[HandoffStatus, ...] = ("open", "claimed")  # a session has at most one such handoff
 
 
-@dataclass(frozen=True)
-class Guard:
+class Guard(NamedTuple):
     """What a conditional write must find on the stored handoff, in the repository's terms."""
 
     statuses: tuple[HandoffStatus, ...]

@@ -8,7 +8,7 @@ Each field is declared once, in a field base (`HandoffFields`, `TriageFields`, `
 import math
 from collections.abc import Container
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, NamedTuple, Self
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -348,6 +348,8 @@ class Integration(Entity):
     last_delivery: WebhookDelivery | None = None
 
 
-class QueuePage(Entity):
+class QueuePage(NamedTuple):
+    """One page of a list read from the store (never validated: its handoffs are)."""
+
     items: list[Handoff]
     next_cursor: str | None

@@ -13,7 +13,7 @@ whether it sends anything at all (most accounts set up no chat tool, and a webho
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from baton.connectors.registry import Channel
 from baton.connectors.slack_app import SlackApp
@@ -29,8 +29,7 @@ from baton.logic.chat_copies import Delivered
 from baton.ports import BotConnectorApi, ChatMessages, ConnectorStore, Integrations, SlackWebApi
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Where one event goes in one chat tool: the account's app (its messages follow every change of a handoff),
     else its incoming webhook (announced events only)."""
 

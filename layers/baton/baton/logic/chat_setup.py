@@ -7,8 +7,7 @@ not answer is a 503 (nothing saved either: try again).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from baton.connectors.slack_app import SlackApp
 from baton.connectors.teams_bot import TeamsBot
@@ -16,8 +15,7 @@ from baton.domain.errors import Invalid, Transient
 from baton.ports import BotCredentials, SlackAuth
 
 
-@dataclass(frozen=True)
-class ChatApis:
+class ChatApis(NamedTuple):
     """What the check calls: Slack's Web API, and the Bot Connector's token issuer (Entra)."""
 
     slack: SlackAuth

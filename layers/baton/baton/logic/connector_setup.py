@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import secrets as tokens
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -28,8 +27,7 @@ from baton.logic.psa import ProviderRefused, PsaLink, said
 from baton.ports import ChatPoster, ConnectorStore, Integrations, ProviderTransport, Users
 
 
-@dataclass(frozen=True)
-class SetupServices:
+class SetupServices(NamedTuple):
     store: ConnectorStore
     transport: ProviderTransport
     users: Users

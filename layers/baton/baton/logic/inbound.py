@@ -9,9 +9,8 @@ returns the connector's answer. Deduplication by the provider's delivery id wrap
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from baton.connectors.declaration import Connector, Inbound
 from baton.connectors.http import HttpAnswer, HttpRequest, InboundCall
@@ -23,8 +22,7 @@ from baton.ports import BotConnectorApi, ChatLinks, ConnectorStore, Handoffs, Pr
 KEY_MAX_BYTES = 16 * 1024
 
 
-@dataclass(frozen=True)
-class InboundServices:
+class InboundServices(NamedTuple):
     """What the use cases behind a hook may use (a chat connector's executor may need more: add it here)."""
 
     connectors: ConnectorStore
@@ -38,8 +36,7 @@ class InboundServices:
     bots: BotConnectorApi | None = None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What a use case made of an inbound intent: recorded as the connector's last inbound call, and given to the
     connector's `answer` (`result`: whatever that connector's answer needs, e.g. the claimed handoff)."""
 

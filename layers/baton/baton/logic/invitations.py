@@ -4,8 +4,8 @@ email from their identity provider) may join the account once, with the invited 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from baton.domain import email_address, safe_text
 from baton.domain.clock import iso, new_id, utc_now
@@ -17,8 +17,7 @@ from baton.ports import Invitations, Users
 Clock = Callable[[], datetime]
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """Who a token says the caller is: the `sub`, and the email only when the issuer verified it."""
 
     subject: str
@@ -64,8 +63,7 @@ def invite(
     return invitation
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A line of a bulk invitation that invited nobody, and why."""
 
     line: int

@@ -8,7 +8,7 @@ the MSP), gets a token first where the PSA uses OAuth, and sends the connector's
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from baton.connectors.declaration import Connector
@@ -99,7 +99,7 @@ class PsaLink:
         token = api.read_token(reply) if reply.ok else None
         if token is None:
             raise ProviderRefused(self.declared, reply)
-        self.config = replace(self.config, token=token)
+        self.config = self.config._replace(token=token)
 
     def members(self) -> list[PsaMember]:
         """Every member, page after page as the PSA pages them (at most MEMBER_PAGES_MAX pages)."""

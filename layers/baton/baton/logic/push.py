@@ -10,8 +10,8 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
 from enum import Enum
+from typing import NamedTuple
 
 from baton.domain.events import HandoffEvent
 from baton.domain.websocket import CONNECTIONS_PER_PUSH, ConnectionGone, PushPart, Throttled
@@ -30,8 +30,7 @@ class Outcome(Enum):
     FAILED = "failed"
 
 
-@dataclass(frozen=True)
-class PushReport:
+class PushReport(NamedTuple):
     connections: int
     delivered: int
     gone: int
@@ -90,7 +89,7 @@ async def push_event(
         ]
         await asyncio.to_thread(parts.send, others)
     report = await push_to_connections(chunks[0], data.encode(), connections, poster, sleep)
-    return replace(report, connections=len(ids), handed_off=len(ids) - len(chunks[0]), parts=len(chunks))
+    return report._replace(connections=len(ids), handed_off=len(ids) - len(chunks[0]), parts=len(chunks))
 
 
 async def push_part(

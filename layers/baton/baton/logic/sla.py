@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from baton.domain import ladder, lifecycle
 from baton.domain.clock import iso, local_time
@@ -33,8 +32,7 @@ def arm(before: Handoff | None, after: Handoff | None, queue: TimerQueue, now: d
     return timer
 
 
-@dataclass(frozen=True)
-class Fired:
+class Fired(NamedTuple):
     outcome: Literal["waiting", "raised", "stale", "stopped"]
     handoff: Handoff | None = None
 

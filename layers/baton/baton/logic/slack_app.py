@@ -9,8 +9,7 @@ chat.postEphemeral; the copies of the message are updated by the account's chat 
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from baton.connectors import slack_app
 from baton.connectors.slack_app import SlackApp
@@ -47,8 +46,7 @@ def deliver(event: HandoffEvent, app: SlackApp, messages: ChatMessages, api: Sla
 
 
 # --- in: Slack's calls ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Inbound:
+class Inbound(NamedTuple):
     """What an inbound call needs beyond its body: the stores, Slack's API and the console's address."""
 
     links: ChatLinks

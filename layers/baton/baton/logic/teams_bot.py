@@ -7,8 +7,7 @@ win, no outbound call. The other copies are updated by the chat consumer from th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from baton.connectors import teams_bot
 from baton.connectors.teams_bot import TeamsBot
@@ -43,8 +42,7 @@ def deliver(event: HandoffEvent, bot: TeamsBot, messages: ChatMessages, api: Bot
     )
 
 
-@dataclass(frozen=True)
-class Inbound:
+class Inbound(NamedTuple):
     links: ChatLinks
     users: Users
     handoffs: Handoffs
